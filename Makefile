@@ -1,0 +1,76 @@
+# SimpleOrder — the two commands that matter are `make run` and `make test`; `make help` lists all.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+# Defaults that run locally; a value already in the environment wins.
+export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/simpleorder
+export REDIS_URL ?= redis://127.0.0.1:6379
+
+CARGO ?= cargo
+BIN := target/debug/simpleorder
+# Extra arguments for `cargo test`, e.g. `make test TEST_ARGS='-p platform'`.
+TEST_ARGS ?=
+
+.PHONY: help build run test check bench fmt fmt-check lint migrate demo deps test-deps \
+	browser-deps stop-local clean-local
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | \
+		awk -F'\t' '{ printf "  make %-13s %s\n", $$1, $$2 }'
+
+build: ## cargo build --workspace
+	$(CARGO) build --workspace
+
+run: deps build ## Postgres+Redis, build, migrate, load the demo café, start every service
+	$(BIN) migrate
+	$(BIN) demo
+	exec $(BIN) run
+
+test: ## Postgres+Redis, Chromium, fmt --check, clippy -D warnings, every test; prints its time
+	@start=$$(date +%s); rc=0; \
+	$(MAKE) check || rc=$$?; \
+	echo "make test: $$(( $$(date +%s) - start ))s, exit $$rc"; \
+	exit $$rc
+
+# The steps of `make test`, in order (run `make test` to get them timed).
+check:
+	bash scripts/deps.sh --test
+	bash scripts/chromium.sh
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) test --workspace --no-fail-fast $(TEST_ARGS)
+
+bench: deps ## benchmarks that print figures (release build): the event bus
+	$(CARGO) bench -p platform --bench bus
+
+fmt: ## cargo fmt --all
+	$(CARGO) fmt --all
+
+fmt-check: ## cargo fmt --all -- --check
+	$(CARGO) fmt --all -- --check
+
+lint: ## cargo clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+migrate: deps build ## create the database when missing and apply migrations/
+	$(BIN) migrate
+
+demo: migrate ## load the demo café and print its login
+	$(BIN) demo
+
+deps: ## make sure Postgres and Redis answer at DATABASE_URL / REDIS_URL
+	bash scripts/deps.sh
+
+test-deps: ## deps, plus the redis-server binary the tests start privately
+	bash scripts/deps.sh --test
+
+browser-deps: ## install Debian's chromium and chromium-driver when missing
+	bash scripts/chromium.sh
+
+stop-local: ## stop the throwaway Postgres/Redis started under .local/
+	bash scripts/stop-local.sh
+
+clean-local: ## stop them and delete .local/
+	bash scripts/stop-local.sh --clean

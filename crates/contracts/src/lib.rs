@@ -1,0 +1,234 @@
+//! gRPC and event contracts of SimpleOrder, generated from `proto/` at build time
+//! (protox + tonic-prost-build, no `protoc`).
+//!
+//! Every package `simpleorder.<name>.v1` is the module `contracts::<name>::v1`.
+//! Servers are generated with default stubs: a method the implementation does not
+//! override answers `UNIMPLEMENTED`.
+
+/// Shared messages: money, states, the menu document, carts.
+pub mod common {
+    /// `simpleorder.common.v1`
+    #[allow(clippy::all, clippy::pedantic, missing_docs)]
+    pub mod v1 {
+        tonic::include_proto!("simpleorder.common.v1");
+    }
+}
+
+/// Stream event payloads (the `data` field of a stream entry).
+pub mod events {
+    /// `simpleorder.events.v1`
+    #[allow(clippy::all, clippy::pedantic, missing_docs)]
+    pub mod v1 {
+        tonic::include_proto!("simpleorder.events.v1");
+    }
+
+    /// Values of the `type` field of a stream entry, one per event message.
+    pub mod types {
+        /// `x:order:approval`: [`super::v1::OrderApprovalRequested`].
+        pub const ORDER_APPROVAL_REQUESTED: &str = "order.approval_requested";
+        /// `x:order:events`: [`super::v1::OrderPlaced`].
+        pub const ORDER_PLACED: &str = "order.placed";
+        /// `x:order:events`: [`super::v1::OrderReady`].
+        pub const ORDER_READY: &str = "order.ready";
+        /// `x:order:events`: [`super::v1::OrderCanceled`].
+        pub const ORDER_CANCELED: &str = "order.canceled";
+        /// `x:order:events`: [`super::v1::OrderApprovalFailed`].
+        pub const ORDER_APPROVAL_FAILED: &str = "order.approval_failed";
+        /// `x:store:{store}:{day}`: [`super::v1::StoreDayEntry`].
+        pub const STORE_DAY_ENTRY: &str = "store_day.entry";
+        /// `x:accounting`: [`super::v1::BusinessDayClosed`].
+        pub const BUSINESS_DAY_CLOSED: &str = "business_day.closed";
+        /// Menu rebuild: [`super::v1::MenuChanged`].
+        pub const MENU_CHANGED: &str = "menu.changed";
+    }
+}
+
+/// `store` service: accounts, sessions, the business day, menus, search.
+pub mod store {
+    /// `simpleorder.store.v1`
+    #[allow(clippy::all, clippy::pedantic, missing_docs)]
+    pub mod v1 {
+        tonic::include_proto!("simpleorder.store.v1");
+    }
+}
+
+/// `order` service: carts, placement, approval, orders, nicknames.
+pub mod order {
+    /// `simpleorder.order.v1`
+    #[allow(clippy::all, clippy::pedantic, missing_docs)]
+    pub mod v1 {
+        tonic::include_proto!("simpleorder.order.v1");
+    }
+}
+
+/// `payment` service: payment sessions, tokens, KakaoPay.
+pub mod payment {
+    /// `simpleorder.payment.v1`
+    #[allow(clippy::all, clippy::pedantic, missing_docs)]
+    pub mod v1 {
+        tonic::include_proto!("simpleorder.payment.v1");
+    }
+}
+
+/// `accounting` service: reconciliation and daily reports.
+pub mod accounting {
+    /// `simpleorder.accounting.v1`
+    #[allow(clippy::all, clippy::pedantic, missing_docs)]
+    pub mod v1 {
+        tonic::include_proto!("simpleorder.accounting.v1");
+    }
+}
+
+/// `chatbot-skill` service: Kakao skill webhooks.
+pub mod chatbot {
+    /// `simpleorder.chatbot.v1`
+    #[allow(clippy::all, clippy::pedantic, missing_docs)]
+    pub mod v1 {
+        tonic::include_proto!("simpleorder.chatbot.v1");
+    }
+}
+
+/// The encoded `FileDescriptorSet` of every proto (imports included), for
+/// gRPC reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/simpleorder_descriptor.bin"));
+
+/// The menu's `Option` message, renamed so it never shadows [`std::option::Option`].
+pub use common::v1::Option as MenuOption;
+pub use common::v1::{
+    Cart, CartLine, Category, DayState, DaySummary, Item, LineOption, Menu, Money, OptionCategory,
+    OrderStatus, PaymentRedirect, Selection,
+};
+
+/// gRPC clients, one per service.
+pub mod clients {
+    pub use crate::accounting::v1::accounting_service_client::AccountingServiceClient;
+    pub use crate::chatbot::v1::chatbot_skill_service_client::ChatbotSkillServiceClient;
+    pub use crate::order::v1::order_service_client::OrderServiceClient;
+    pub use crate::payment::v1::payment_service_client::PaymentServiceClient;
+    pub use crate::store::v1::store_service_client::StoreServiceClient;
+}
+
+/// gRPC server traits and their tower services, one per service.
+pub mod servers {
+    pub use crate::accounting::v1::accounting_service_server::{
+        AccountingService, AccountingServiceServer,
+    };
+    pub use crate::chatbot::v1::chatbot_skill_service_server::{
+        ChatbotSkillService, ChatbotSkillServiceServer,
+    };
+    pub use crate::order::v1::order_service_server::{OrderService, OrderServiceServer};
+    pub use crate::payment::v1::payment_service_server::{PaymentService, PaymentServiceServer};
+    pub use crate::store::v1::store_service_server::{StoreService, StoreServiceServer};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prost::Message;
+
+    fn ts(seconds: i64) -> Option<prost_types::Timestamp> {
+        Some(prost_types::Timestamp { seconds, nanos: 0 })
+    }
+
+    #[test]
+    fn event_round_trip() {
+        let line = CartLine {
+            line_id: "l1".into(),
+            item_id: "0190a0b2-0000-7000-8000-000000000001".into(),
+            item_name: "아메리카노".into(),
+            options: vec![LineOption {
+                option_id: "0190a0b2-0000-7000-8000-000000000002".into(),
+                selection_id: "0190a0b2-0000-7000-8000-000000000003".into(),
+                name: "샷 추가".into(),
+                price: 500,
+                selection_name: "샷".into(),
+            }],
+            quantity: 2,
+            unit_price: 4_500,
+            line_total: 9_000,
+        };
+        let entry = events::v1::StoreDayEntry {
+            store_id: "s".into(),
+            day_business_id: "d".into(),
+            entry: Some(events::v1::store_day_entry::Entry::Placed(
+                events::v1::StoreDayPlaced {
+                    order: Some(events::v1::BoardOrder {
+                        order_id: "o".into(),
+                        nickname: "빠른 고양이".into(),
+                        lines: vec![line.clone()],
+                        total: 9_000,
+                        placed_at: ts(1_700_000_000),
+                    }),
+                },
+            )),
+        };
+        let bytes = entry.encode_to_vec();
+        let back = events::v1::StoreDayEntry::decode(bytes.as_slice()).unwrap();
+        assert_eq!(back, entry);
+
+        let requested = events::v1::OrderApprovalRequested {
+            order_id: "o".into(),
+            tid: "T1234567890123456789".into(),
+            amount: 9_000,
+            lines: vec![line],
+            requested_at: ts(1_700_000_001),
+            ..Default::default()
+        };
+        let back = events::v1::OrderApprovalRequested::decode(requested.encode_to_vec().as_slice())
+            .unwrap();
+        assert_eq!(back, requested);
+    }
+
+    #[test]
+    fn enums_strip_prefixes() {
+        assert_eq!(DayState::Open.as_str_name(), "DAY_STATE_OPEN");
+        assert_eq!(
+            OrderStatus::from_str_name("ORDER_STATUS_PLACED"),
+            Some(OrderStatus::Placed)
+        );
+        assert_eq!(DayState::default(), DayState::Unspecified);
+    }
+
+    #[test]
+    fn descriptor_set_is_embedded() {
+        let fds = prost_types::FileDescriptorSet::decode(FILE_DESCRIPTOR_SET).unwrap();
+        let names: Vec<_> = fds.file.iter().filter_map(|f| f.name.as_deref()).collect();
+        for want in [
+            "google/protobuf/timestamp.proto",
+            "simpleorder/common/v1/common.proto",
+            "simpleorder/events/v1/events.proto",
+            "simpleorder/store/v1/store.proto",
+            "simpleorder/order/v1/order.proto",
+            "simpleorder/payment/v1/payment.proto",
+            "simpleorder/accounting/v1/accounting.proto",
+            "simpleorder/chatbot/v1/chatbot.proto",
+        ] {
+            assert!(names.contains(&want), "{want} missing from {names:?}");
+        }
+    }
+
+    struct Empty;
+
+    impl servers::OrderService for Empty {}
+    impl servers::StoreService for Empty {}
+
+    #[tokio::test]
+    async fn default_stubs_are_unimplemented() {
+        let status = servers::OrderService::mark_ready(
+            &Empty,
+            tonic::Request::new(order::v1::MarkReadyRequest::default()),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(status.code(), tonic::Code::Unimplemented);
+
+        let status = servers::StoreService::get_menu(
+            &Empty,
+            tonic::Request::new(store::v1::GetMenuRequest::default()),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(status.code(), tonic::Code::Unimplemented);
+    }
+}

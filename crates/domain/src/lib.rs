@@ -1,0 +1,29 @@
+//! The pure domain of SimpleOrder: ids, money, the business-day and order state
+//! machines, the menu document and the cart rules. No I/O lives here, so every
+//! rule can be unit-tested and shared by the services unchanged.
+
+pub mod cart;
+pub mod code;
+pub mod day;
+pub mod ids;
+pub mod korean;
+pub mod menu;
+pub mod money;
+pub mod order;
+
+pub use cart::{
+    Cart, CartError, CartId, CartIdParseError, CartLine, MAX_LINES, MAX_QUANTITY, OptionSnapshot,
+    PricedCart, PricedCartLine, PricedLine, price, validate_line,
+};
+pub use code::UnknownCode;
+pub use day::{
+    CloseBlocker, DayAction, DayState, IllegalTransition, allowed_actions, close_blocker, next,
+    takes_orders,
+};
+pub use ids::{
+    AccountId, BusinessDayId, CategoryId, CustomerId, IdParseError, ItemId, OptionCategoryId,
+    OptionId, OrderId, OrderItemId, SelectionId, StoreId,
+};
+pub use menu::{Category, Menu, MenuItem, MenuOption, Selection};
+pub use money::{Money, MoneyOverflow};
+pub use order::{IllegalOrderTransition, OrderStatus, Transition, transition};

@@ -1,0 +1,17 @@
+//! Kakao wire types shared by chatbot-skill, payment and kakao-sandbox.
+//!
+//! Pure serde types and builders, no I/O. Field names and limits follow
+//! `shared/reference/kakao-apis.md`; where sources disagree the stricter value is used.
+//!
+//! - [`skill::payload`]: the SkillPayload Kakao i Open Builder POSTs to a skill.
+//! - [`skill::response`]: SkillResponse 2.0 builders and [`skill::response::validate`].
+//! - [`event_api`]: the bot Event API (proactive messages).
+//! - [`pay`]: the KakaoPay online single-payment API (new generation).
+
+pub mod event_api;
+mod lenient;
+pub mod pay;
+pub mod skill;
+
+pub use skill::payload::SkillPayload;
+pub use skill::response::{LimitError, SkillResponse, validate};

@@ -1,0 +1,180 @@
+//! The outbox relay: publishes committed events to their streams, always running.
+//!
+//! Rows are taken in batches with `FOR UPDATE SKIP LOCKED`, so several relays (one per producing
+//! service, or replicas) share the work without publishing a row twice at once. Each publish is
+//! one Lua script that XADDs and remembers the event id; if the relay dies after publishing and
+//! before marking the row, the next attempt finds the id and does not publish again, so an event
+//! reaches its stream exactly once.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use redis::Script;
+use redis::aio::ConnectionManager;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::redis::Keys;
+use crate::shutdown::Shutdown;
+use crate::{Error, metrics};
+
+static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        -- KEYS[1] stream, KEYS[2] published marker; ARGV[1] marker ttl, ARGV[2..] fields
+        local done = redis.call('GET', KEYS[2])
+        if done then return done end
+        local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
+        redis.call('SET', KEYS[2], id, 'EX', ARGV[1])
+        return id
+        ",
+    )
+});
+
+/// How long the published marker of an event is kept: far longer than any relay retry.
+const MARKER_TTL_SECS: u64 = 7 * 24 * 3600;
+
+#[derive(Debug, Clone)]
+pub struct RelayOptions {
+    pub name: String,
+    pub batch: i64,
+    /// Wait between polls when the outbox is empty.
+    pub idle_poll: Duration,
+    /// Published rows are deleted once this old; they are kept a while for operators.
+    pub retain_published: Duration,
+}
+
+impl Default for RelayOptions {
+    fn default() -> Self {
+        RelayOptions {
+            name: "relay".to_owned(),
+            batch: 100,
+            idle_poll: Duration::from_millis(50),
+            retain_published: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+pub struct Relay {
+    pool: PgPool,
+    redis: ConnectionManager,
+    keys: Keys,
+    options: RelayOptions,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    stream: String,
+    event_type: String,
+    payload: Vec<u8>,
+    traceparent: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl Relay {
+    pub fn new(pool: PgPool, redis: ConnectionManager, keys: Keys, options: RelayOptions) -> Relay {
+        Relay {
+            pool,
+            redis,
+            keys,
+            options,
+        }
+    }
+
+    /// Publishes until shutdown; errors (Redis or Postgres down) back off with jitter and retry.
+    pub async fn run(self, shutdown: Shutdown) -> Result<(), Error> {
+        let mut failures = 0u32;
+        let mut last_cleanup = tokio::time::Instant::now();
+        loop {
+            if shutdown.is_cancelled() {
+                return Ok(());
+            }
+            let wait = match self.publish_batch().await {
+                Ok(n) if n as i64 >= self.options.batch => {
+                    failures = 0;
+                    Duration::ZERO
+                }
+                Ok(_) => {
+                    failures = 0;
+                    self.options.idle_poll
+                }
+                Err(e) => {
+                    failures += 1;
+                    tracing::warn!(relay = %self.options.name, error = %e, "outbox relay failed; retrying");
+                    super::backoff(failures, Duration::from_millis(100), Duration::from_secs(5))
+                }
+            };
+            if last_cleanup.elapsed() > Duration::from_secs(60) {
+                last_cleanup = tokio::time::Instant::now();
+                if let Err(e) = self.cleanup().await {
+                    tracing::warn!(error = %e, "outbox cleanup failed");
+                }
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return Ok(()),
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// Publishes one batch of unpublished events, oldest first; returns how many.
+    pub async fn publish_batch(&self) -> Result<usize, Error> {
+        let mut tx = self.pool.begin().await?;
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, stream, event_type, payload, traceparent, created_at FROM outbox
+             WHERE published_at IS NULL ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(self.options.batch)
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let mut redis = self.redis.clone();
+        let mut published = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let event_id = row.id.to_string();
+            let occurred_at = row.created_at.to_rfc3339_opts(SecondsFormat::Millis, true);
+            let mut invocation = PUBLISH.key(self.keys.stream(&row.stream));
+            invocation
+                .key(self.keys.key(&format!("outbox:published:{event_id}")))
+                .arg(MARKER_TTL_SECS)
+                .arg("type")
+                .arg(&row.event_type)
+                .arg("event_id")
+                .arg(&event_id)
+                .arg("occurred_at")
+                .arg(&occurred_at)
+                .arg("traceparent")
+                .arg(row.traceparent.as_deref().unwrap_or(""))
+                .arg("data")
+                .arg(row.payload.as_slice());
+            let _entry: String = invocation.invoke_async(&mut redis).await?;
+            published.push(row.id);
+            metrics::OUTBOX_PUBLISHED
+                .with_label_values(&[row.stream.as_str()])
+                .inc();
+        }
+        sqlx::query("UPDATE outbox SET published_at = now() WHERE id = ANY($1)")
+            .bind(&published)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let backlog = super::outbox::backlog(&self.pool).await.unwrap_or(0);
+        metrics::OUTBOX_BACKLOG
+            .with_label_values(&[self.options.name.as_str()])
+            .set(backlog);
+        Ok(published.len())
+    }
+
+    async fn cleanup(&self) -> Result<(), sqlx::Error> {
+        let retain = self.options.retain_published.as_secs_f64();
+        sqlx::query("DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)")
+            .bind(retain)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

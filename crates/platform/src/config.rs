@@ -1,0 +1,368 @@
+//! Configuration shared by every service, read from the environment and flags.
+//!
+//! Every value has a default that runs on one machine, so `simpleorder run` needs no setup; in
+//! Kubernetes the same names come from a ConfigMap and a Secret.
+
+use std::net::SocketAddr;
+
+use clap::Args;
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Postgres connection string; the database is created by `simpleorder migrate` when missing.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/simpleorder",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Redis connection string.
+    #[arg(
+        long,
+        env = "REDIS_URL",
+        default_value = "redis://127.0.0.1:6379",
+        global = true
+    )]
+    pub redis_url: String,
+
+    /// Prefix of every Redis key and stream, so several deployments or tests share one Redis.
+    #[arg(long, env = "REDIS_PREFIX", default_value = "so:", global = true)]
+    pub redis_prefix: String,
+
+    /// The gateway's public HTTP address (Kakao webhooks, KakaoPay redirects, the store web UI).
+    #[arg(
+        long,
+        env = "GATEWAY_ADDR",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub gateway_addr: SocketAddr,
+
+    /// The kakao-sandbox's HTTP address (dev only).
+    #[arg(
+        long,
+        env = "SANDBOX_ADDR",
+        default_value = "127.0.0.1:8090",
+        global = true
+    )]
+    pub sandbox_addr: SocketAddr,
+
+    /// The URL customers' browsers reach the gateway at (KakaoPay redirect URLs are built on it).
+    #[arg(
+        long,
+        env = "PUBLIC_BASE_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub public_base_url: String,
+
+    #[command(flatten)]
+    pub gateway: GatewayEndpoints,
+    #[command(flatten)]
+    pub store: StoreEndpoints,
+    #[command(flatten)]
+    pub order: OrderEndpoints,
+    #[command(flatten)]
+    pub payment: PaymentEndpoints,
+    #[command(flatten)]
+    pub accounting: AccountingEndpoints,
+    #[command(flatten)]
+    pub chatbot_skill: ChatbotSkillEndpoints,
+
+    #[command(flatten)]
+    pub kakao: KakaoConfig,
+
+    /// Log format: `text` for people, `json` for log collectors.
+    #[arg(long, env = "LOG_FORMAT", default_value = "text", global = true)]
+    pub log_format: String,
+
+    /// OTLP gRPC endpoint; traces are exported only when set.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", global = true)]
+    pub otel_endpoint: Option<String>,
+}
+
+/// The addresses of one service: where it listens and where the others reach it.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    pub grpc_addr: SocketAddr,
+    pub ops_addr: SocketAddr,
+    pub url: String,
+}
+
+// clap needs one struct per service to give each its own env names; the macro keeps the six
+// identical shapes in one place.
+macro_rules! endpoints {
+    ($name:ident, $svc:literal, $env:literal, $grpc:literal, $ops:literal) => {
+        #[derive(Debug, Clone, Args)]
+        pub struct $name {
+            #[doc = concat!("gRPC listen address of ", $svc, ".")]
+            #[arg(id = concat!($svc, "-grpc-addr"), long = concat!($svc, "-grpc-addr"), env = concat!($env, "_GRPC_ADDR"), default_value = $grpc, global = true)]
+            pub grpc_addr: SocketAddr,
+            #[doc = concat!("Health and metrics HTTP address of ", $svc, ".")]
+            #[arg(id = concat!($svc, "-ops-addr"), long = concat!($svc, "-ops-addr"), env = concat!($env, "_OPS_ADDR"), default_value = $ops, global = true)]
+            pub ops_addr: SocketAddr,
+            #[doc = concat!("URL the other services call ", $svc, " at [default: http://<grpc addr>].")]
+            #[arg(id = concat!($svc, "-url"), long = concat!($svc, "-url"), env = concat!($env, "_URL"), global = true)]
+            pub url: Option<String>,
+        }
+
+        impl $name {
+            pub fn endpoints(&self) -> Endpoints {
+                Endpoints {
+                    grpc_addr: self.grpc_addr,
+                    ops_addr: self.ops_addr,
+                    url: self
+                        .url
+                        .clone()
+                        .unwrap_or_else(|| format!("http://{}", self.grpc_addr)),
+                }
+            }
+
+            pub fn set(&mut self, endpoints: &Endpoints) {
+                self.grpc_addr = endpoints.grpc_addr;
+                self.ops_addr = endpoints.ops_addr;
+                self.url = Some(endpoints.url.clone());
+            }
+        }
+    };
+}
+
+endpoints!(
+    GatewayEndpoints,
+    "gateway",
+    "GATEWAY",
+    "127.0.0.1:50050",
+    "127.0.0.1:9100"
+);
+endpoints!(
+    StoreEndpoints,
+    "store",
+    "STORE",
+    "127.0.0.1:50051",
+    "127.0.0.1:9101"
+);
+endpoints!(
+    OrderEndpoints,
+    "order",
+    "ORDER",
+    "127.0.0.1:50052",
+    "127.0.0.1:9102"
+);
+endpoints!(
+    PaymentEndpoints,
+    "payment",
+    "PAYMENT",
+    "127.0.0.1:50053",
+    "127.0.0.1:9103"
+);
+endpoints!(
+    AccountingEndpoints,
+    "accounting",
+    "ACCOUNTING",
+    "127.0.0.1:50054",
+    "127.0.0.1:9104"
+);
+endpoints!(
+    ChatbotSkillEndpoints,
+    "chatbot-skill",
+    "CHATBOT_SKILL",
+    "127.0.0.1:50055",
+    "127.0.0.1:9105"
+);
+
+/// Where Kakao's platform is: the real one in production, the sandbox everywhere else.
+#[derive(Clone, Args)]
+pub struct KakaoConfig {
+    /// KakaoPay online payment API base URL.
+    #[arg(
+        long,
+        env = "KAKAOPAY_BASE_URL",
+        default_value = "http://127.0.0.1:8090",
+        global = true
+    )]
+    pub kakaopay_base_url: String,
+
+    /// KakaoPay merchant code (CID).
+    #[arg(
+        long,
+        env = "KAKAOPAY_CID",
+        default_value = "TC0ONETIME",
+        global = true
+    )]
+    pub kakaopay_cid: String,
+
+    /// KakaoPay secret key, sent as `Authorization: SECRET_KEY …`.
+    #[arg(
+        long,
+        env = "KAKAOPAY_SECRET_KEY",
+        default_value = "DEVSANDBOXKEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub kakaopay_secret_key: String,
+
+    /// Kakao bot API base URL (Event API).
+    #[arg(
+        long,
+        env = "KAKAO_BOT_API_BASE_URL",
+        default_value = "http://127.0.0.1:8090",
+        global = true
+    )]
+    pub bot_api_base_url: String,
+
+    /// REST API key of the Kakao Developers app linked to the bot (`Authorization: KakaoAK …`).
+    #[arg(
+        long,
+        env = "KAKAO_REST_API_KEY",
+        default_value = "sandbox-rest-key",
+        hide_env_values = true,
+        global = true
+    )]
+    pub rest_api_key: String,
+
+    /// The chatbot's bot id.
+    #[arg(
+        long,
+        env = "KAKAO_BOT_ID",
+        default_value = "sandbox-bot",
+        global = true
+    )]
+    pub bot_id: String,
+
+    /// Bot ids whose skill calls are answered, comma-separated [default: KAKAO_BOT_ID]. The
+    /// development channel's `!` suffix is accepted on each.
+    #[arg(long, env = "KAKAO_BOT_IDS", value_delimiter = ',', global = true)]
+    pub bot_ids: Vec<String>,
+
+    /// Shared secret every skill call must carry in `X-SimpleOrder-Skill-Secret` (set as a fixed
+    /// header on the skill in Open Builder). Unset: not required, for local runs and the sandbox.
+    #[arg(
+        long,
+        env = "KAKAO_SKILL_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub skill_secret: Option<String>,
+
+    /// The Open Builder setup file (blocks and their ids) [default: the built-in
+    /// deploy/openbuilder/bot.json].
+    #[arg(long, env = "KAKAO_OPENBUILDER_FILE", global = true)]
+    pub openbuilder_file: Option<std::path::PathBuf>,
+}
+
+// Written by hand so that logging a configuration never prints a key or a secret.
+impl std::fmt::Debug for KakaoConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |s: &str| if s.is_empty() { "" } else { "<redacted>" };
+        f.debug_struct("KakaoConfig")
+            .field("kakaopay_base_url", &self.kakaopay_base_url)
+            .field("kakaopay_cid", &self.kakaopay_cid)
+            .field("kakaopay_secret_key", &redacted(&self.kakaopay_secret_key))
+            .field("bot_api_base_url", &self.bot_api_base_url)
+            .field("rest_api_key", &redacted(&self.rest_api_key))
+            .field("bot_id", &self.bot_id)
+            .field("bot_ids", &self.bot_ids)
+            .field("skill_secret", &self.skill_secret.as_deref().map(redacted))
+            .field("openbuilder_file", &self.openbuilder_file)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum Service {
+    Gateway,
+    Store,
+    Order,
+    Payment,
+    Accounting,
+    ChatbotSkill,
+    KakaoSandbox,
+}
+
+impl Service {
+    pub const ALL: [Service; 7] = [
+        Service::Store,
+        Service::Payment,
+        Service::Order,
+        Service::Accounting,
+        Service::ChatbotSkill,
+        Service::Gateway,
+        Service::KakaoSandbox,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Gateway => "gateway",
+            Service::Store => "store",
+            Service::Order => "order",
+            Service::Payment => "payment",
+            Service::Accounting => "accounting",
+            Service::ChatbotSkill => "chatbot-skill",
+            Service::KakaoSandbox => "kakao-sandbox",
+        }
+    }
+}
+
+impl Config {
+    /// The defaults, as `simpleorder run` sees them with an empty environment.
+    pub fn local() -> Config {
+        #[derive(clap::Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            config: Config,
+        }
+        <Wrapper as clap::Parser>::parse_from(["simpleorder"]).config
+    }
+
+    pub fn endpoints(&self, service: Service) -> Option<Endpoints> {
+        Some(match service {
+            Service::Gateway => self.gateway.endpoints(),
+            Service::Store => self.store.endpoints(),
+            Service::Order => self.order.endpoints(),
+            Service::Payment => self.payment.endpoints(),
+            Service::Accounting => self.accounting.endpoints(),
+            Service::ChatbotSkill => self.chatbot_skill.endpoints(),
+            Service::KakaoSandbox => return None,
+        })
+    }
+
+    pub fn set_endpoints(&mut self, service: Service, endpoints: &Endpoints) {
+        match service {
+            Service::Gateway => self.gateway.set(endpoints),
+            Service::Store => self.store.set(endpoints),
+            Service::Order => self.order.set(endpoints),
+            Service::Payment => self.payment.set(endpoints),
+            Service::Accounting => self.accounting.set(endpoints),
+            Service::ChatbotSkill => self.chatbot_skill.set(endpoints),
+            Service::KakaoSandbox => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_run_locally() {
+        let config = Config::local();
+        assert_eq!(config.redis_prefix, "so:");
+        assert_eq!(config.store.endpoints().url, "http://127.0.0.1:50051");
+        assert_eq!(config.gateway_addr.port(), 8080);
+    }
+
+    #[test]
+    fn debug_output_never_shows_secrets() {
+        let mut config = Config::local();
+        config.kakao.kakaopay_secret_key = "DEVSECRET123".into();
+        config.kakao.skill_secret = Some("hush".into());
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains("DEVSECRET123") && !shown.contains("hush"),
+            "{shown}"
+        );
+        assert!(shown.contains("<redacted>"));
+    }
+}

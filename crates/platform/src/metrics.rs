@@ -1,0 +1,76 @@
+//! Prometheus metrics of the process, served on every service's `/metrics`.
+
+use std::sync::LazyLock;
+
+use prometheus::{
+    Encoder, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    register_int_counter_vec_with_registry, register_int_gauge_vec_with_registry,
+};
+
+pub static REGISTRY: LazyLock<Registry> =
+    LazyLock::new(|| Registry::new_custom(Some("simpleorder".into()), None).expect("registry"));
+
+fn counter(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    register_int_counter_vec_with_registry!(Opts::new(name, help), labels, REGISTRY.clone())
+        .expect("metric registers once")
+}
+
+fn gauge(name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
+    register_int_gauge_vec_with_registry!(Opts::new(name, help), labels, REGISTRY.clone())
+        .expect("metric registers once")
+}
+
+pub static OUTBOX_PUBLISHED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter(
+        "outbox_published_total",
+        "Outbox events published to their stream",
+        &["stream"],
+    )
+});
+pub static OUTBOX_BACKLOG: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    gauge(
+        "outbox_backlog",
+        "Outbox events not yet published",
+        &["relay"],
+    )
+});
+pub static BUS_HANDLED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter(
+        "bus_handled_total",
+        "Stream messages handled, by outcome (ok, retry, dead)",
+        &["stream", "group", "outcome"],
+    )
+});
+pub static BUS_LAG: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    gauge(
+        "bus_lag",
+        "Entries in the stream not yet delivered to the group",
+        &["stream", "group"],
+    )
+});
+pub static BUS_PENDING: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    gauge(
+        "bus_pending",
+        "Entries delivered to the group and not yet acknowledged",
+        &["stream", "group"],
+    )
+});
+pub static BUS_DEAD_LETTERS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    gauge(
+        "bus_dead_letters",
+        "Length of the dead-letter stream",
+        &["stream"],
+    )
+});
+pub static GRPC_HANDLED: LazyLock<IntCounterVec> =
+    LazyLock::new(|| counter("grpc_requests_total", "gRPC requests served", &["service"]));
+
+/// The Prometheus text exposition of every metric of this process.
+pub fn render() -> String {
+    let mut buffer = Vec::new();
+    let families = REGISTRY.gather();
+    TextEncoder::new()
+        .encode(&families, &mut buffer)
+        .expect("text encoding of gathered metrics");
+    String::from_utf8(buffer).expect("prometheus text is UTF-8")
+}

@@ -1,0 +1,154 @@
+//! The connections and lifecycle one service runs with. A service's `serve` builds a `Runtime`,
+//! registers its gRPC routes and background workers, and hands control to `run`.
+
+use std::future::Future;
+
+use ::redis::aio::ConnectionManager;
+use sqlx::PgPool;
+use tokio::task::JoinSet;
+use tonic::service::Routes;
+
+use crate::config::{Config, Endpoints};
+use crate::ops::Readiness;
+use crate::redis::Keys;
+use crate::shutdown::Shutdown;
+use crate::{Error, grpc, ops};
+
+pub struct Runtime {
+    pub service: &'static str,
+    pub config: Config,
+    pub pool: PgPool,
+    pub redis: ConnectionManager,
+    pub keys: Keys,
+    pub shutdown: Shutdown,
+    workers: JoinSet<Result<(), Error>>,
+}
+
+impl Runtime {
+    pub async fn connect(
+        service: &'static str,
+        config: &Config,
+        shutdown: Shutdown,
+    ) -> Result<Runtime, Error> {
+        crate::telemetry::init(config);
+        let pool = crate::db::connect(&config.database_url).await?;
+        let redis = crate::redis::connect(&config.redis_url).await?;
+        Ok(Runtime {
+            service,
+            config: config.clone(),
+            pool,
+            redis,
+            keys: Keys::new(config.redis_prefix.clone()),
+            // A child token: a failing service stops itself without cancelling the others that
+            // share the process; the binary decides what the whole process does.
+            shutdown: shutdown.child_token(),
+            workers: JoinSet::new(),
+        })
+    }
+
+    /// Runs a background worker (a relay, a consumer, a sweeper) until shutdown. Workers watch
+    /// `self.shutdown` and return once their current message is done.
+    pub fn spawn_worker(
+        &mut self,
+        worker: impl Future<Output = Result<(), Error>> + Send + 'static,
+    ) {
+        self.workers.spawn(worker);
+    }
+
+    /// Runs an outbox relay for the events this service writes.
+    pub fn spawn_relay(&mut self) {
+        let relay = crate::bus::Relay::new(
+            self.pool.clone(),
+            self.redis.clone(),
+            self.keys.clone(),
+            crate::bus::RelayOptions {
+                name: self.service.to_owned(),
+                ..Default::default()
+            },
+        );
+        let shutdown = self.shutdown.clone();
+        self.spawn_worker(relay.run(shutdown));
+    }
+
+    pub fn readiness(&self) -> Readiness {
+        Readiness {
+            service: self.service,
+            pool: Some(self.pool.clone()),
+            redis: Some(self.redis.clone()),
+        }
+    }
+
+    /// Serves gRPC and the ops port, and waits for shutdown and for every worker to finish.
+    pub async fn run(mut self, endpoints: Endpoints, routes: Routes) -> Result<(), Error> {
+        let service = self.service;
+        self.workers.spawn(ops::serve(
+            endpoints.ops_addr,
+            self.readiness(),
+            self.shutdown.clone(),
+        ));
+        self.workers.spawn(grpc::serve(
+            service,
+            endpoints.grpc_addr,
+            routes,
+            self.shutdown.clone(),
+        ));
+        tracing::info!(service, grpc = %endpoints.grpc_addr, ops = %endpoints.ops_addr, "serving");
+        let result = supervise(service, &mut self.workers, &self.shutdown).await;
+        self.pool.close().await;
+        tracing::info!(service, "stopped");
+        result
+    }
+}
+
+/// Waits for every task; the first one that fails stops the rest, so a service never runs on
+/// with a dead relay or port.
+pub async fn supervise(
+    service: &'static str,
+    tasks: &mut JoinSet<Result<(), Error>>,
+    shutdown: &Shutdown,
+) -> Result<(), Error> {
+    let mut first_error = None;
+    while let Some(joined) = tasks.join_next().await {
+        let outcome = match joined {
+            Ok(outcome) => outcome,
+            Err(e) => Err(Error::Task {
+                service,
+                message: e.to_string(),
+            }),
+        };
+        if let Err(e) = outcome {
+            tracing::error!(service, error = %e, "task failed; stopping the service");
+            shutdown.cancel();
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+/// The `main` of a service binary: configuration from flags and the environment, shutdown on
+/// SIGTERM, exit code 1 with the error on failure.
+pub async fn service_main<F, Fut>(serve: F) -> std::process::ExitCode
+where
+    F: FnOnce(Config, Shutdown) -> Fut,
+    Fut: Future<Output = Result<(), Error>>,
+{
+    #[derive(clap::Parser)]
+    struct Flags {
+        #[command(flatten)]
+        config: Config,
+    }
+    let flags = <Flags as clap::Parser>::parse();
+    crate::telemetry::init(&flags.config);
+    let shutdown = Shutdown::new();
+    crate::shutdown::cancel_on_signal(shutdown.clone());
+    let result = serve(flags.config, shutdown).await;
+    crate::telemetry::shutdown();
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "service failed");
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! Test isolation over real Postgres and Redis: a fresh database per test cloned from a migrated
+//! template, a Redis key prefix per test, a private redis-server for tests that stop or flush
+//! Redis, and the whole system started in-process on free ports. `browser` drives headless
+//! Chromium for the web UI tests; `kakaopay` makes real payments in the kakao-sandbox.
+
+pub mod browser;
+pub mod kakaopay;
+mod system;
+
+use std::net::{SocketAddr, TcpListener};
+use std::process::Stdio;
+use std::str::FromStr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use redis::aio::ConnectionManager;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+use tokio::sync::OnceCell;
+
+pub use system::System;
+
+/// The server tests create their databases on: `TEST_DATABASE_URL`, else `DATABASE_URL`'s server.
+fn admin_options() -> anyhow::Result<PgConnectOptions> {
+    let url = std::env::var("TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    Ok(PgConnectOptions::from_str(&url)?.database("postgres"))
+}
+
+fn options_url(options: &PgConnectOptions, database: &str) -> String {
+    format!(
+        "postgres://{}@{}:{}/{}",
+        options.get_username(),
+        options.get_host(),
+        options.get_port(),
+        database
+    )
+}
+
+/// The template's name changes whenever a migration does, so a stale template is never used.
+fn template_name() -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for migration in platform::db::MIGRATOR.iter() {
+        for byte in migration.checksum.iter() {
+            hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("so_tmpl_{hash:016x}")
+}
+
+async fn ensure_template() -> anyhow::Result<String> {
+    static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+    TEMPLATE
+        .get_or_try_init(|| async {
+            let options = admin_options()?;
+            let mut admin = PgConnection::connect_with(&options)
+                .await
+                .context("connecting to the test Postgres server")?;
+            let name = template_name();
+            // Test processes run in parallel; one builds the template, the others wait for it.
+            sqlx::query("SELECT pg_advisory_lock(727274)")
+                .execute(&mut admin)
+                .await?;
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                    .bind(&name)
+                    .fetch_one(&mut admin)
+                    .await?;
+            if !exists {
+                let building = format!("{name}_building");
+                admin
+                    .execute(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)").as_str())
+                    .await?;
+                admin
+                    .execute(format!("CREATE DATABASE {building}").as_str())
+                    .await?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&options_url(&options, &building))
+                    .await?;
+                platform::db::MIGRATOR.run(&pool).await?;
+                pool.close().await;
+                // Renaming last means a crash mid-migration never leaves a usable bad template.
+                admin
+                    .execute(format!("ALTER DATABASE {building} RENAME TO {name}").as_str())
+                    .await?;
+            }
+            drop_stale_databases(&mut admin).await?;
+            sqlx::query("SELECT pg_advisory_unlock(727274)")
+                .execute(&mut admin)
+                .await?;
+            admin.close().await?;
+            Ok(name)
+        })
+        .await
+        .cloned()
+}
+
+/// Test databases left behind by killed runs, recognised by the creation time in their name.
+async fn drop_stale_databases(admin: &mut PgConnection) -> anyhow::Result<()> {
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'so_test_%'")
+            .fetch_all(&mut *admin)
+            .await?;
+    let cutoff = now_secs().saturating_sub(3 * 3600);
+    for name in names {
+        let created = name
+            .strip_prefix("so_test_")
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|secs| secs.parse::<u64>().ok());
+        if created.is_some_and(|created| created < cutoff) {
+            let _ = admin
+                .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                .await;
+        }
+    }
+    Ok(())
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn unique_suffix() -> String {
+    uuid::Uuid::now_v7().simple().to_string()[20..].to_owned()
+}
+
+/// A database of its own for one test, migrated, dropped when the value is dropped.
+pub struct TestDb {
+    pub pool: PgPool,
+    pub url: String,
+    pub name: String,
+}
+
+impl TestDb {
+    pub async fn new() -> anyhow::Result<TestDb> {
+        let template = ensure_template().await?;
+        let options = admin_options()?;
+        let name = format!("so_test_{}_{}", now_secs(), unique_suffix());
+        let mut admin = PgConnection::connect_with(&options).await?;
+        admin
+            .execute(format!("CREATE DATABASE {name} TEMPLATE {template}").as_str())
+            .await
+            .context("cloning the migrated template")?;
+        admin.close().await?;
+        let url = options_url(&options, &name);
+        let pool = PgPoolOptions::new()
+            .max_connections(5)
+            .connect(&url)
+            .await?;
+        Ok(TestDb { pool, url, name })
+    }
+
+    /// An empty database (no migrations), for testing the migrations themselves.
+    pub async fn empty() -> anyhow::Result<TestDb> {
+        let options = admin_options()?;
+        let name = format!("so_test_{}_{}", now_secs(), unique_suffix());
+        let mut admin = PgConnection::connect_with(&options).await?;
+        admin
+            .execute(format!("CREATE DATABASE {name}").as_str())
+            .await?;
+        admin.close().await?;
+        let url = options_url(&options, &name);
+        let pool = PgPoolOptions::new()
+            .max_connections(5)
+            .connect(&url)
+            .await?;
+        Ok(TestDb { pool, url, name })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs outside async context guarantees; a short-lived thread with its own runtime
+        // keeps cleanup reliable whichever runtime the test used.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async move {
+                let mut admin = PgConnection::connect_with(&admin_options()?).await?;
+                admin
+                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await?;
+                anyhow::Ok(())
+            })
+        })
+        .join();
+    }
+}
+
+/// A key prefix of its own on the shared Redis; its keys are deleted when dropped.
+pub struct TestRedis {
+    pub url: String,
+    pub prefix: String,
+    pub conn: ConnectionManager,
+}
+
+impl TestRedis {
+    pub async fn new() -> anyhow::Result<TestRedis> {
+        let url = std::env::var("TEST_REDIS_URL")
+            .or_else(|_| std::env::var("REDIS_URL"))
+            .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+        TestRedis::on(&url).await
+    }
+
+    pub async fn on(url: &str) -> anyhow::Result<TestRedis> {
+        let conn = platform::redis::connect(url)
+            .await
+            .context("connecting to the test Redis")?;
+        Ok(TestRedis {
+            url: url.to_owned(),
+            prefix: format!("t:{}:", unique_suffix()),
+            conn,
+        })
+    }
+
+    pub fn keys(&self) -> platform::redis::Keys {
+        platform::redis::Keys::new(self.prefix.clone())
+    }
+}
+
+impl Drop for TestRedis {
+    fn drop(&mut self) {
+        let url = self.url.clone();
+        let pattern = format!("{}*", self.prefix);
+        let _ = std::thread::spawn(move || -> redis::RedisResult<()> {
+            let client = redis::Client::open(url)?;
+            let mut conn = client.get_connection_with_timeout(Duration::from_secs(1))?;
+            let keys: Vec<String> = redis::cmd("KEYS").arg(&pattern).query(&mut conn)?;
+            if !keys.is_empty() {
+                redis::cmd("DEL").arg(keys).exec(&mut conn)?;
+            }
+            Ok(())
+        })
+        .join();
+    }
+}
+
+/// A redis-server of the test's own, for tests that FLUSHALL or stop Redis.
+pub struct TestRedisServer {
+    pub port: u16,
+    child: Option<tokio::process::Child>,
+    dir: std::path::PathBuf,
+}
+
+impl TestRedisServer {
+    pub async fn start() -> anyhow::Result<TestRedisServer> {
+        let port = free_ports(1)?[0].port();
+        let dir = std::env::temp_dir().join(format!("so-redis-{}", unique_suffix()));
+        std::fs::create_dir_all(&dir)?;
+        let mut server = TestRedisServer {
+            port,
+            child: None,
+            dir,
+        };
+        server.restart().await?;
+        Ok(server)
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts (again) on the same port, empty.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.stop().await;
+        let child = tokio::process::Command::new("redis-server")
+            .args(["--port", &self.port.to_string()])
+            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting redis-server (is it installed? make test installs it)")?;
+        self.child = Some(child);
+        let client = redis::Client::open(self.url())?;
+        for _ in 0..100 {
+            if let Ok(mut conn) = client.get_multiplexed_async_connection().await
+                && redis::cmd("PING")
+                    .query_async::<String>(&mut conn)
+                    .await
+                    .is_ok()
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        bail!("redis-server on port {} did not answer", self.port)
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill().await;
+            let _ = child.wait().await;
+        }
+    }
+}
+
+impl Drop for TestRedisServer {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.start_kill();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Ports free right now; held until all are chosen so one call never returns a port twice.
+pub fn free_ports(n: usize) -> anyhow::Result<Vec<SocketAddr>> {
+    let listeners: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<Result<_, _>>()?;
+    Ok(listeners
+        .iter()
+        .map(|l| l.local_addr())
+        .collect::<Result<_, _>>()?)
+}
+
+/// Polls `check` until it returns `Some`, for at most `timeout`.
+pub async fn eventually<T, F, Fut>(timeout: Duration, mut check: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return Ok(value);
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("condition not met within {timeout:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -1,0 +1,148 @@
+//! The whole system, or any part of it, started in-process on free ports for one test.
+
+use std::time::Duration;
+
+use contracts::accounting::v1::accounting_service_client::AccountingServiceClient;
+use contracts::chatbot::v1::chatbot_skill_service_client::ChatbotSkillServiceClient;
+use contracts::order::v1::order_service_client::OrderServiceClient;
+use contracts::payment::v1::payment_service_client::PaymentServiceClient;
+use contracts::store::v1::store_service_client::StoreServiceClient;
+use platform::grpc::Client;
+use platform::{Config, Endpoints, Service, Shutdown};
+use tokio::task::JoinHandle;
+
+use crate::{TestDb, TestRedis, free_ports};
+
+pub struct System {
+    pub config: Config,
+    pub services: Vec<Service>,
+    shutdown: Shutdown,
+    task: Option<JoinHandle<Result<(), platform::Error>>>,
+}
+
+impl System {
+    /// A configuration pointing at the test's database and Redis prefix, every port free.
+    pub fn config(
+        database_url: &str,
+        redis_url: &str,
+        redis_prefix: &str,
+    ) -> anyhow::Result<Config> {
+        let mut config = Config::local();
+        config.database_url = database_url.to_owned();
+        config.redis_url = redis_url.to_owned();
+        config.redis_prefix = redis_prefix.to_owned();
+        let ports = free_ports(14)?;
+        config.gateway_addr = ports[0];
+        config.sandbox_addr = ports[1];
+        config.public_base_url = format!("http://{}", ports[0]);
+        config.kakao.kakaopay_base_url = format!("http://{}", ports[1]);
+        config.kakao.bot_api_base_url = format!("http://{}", ports[1]);
+        let services = [
+            Service::Gateway,
+            Service::Store,
+            Service::Order,
+            Service::Payment,
+            Service::Accounting,
+            Service::ChatbotSkill,
+        ];
+        for (i, service) in services.into_iter().enumerate() {
+            let grpc_addr = ports[2 + 2 * i];
+            config.set_endpoints(
+                service,
+                &Endpoints {
+                    grpc_addr,
+                    ops_addr: ports[3 + 2 * i],
+                    url: format!("http://{grpc_addr}"),
+                },
+            );
+        }
+        Ok(config)
+    }
+
+    /// Starts `services` against the test's database and Redis prefix and waits until each listens.
+    pub async fn start(
+        services: &[Service],
+        db: &TestDb,
+        redis: &TestRedis,
+    ) -> anyhow::Result<System> {
+        let config = System::config(&db.url, &redis.url, &redis.prefix)?;
+        System::start_with(services, config).await
+    }
+
+    pub async fn start_with(services: &[Service], config: Config) -> anyhow::Result<System> {
+        let shutdown = Shutdown::new();
+        let task = tokio::spawn(simpleorder::run(
+            config.clone(),
+            services.to_vec(),
+            shutdown.clone(),
+        ));
+        let system = System {
+            config,
+            services: services.to_vec(),
+            shutdown,
+            task: Some(task),
+        };
+        if !simpleorder::wait_until_listening(&system.config, services, Duration::from_secs(20))
+            .await
+        {
+            anyhow::bail!("services did not start listening: {services:?}");
+        }
+        Ok(system)
+    }
+
+    pub fn gateway_url(&self) -> String {
+        format!("http://{}", self.config.gateway_addr)
+    }
+
+    pub fn sandbox_url(&self) -> String {
+        format!("http://{}", self.config.sandbox_addr)
+    }
+
+    /// `http://<ops addr>` of a service (healthz, readyz, metrics).
+    pub fn ops_url(&self, service: Service) -> String {
+        match self.config.endpoints(service) {
+            Some(endpoints) => format!("http://{}", endpoints.ops_addr),
+            None => self.sandbox_url(),
+        }
+    }
+
+    fn client(&self, service: Service) -> Client {
+        let url = self.config.endpoints(service).expect("a gRPC service").url;
+        platform::grpc::client(&url).expect("valid url")
+    }
+
+    pub fn store(&self) -> StoreServiceClient<Client> {
+        StoreServiceClient::new(self.client(Service::Store))
+    }
+
+    pub fn order(&self) -> OrderServiceClient<Client> {
+        OrderServiceClient::new(self.client(Service::Order))
+    }
+
+    pub fn payment(&self) -> PaymentServiceClient<Client> {
+        PaymentServiceClient::new(self.client(Service::Payment))
+    }
+
+    pub fn accounting(&self) -> AccountingServiceClient<Client> {
+        AccountingServiceClient::new(self.client(Service::Accounting))
+    }
+
+    pub fn chatbot(&self) -> ChatbotSkillServiceClient<Client> {
+        ChatbotSkillServiceClient::new(self.client(Service::ChatbotSkill))
+    }
+
+    /// Stops every service gracefully and returns how they ended.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(15), task).await???;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for System {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}

@@ -1,0 +1,251 @@
+//! Closing a day's books: scheduling a closed day, waiting the settle delay, and the
+//! reconciliation itself (read the three sources, archive the stream, write the report, then let
+//! the stream and its dedupe keys go).
+//!
+//! A day's report stays PENDING until the Redis cleanup is done too: a crash or a Redis outage
+//! anywhere in between leaves it PENDING, and the next pass does it all again, each step being
+//! idempotent (archive insert-or-skip, a report replaced only when it differs, deletes).
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use contracts::clients::PaymentServiceClient;
+use contracts::events::v1::BusinessDayClosed;
+use contracts::payment::v1::{InquireRequest, KakaoPayStatus};
+use domain::Money;
+use futures::StreamExt;
+use platform::bus::Message;
+use platform::grpc::Client;
+use platform::redis::Keys;
+use prost::Message as _;
+use redis::aio::ConnectionManager;
+use sqlx::PgPool;
+use tokio::sync::Notify;
+use tonic::Code;
+use uuid::Uuid;
+
+use crate::error::AccountingError;
+use crate::reconcile::{self, DbOrder, Inquiry, KakaoPayment, PayState};
+use crate::storage::{self, Record};
+
+/// The consumer group on `x:accounting`, and the consumer name of its processed-event keys.
+pub const CONSUMER: &str = "accounting";
+
+/// KakaoPay inquiries in flight at once for one day.
+const INQUIRY_CONCURRENCY: usize = 8;
+
+/// Days reconciled per pass of the worker.
+const DUE_BATCH: i64 = 20;
+
+/// How often a day's stream may grow while being archived before the pass gives up (it cannot,
+/// once the day is closed; this only bounds a misbehaving producer).
+const ARCHIVE_ATTEMPTS: usize = 3;
+
+pub struct Books {
+    pub pool: PgPool,
+    pub redis: ConnectionManager,
+    pub keys: Keys,
+    pub payment: PaymentServiceClient<Client>,
+    /// Wakes the worker when a day was scheduled.
+    pub wake: Notify,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reconciled {
+    /// False when the stored report already said exactly this.
+    pub changed: bool,
+}
+
+impl Books {
+    /// Handles one `business_day.closed`: the day is scheduled (a PENDING report) together with
+    /// the processed-event key, so a redelivery changes nothing.
+    pub async fn on_closed(&self, message: &Message) -> Result<(), AccountingError> {
+        let event = BusinessDayClosed::decode(message.data.as_slice())
+            .map_err(|e| AccountingError::Invalid(format!("bad business_day.closed: {e}")))?;
+        let day_id = Uuid::parse_str(&event.day_business_id).map_err(|_| {
+            AccountingError::Invalid(format!("bad day_business_id {:?}", event.day_business_id))
+        })?;
+        let mut tx = self.pool.begin().await?;
+        if !platform::bus::idempotency::first_time(&mut tx, CONSUMER, &message.event_id).await? {
+            return Ok(());
+        }
+        if !storage::schedule(&mut tx, day_id).await? {
+            return Err(AccountingError::NotClosed(format!(
+                "business day {day_id} is unknown or not closed"
+            )));
+        }
+        tx.commit().await?;
+        tracing::info!(day_business_id = %day_id, store_id = %event.store_id, "closed day scheduled for accounting");
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// Reconciles PENDING days until shutdown, each once `settle_delay` has passed since it
+    /// closed, so KakaoPay's late answers (a refund finishing) are in.
+    pub async fn run(
+        self: Arc<Self>,
+        settle_delay: Duration,
+        poll_interval: Duration,
+        shutdown: platform::Shutdown,
+    ) -> Result<(), platform::Error> {
+        loop {
+            match storage::due_days(&self.pool, settle_delay, DUE_BATCH).await {
+                Ok(days) => {
+                    for day_id in days {
+                        if shutdown.is_cancelled() {
+                            return Ok(());
+                        }
+                        if let Err(e) = self.reconcile(day_id).await {
+                            tracing::warn!(day_business_id = %day_id, error = %e, "reconciliation failed; retrying later");
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "listing days to reconcile failed"),
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return Ok(()),
+                () = tokio::time::sleep(poll_interval) => {}
+                () = self.wake.notified() => {}
+            }
+        }
+    }
+
+    /// The store a business day belongs to, if the day exists.
+    pub async fn store_of(&self, day_id: Uuid) -> Result<Option<Uuid>, AccountingError> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(storage::day(&mut conn, day_id).await?.map(|d| d.store_id))
+    }
+
+    /// Reconciles a closed day now (the worker, or an operator through ReconcileDay).
+    pub async fn reconcile(&self, day_id: Uuid) -> Result<Reconciled, AccountingError> {
+        let mut conn = self.pool.acquire().await?;
+        let day = storage::day(&mut conn, day_id)
+            .await?
+            .ok_or_else(|| AccountingError::NotFound("영업일을 찾을 수 없습니다".to_owned()))?;
+        drop(conn);
+        if !day.is_closed() {
+            return Err(AccountingError::NotClosed(
+                "아직 마감되지 않은 영업일입니다. 마감한 뒤에 정산할 수 있습니다".to_owned(),
+            ));
+        }
+        let stream_key = self.keys.stream(&day.stream_key);
+        let mut changed = false;
+        for _ in 0..ARCHIVE_ATTEMPTS {
+            let entries = storage::read_stream(&self.redis, &stream_key).await?;
+            let orders = storage::orders(&self.pool, day.id).await?;
+            let inquiries = self.inquire(&orders).await?;
+
+            let mut tx = self.pool.begin().await?;
+            storage::schedule(&mut tx, day.id).await?;
+            storage::lock_report(&mut tx, day.id).await?;
+            storage::archive(&mut tx, &day, &entries).await?;
+            let stream = storage::history(&mut tx, day.id).await?;
+            let result = reconcile::reconcile(&orders, &inquiries, &stream)?;
+            let record = Record::of(&result)?;
+            let stored = storage::stored(&mut tx, day.id).await?;
+            if stored.as_ref() != Some(&record) {
+                changed = true;
+                storage::write_pending(&mut tx, day.id, &record).await?;
+            }
+            tx.commit().await?;
+
+            let last = entries.last().map_or("", |e| e.stream_id.as_str());
+            if !storage::delete_stream(&self.redis, &stream_key, last).await? {
+                tracing::warn!(day_business_id = %day.id, "day stream grew while archived; archiving again");
+                continue;
+            }
+            let dedupe: BTreeSet<Uuid> = orders
+                .iter()
+                .map(|o| o.id.as_uuid())
+                .chain(record.orders.iter().map(|o| o.order_id))
+                .collect();
+            let dedupe: Vec<String> = dedupe
+                .into_iter()
+                .map(|id| storage::stream_dedupe_key(&self.keys, id))
+                .collect();
+            storage::delete_keys(&self.redis, &dedupe).await?;
+            if changed {
+                storage::finish(&self.pool, day.id, &record.status).await?;
+            }
+            tracing::info!(
+                day_business_id = %day.id,
+                status = %record.status,
+                discrepancies = record.discrepancy_count,
+                archived = entries.len(),
+                changed,
+                "business day reconciled"
+            );
+            return Ok(Reconciled { changed });
+        }
+        Err(AccountingError::Internal(format!(
+            "the day stream of {} kept growing while it was archived",
+            day.id
+        )))
+    }
+
+    /// KakaoPay's answer for every payment of the day. A payment KakaoPay says it cannot tell
+    /// about is reported; KakaoPay (or the payment service) being unavailable fails the pass, to
+    /// be retried, rather than report a day full of unknowns.
+    async fn inquire(
+        &self,
+        orders: &[DbOrder],
+    ) -> Result<HashMap<String, Inquiry>, AccountingError> {
+        let tids: BTreeSet<String> = orders.iter().filter_map(|o| o.tid.clone()).collect();
+        let answers: Vec<Result<(String, Inquiry), AccountingError>> = futures::stream::iter(tids)
+            .map(|tid| {
+                let mut client = self.payment.clone();
+                async move {
+                    let answer = client.inquire(InquireRequest { tid: tid.clone() }).await;
+                    match answer {
+                        Ok(answer) => Ok((tid, Inquiry::Answered(payment(answer.into_inner())))),
+                        Err(status) if final_refusal(status.code()) => {
+                            Ok((tid, Inquiry::Failed(status.message().to_owned())))
+                        }
+                        Err(status) => Err(AccountingError::Unavailable(format!(
+                            "KakaoPay inquiry of {tid} failed: {:?} {}",
+                            status.code(),
+                            status.message()
+                        ))),
+                    }
+                }
+            })
+            .buffer_unordered(INQUIRY_CONCURRENCY)
+            .collect()
+            .await;
+        answers.into_iter().collect()
+    }
+}
+
+/// Errors that asking again will not change.
+fn final_refusal(code: Code) -> bool {
+    matches!(
+        code,
+        Code::NotFound | Code::InvalidArgument | Code::FailedPrecondition | Code::PermissionDenied
+    )
+}
+
+fn payment(answer: contracts::payment::v1::InquireResponse) -> KakaoPayment {
+    let status = KakaoPayStatus::try_from(answer.status).unwrap_or(KakaoPayStatus::Unspecified);
+    let state = match status {
+        KakaoPayStatus::SuccessPayment => PayState::Approved,
+        KakaoPayStatus::PartCancelPayment => PayState::PartCanceled,
+        KakaoPayStatus::CancelPayment => PayState::Canceled,
+        KakaoPayStatus::Unspecified => PayState::Unknown,
+        _ => PayState::NotApproved,
+    };
+    let raw_status = if answer.raw_status.is_empty() {
+        status
+            .as_str_name()
+            .trim_start_matches("KAKAO_PAY_STATUS_")
+            .to_owned()
+    } else {
+        answer.raw_status
+    };
+    KakaoPayment {
+        raw_status,
+        state,
+        amount: Money::won(answer.amount),
+        canceled: Money::won(answer.canceled_amount),
+    }
+}

@@ -1,0 +1,575 @@
+//! Postgres queries and Redis commands of the accounting service. Nothing here decides policy.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::{Money, OrderId};
+use platform::redis::Keys;
+use redis::Script;
+use redis::aio::ConnectionManager;
+use redis::streams::StreamRangeReply;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::archive::{self, Archived};
+use crate::error::AccountingError;
+use crate::reconcile::{DayReconciliation, DbOrder, StreamEntry};
+
+/// One business day as accounting needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Day {
+    pub id: Uuid,
+    pub store_id: Uuid,
+    pub state: String,
+    pub stream_key: String,
+}
+
+impl Day {
+    pub fn is_closed(&self) -> bool {
+        self.state == "CLOSED"
+    }
+}
+
+pub async fn day(conn: &mut PgConnection, day_id: Uuid) -> Result<Option<Day>, AccountingError> {
+    Ok(
+        sqlx::query_as("SELECT id, store_id, state, stream_key FROM day_business WHERE id = $1")
+            .bind(day_id)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// Records that a closed day awaits reconciliation (a PENDING report); `false` when the day is
+/// unknown or not closed. A day already scheduled or reconciled is left as it is.
+pub async fn schedule(conn: &mut PgConnection, day_id: Uuid) -> Result<bool, AccountingError> {
+    let closed: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM day_business WHERE id = $1 AND state = 'CLOSED')",
+    )
+    .bind(day_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if closed {
+        sqlx::query(
+            "INSERT INTO accounting_day_business (day_business_id, store_id, business_date) \
+             SELECT id, store_id, business_date FROM day_business WHERE id = $1 \
+             ON CONFLICT (day_business_id) DO NOTHING",
+        )
+        .bind(day_id)
+        .execute(conn)
+        .await?;
+    }
+    Ok(closed)
+}
+
+/// PENDING days closed at least `settle_delay` ago, oldest first.
+pub async fn due_days(
+    pool: &PgPool,
+    settle_delay: std::time::Duration,
+    limit: i64,
+) -> Result<Vec<Uuid>, AccountingError> {
+    Ok(sqlx::query_scalar(
+        "SELECT a.day_business_id FROM accounting_day_business a \
+         JOIN day_business d ON d.id = a.day_business_id \
+         WHERE a.status = 'PENDING' AND d.closed_at <= now() - make_interval(secs => $1) \
+         ORDER BY d.closed_at, a.day_business_id LIMIT $2",
+    )
+    .bind(settle_delay.as_secs_f64())
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The day's orders with the KakaoPay tid of each (the payment row's, else the one recorded at
+/// approval).
+pub async fn orders(pool: &PgPool, day_id: Uuid) -> Result<Vec<DbOrder>, AccountingError> {
+    let rows: Vec<(Uuid, String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT o.id, o.status, o.total, COALESCE(p.tid, o.payment_tid) \
+         FROM customer_order o LEFT JOIN order_payment p ON p.order_id = o.id \
+         WHERE o.day_business_id = $1 ORDER BY o.id",
+    )
+    .bind(day_id)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(id, status, total, tid)| {
+            Ok(DbOrder {
+                id: OrderId::from(id),
+                status: status
+                    .parse()
+                    .map_err(|e: domain::UnknownCode| AccountingError::Internal(e.to_string()))?,
+                total: Money::won(total),
+                tid: tid.filter(|t| !t.is_empty()),
+            })
+        })
+        .collect()
+}
+
+/// Takes the day's report row for this transaction, so two reconciliations of one day (two
+/// replicas, or the consumer and an operator) write one after the other.
+pub async fn lock_report(conn: &mut PgConnection, day_id: Uuid) -> Result<(), AccountingError> {
+    sqlx::query("SELECT 1 FROM accounting_day_business WHERE day_business_id = $1 FOR UPDATE")
+        .bind(day_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Inserts the entries not archived yet; the unique (day, stream id) makes a rerun a no-op.
+pub async fn archive(
+    conn: &mut PgConnection,
+    day: &Day,
+    entries: &[Archived],
+) -> Result<(), AccountingError> {
+    for chunk in entries.chunks(500) {
+        let ids: Vec<Uuid> = chunk.iter().map(|_| Uuid::now_v7()).collect();
+        let order_ids: Vec<Option<Uuid>> = chunk.iter().map(|e| e.order_id).collect();
+        let stream_ids: Vec<&str> = chunk.iter().map(|e| e.stream_id.as_str()).collect();
+        let types: Vec<&str> = chunk.iter().map(|e| e.event_type.as_str()).collect();
+        let payloads: Vec<serde_json::Value> = chunk.iter().map(|e| e.payload.clone()).collect();
+        let times: Vec<DateTime<Utc>> = chunk.iter().map(|e| e.occurred_at).collect();
+        sqlx::query(
+            "INSERT INTO order_history \
+                 (id, order_id, store_id, day_business_id, stream_id, event_type, payload, occurred_at) \
+             SELECT e.id, e.order_id, $7, $8, e.stream_id, e.event_type, e.payload, e.occurred_at \
+             FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[]) \
+                 AS e(id, order_id, stream_id, event_type, payload, occurred_at) \
+             ON CONFLICT (day_business_id, stream_id) DO NOTHING",
+        )
+        .bind(&ids)
+        .bind(&order_ids)
+        .bind(&stream_ids)
+        .bind(&types)
+        .bind(&payloads)
+        .bind(&times)
+        .bind(day.store_id)
+        .bind(day.id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The archived day stream: the source of truth for the stream once Redis has let it go.
+pub async fn history(
+    conn: &mut PgConnection,
+    day_id: Uuid,
+) -> Result<Vec<StreamEntry>, AccountingError> {
+    let rows: Vec<(String, Option<Uuid>, String, serde_json::Value)> = sqlx::query_as(
+        "SELECT stream_id, order_id, event_type, payload FROM order_history \
+         WHERE day_business_id = $1",
+    )
+    .bind(day_id)
+    .fetch_all(conn)
+    .await?;
+    let mut entries: Vec<StreamEntry> = rows
+        .into_iter()
+        .map(|(stream_id, order_id, event_type, payload)| {
+            archive::stream_entry(stream_id, order_id, &event_type, &payload)
+        })
+        .collect();
+    entries.sort_by_key(|e| crate::reconcile::stream_order(&e.stream_id));
+    Ok(entries)
+}
+
+/// A reconciliation as the two tables hold it; equal records mean a rerun changed nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub counts: [i32; 5],
+    pub amounts: [i64; 4],
+    pub discrepancy_count: i32,
+    pub discrepancies: serde_json::Value,
+    pub status: String,
+    pub orders: Vec<OrderRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct OrderRecord {
+    pub order_id: Uuid,
+    pub status_db: Option<String>,
+    pub status_kakaopay: Option<String>,
+    pub amount_db: Option<i64>,
+    pub amount_kakaopay: Option<i64>,
+    pub canceled_db: Option<i64>,
+    pub canceled_kakaopay: Option<i64>,
+    pub in_stream: bool,
+    pub discrepancy: Option<String>,
+}
+
+fn count(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+impl Record {
+    pub fn of(day: &DayReconciliation) -> Result<Record, AccountingError> {
+        let t = &day.totals;
+        let discrepancies = serde_json::to_value(&day.discrepancies)
+            .map_err(|e| AccountingError::Internal(e.to_string()))?;
+        let kakaopay_total = day.kakaopay.approved.as_won() - day.kakaopay.canceled.as_won();
+        Ok(Record {
+            counts: [
+                count(t.order_count),
+                count(t.placed_count),
+                count(t.ready_count),
+                count(t.canceled_count),
+                count(t.failed_count),
+            ],
+            amounts: [
+                t.gross.as_won(),
+                t.canceled.as_won(),
+                t.net.as_won(),
+                kakaopay_total,
+            ],
+            discrepancy_count: count(day.discrepancies.len() as i64),
+            discrepancies,
+            status: if day.discrepancies.is_empty() {
+                "RECONCILED"
+            } else {
+                "DISCREPANCY"
+            }
+            .to_owned(),
+            orders: day
+                .orders
+                .iter()
+                .map(|l| OrderRecord {
+                    order_id: l.order_id.as_uuid(),
+                    status_db: l.status_db.map(|s| s.code().to_owned()),
+                    status_kakaopay: l.status_kakaopay.clone(),
+                    amount_db: l.amount_db.map(Money::as_won),
+                    amount_kakaopay: l.amount_kakaopay.map(Money::as_won),
+                    canceled_db: l.canceled_db.map(Money::as_won),
+                    canceled_kakaopay: l.canceled_kakaopay.map(Money::as_won),
+                    in_stream: l.in_stream,
+                    discrepancy: l.discrepancy.clone(),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// What is stored for the day; `None` while PENDING (or not scheduled).
+pub async fn stored(
+    conn: &mut PgConnection,
+    day_id: Uuid,
+) -> Result<Option<Record>, AccountingError> {
+    type Row = (
+        i32,
+        i32,
+        i32,
+        i32,
+        i32,
+        i64,
+        i64,
+        i64,
+        i64,
+        i32,
+        serde_json::Value,
+        String,
+    );
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT order_count, placed_count, ready_count, canceled_count, failed_count, \
+             gross, canceled, net, kakaopay_total, discrepancy_count, discrepancies, status \
+         FROM accounting_day_business WHERE day_business_id = $1 AND status <> 'PENDING'",
+    )
+    .bind(day_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    let orders: Vec<OrderRecord> = sqlx::query_as(
+        "SELECT order_id, status_db, status_kakaopay, amount_db, amount_kakaopay, canceled_db, \
+             canceled_kakaopay, in_stream, discrepancy \
+         FROM accounting_order WHERE day_business_id = $1 ORDER BY order_id",
+    )
+    .bind(day_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(Some(Record {
+        counts: [r.0, r.1, r.2, r.3, r.4],
+        amounts: [r.5, r.6, r.7, r.8],
+        discrepancy_count: r.9,
+        discrepancies: r.10,
+        status: r.11,
+        orders,
+    }))
+}
+
+/// Replaces the day's reconciliation with `record`, still PENDING: [`finish`] publishes it once
+/// the stream is gone.
+pub async fn write_pending(
+    conn: &mut PgConnection,
+    day_id: Uuid,
+    record: &Record,
+) -> Result<(), AccountingError> {
+    let [order_count, placed, ready, canceled_count, failed] = record.counts;
+    let [gross, canceled, net, kakaopay_total] = record.amounts;
+    sqlx::query(
+        "UPDATE accounting_day_business SET order_count = $2, placed_count = $3, ready_count = $4, \
+             canceled_count = $5, failed_count = $6, gross = $7, canceled = $8, net = $9, \
+             kakaopay_total = $10, discrepancy_count = $11, discrepancies = $12, \
+             status = 'PENDING' \
+         WHERE day_business_id = $1",
+    )
+    .bind(day_id)
+    .bind(order_count)
+    .bind(placed)
+    .bind(ready)
+    .bind(canceled_count)
+    .bind(failed)
+    .bind(gross)
+    .bind(canceled)
+    .bind(net)
+    .bind(kakaopay_total)
+    .bind(record.discrepancy_count)
+    .bind(&record.discrepancies)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM accounting_order WHERE day_business_id = $1")
+        .bind(day_id)
+        .execute(&mut *conn)
+        .await?;
+    for chunk in record.orders.chunks(1000) {
+        let column = |f: fn(&OrderRecord) -> Option<i64>| chunk.iter().map(f).collect::<Vec<_>>();
+        let ids: Vec<Uuid> = chunk.iter().map(|o| o.order_id).collect();
+        let status_db: Vec<Option<String>> = chunk.iter().map(|o| o.status_db.clone()).collect();
+        let status_kp: Vec<Option<String>> =
+            chunk.iter().map(|o| o.status_kakaopay.clone()).collect();
+        let in_stream: Vec<bool> = chunk.iter().map(|o| o.in_stream).collect();
+        let discrepancy: Vec<Option<String>> =
+            chunk.iter().map(|o| o.discrepancy.clone()).collect();
+        sqlx::query(
+            "INSERT INTO accounting_order (day_business_id, order_id, status_db, status_kakaopay, \
+                 amount_db, amount_kakaopay, canceled_db, canceled_kakaopay, in_stream, discrepancy) \
+             SELECT $1, * FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::bigint[], \
+                 $6::bigint[], $7::bigint[], $8::bigint[], $9::bool[], $10::text[])",
+        )
+        .bind(day_id)
+        .bind(&ids)
+        .bind(&status_db)
+        .bind(&status_kp)
+        .bind(column(|o| o.amount_db))
+        .bind(column(|o| o.amount_kakaopay))
+        .bind(column(|o| o.canceled_db))
+        .bind(column(|o| o.canceled_kakaopay))
+        .bind(&in_stream)
+        .bind(&discrepancy)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Publishes a PENDING report with its final status.
+pub async fn finish(pool: &PgPool, day_id: Uuid, status: &str) -> Result<(), AccountingError> {
+    sqlx::query(
+        "UPDATE accounting_day_business SET status = $2, reconciled_at = now() \
+         WHERE day_business_id = $1 AND status = 'PENDING'",
+    )
+    .bind(day_id)
+    .bind(status)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReportRow {
+    pub day_business_id: Uuid,
+    pub store_id: Uuid,
+    pub business_date: NaiveDate,
+    pub opened_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub status: String,
+    pub order_count: i32,
+    pub placed_count: i32,
+    pub ready_count: i32,
+    pub canceled_count: i32,
+    pub failed_count: i32,
+    pub gross: i64,
+    pub canceled: i64,
+    pub net: i64,
+    pub discrepancy_count: i32,
+    pub discrepancies: serde_json::Value,
+    pub reconciled_at: Option<DateTime<Utc>>,
+}
+
+const REPORT_COLUMNS: &str = "a.day_business_id, a.store_id, a.business_date, d.opened_at, \
+     d.closed_at, a.status, a.order_count, a.placed_count, a.ready_count, a.canceled_count, \
+     a.failed_count, a.gross, a.canceled, a.net, a.discrepancy_count, a.discrepancies, \
+     a.reconciled_at";
+
+/// The store's days closed in [from, to), most recent first.
+pub async fn list_reports(
+    pool: &PgPool,
+    store_id: Uuid,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    limit: i64,
+) -> Result<Vec<ReportRow>, AccountingError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {REPORT_COLUMNS} FROM accounting_day_business a \
+         JOIN day_business d ON d.id = a.day_business_id \
+         WHERE a.store_id = $1 AND ($2::timestamptz IS NULL OR d.closed_at >= $2) \
+             AND d.closed_at < COALESCE($3::timestamptz, now()) \
+         ORDER BY d.closed_at DESC, a.day_business_id DESC LIMIT $4"
+    ))
+    .bind(store_id)
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+pub async fn report(
+    conn: &mut PgConnection,
+    store_id: Uuid,
+    day_id: Uuid,
+) -> Result<Option<ReportRow>, AccountingError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {REPORT_COLUMNS} FROM accounting_day_business a \
+         JOIN day_business d ON d.id = a.day_business_id \
+         WHERE a.day_business_id = $1 AND a.store_id = $2"
+    ))
+    .bind(day_id)
+    .bind(store_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Units and won per item over the day's net (placed or ready) orders; an item renamed during
+/// the day shows its latest name.
+pub async fn sales_by_item(
+    conn: &mut PgConnection,
+    day_id: Uuid,
+) -> Result<Vec<(Uuid, String, i64, i64)>, AccountingError> {
+    Ok(sqlx::query_as(
+        "SELECT i.item_id, (array_agg(i.name ORDER BY o.placed_at DESC, i.id DESC))[1], \
+             sum(i.quantity)::bigint, sum(i.line_total)::bigint \
+         FROM order_item i JOIN customer_order o ON o.id = i.order_id \
+         WHERE o.day_business_id = $1 AND o.status IN ('PLACED', 'READY') \
+         GROUP BY i.item_id ORDER BY 4 DESC, 2, 1",
+    )
+    .bind(day_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Net orders and won per hour of the day in Korea (by when each order was placed).
+pub async fn sales_by_hour(
+    conn: &mut PgConnection,
+    day_id: Uuid,
+) -> Result<Vec<(i32, i64, i64)>, AccountingError> {
+    Ok(sqlx::query_as(
+        "SELECT extract(hour FROM o.placed_at AT TIME ZONE 'Asia/Seoul')::int AS hour, \
+             count(*), sum(o.total)::bigint \
+         FROM customer_order o \
+         WHERE o.day_business_id = $1 AND o.status IN ('PLACED', 'READY') AND o.placed_at IS NOT NULL \
+         GROUP BY 1 ORDER BY 1",
+    )
+    .bind(day_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// KakaoPay's approved and canceled won over the payments it knows for the day.
+pub async fn kakaopay_totals(
+    conn: &mut PgConnection,
+    day_id: Uuid,
+) -> Result<(i64, i64), AccountingError> {
+    Ok(sqlx::query_as(
+        "SELECT COALESCE(sum(amount_kakaopay), 0)::bigint, COALESCE(sum(canceled_kakaopay), 0)::bigint \
+         FROM accounting_order WHERE day_business_id = $1 \
+             AND status_kakaopay IN ('SUCCESS_PAYMENT', 'PART_CANCEL_PAYMENT', 'CANCEL_PAYMENT')",
+    )
+    .bind(day_id)
+    .fetch_one(conn)
+    .await?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redis
+// ---------------------------------------------------------------------------------------------
+
+/// The order → store-stream entry dedupe key the order service keeps for the business day
+/// (DESIGN §4); accounting removes them with the stream.
+pub fn stream_dedupe_key(keys: &Keys, order_id: Uuid) -> String {
+    keys.key(&format!("order:stream:{order_id}"))
+}
+
+/// Every entry of the day stream, oldest first; empty when the stream is gone.
+pub async fn read_stream(
+    redis: &ConnectionManager,
+    key: &str,
+) -> Result<Vec<Archived>, AccountingError> {
+    const PAGE: usize = 500;
+    let mut conn = redis.clone();
+    let mut entries = Vec::new();
+    let mut start = "-".to_owned();
+    loop {
+        let page: StreamRangeReply = redis::cmd("XRANGE")
+            .arg(key)
+            .arg(&start)
+            .arg("+")
+            .arg("COUNT")
+            .arg(PAGE)
+            .query_async(&mut conn)
+            .await?;
+        let n = page.ids.len();
+        for entry in &page.ids {
+            entries.push(archive::archive(&entry.id, &entry.map));
+        }
+        match page.ids.last() {
+            Some(last) if n == PAGE => start = format!("({}", last.id),
+            _ => return Ok(entries),
+        }
+    }
+}
+
+// KEYS[1] the day stream; ARGV[1] the id of the last entry archived ('' when none). Deletes the
+// stream only if nothing was added since it was read, so no entry goes unarchived.
+static DELETE_IF_UNCHANGED: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+        local id = ''
+        if last[1] then id = last[1][1] end
+        if id ~= ARGV[1] then return 0 end
+        redis.call('DEL', KEYS[1])
+        return 1
+        ",
+    )
+});
+
+/// Deletes the stream if its last entry is still `last_archived`; `false` when it grew.
+pub async fn delete_stream(
+    redis: &ConnectionManager,
+    key: &str,
+    last_archived: &str,
+) -> Result<bool, AccountingError> {
+    let mut conn = redis.clone();
+    let deleted: i64 = DELETE_IF_UNCHANGED
+        .key(key)
+        .arg(last_archived)
+        .invoke_async(&mut conn)
+        .await?;
+    Ok(deleted == 1)
+}
+
+pub async fn delete_keys(
+    redis: &ConnectionManager,
+    keys: &[String],
+) -> Result<(), AccountingError> {
+    let mut conn = redis.clone();
+    for chunk in keys.chunks(256) {
+        redis::cmd("UNLINK")
+            .arg(chunk)
+            .query_async::<()>(&mut conn)
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,244 @@
+//! The `alert_delivery` row of one order event: what is known about its alert, and the decision
+//! a (re)delivered event leads to. Times come from Postgres, so replicas agree on them.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+
+use super::message::Alert;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// No request in flight; the last one surely did not reach the customer, or none was made.
+    Pending,
+    /// A request left and nobody knows yet whether Kakao took it.
+    Sending,
+    Sent,
+    /// Kakao refused it for good.
+    Failed,
+}
+
+impl State {
+    const fn code(self) -> &'static str {
+        match self {
+            State::Pending => "PENDING",
+            State::Sending => "SENDING",
+            State::Sent => "SENT",
+            State::Failed => "FAILED",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<State> {
+        [State::Pending, State::Sending, State::Sent, State::Failed]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub state: State,
+    pub attempt_started_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    /// Postgres's clock when the row was read.
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Already sent (Kakao answered, or its receipt came): acknowledge.
+    Done,
+    /// Kakao refused it for good earlier: fail again without asking Kakao.
+    Refused(String),
+    /// An earlier request may still turn out to have arrived: ask again later.
+    Wait,
+    Send,
+}
+
+/// What to do with a (re)delivered event. An earlier request whose outcome is unknown is
+/// trusted to have failed only once `grace` has passed since it left without a receipt.
+pub fn decide(row: &Row, grace: Duration) -> Decision {
+    match row.state {
+        State::Sent => Decision::Done,
+        State::Failed => Decision::Refused(
+            row.last_error
+                .clone()
+                .unwrap_or_else(|| "refused by the Event API".to_owned()),
+        ),
+        State::Pending => Decision::Send,
+        State::Sending => {
+            let grace = chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::MAX);
+            match row.attempt_started_at {
+                Some(started) if row.now < started + grace => Decision::Wait,
+                _ => Decision::Send,
+            }
+        }
+    }
+}
+
+/// The row of `event_id`, created PENDING on first sight, locked until `tx` ends so that two
+/// consumers never decide for the same event at once.
+pub async fn lock(
+    tx: &mut PgConnection,
+    event_id: &str,
+    event_type: &str,
+    alert: &Alert,
+) -> Result<Row, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO alert_delivery (event_id, event_type, order_id, bot_user_key, state)
+         VALUES ($1, $2, $3, $4, 'PENDING') ON CONFLICT (event_id) DO NOTHING",
+    )
+    .bind(event_id)
+    .bind(event_type)
+    .bind(&alert.order_id)
+    .bind(&alert.bot_user_key)
+    .execute(&mut *tx)
+    .await?;
+    let (state, attempt_started_at, last_error, now): (
+        String,
+        Option<DateTime<Utc>>,
+        Option<String>,
+        DateTime<Utc>,
+    ) = sqlx::query_as(
+        "SELECT state, attempt_started_at, last_error, now()
+         FROM alert_delivery WHERE event_id = $1 FOR UPDATE",
+    )
+    .bind(event_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let state = State::from_code(&state)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown alert state {state:?}").into()))?;
+    Ok(Row {
+        state,
+        attempt_started_at,
+        last_error,
+        now,
+    })
+}
+
+/// Marks a request as leaving now; returns the attempt's number.
+pub async fn start_attempt(tx: &mut PgConnection, event_id: &str) -> Result<i32, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE alert_delivery
+         SET state = 'SENDING', attempts = attempts + 1, attempt_started_at = now()
+         WHERE event_id = $1 RETURNING attempts",
+    )
+    .bind(event_id)
+    .fetch_one(tx)
+    .await
+}
+
+/// Kakao took the request.
+pub async fn accepted(pool: &PgPool, event_id: &str, task_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE alert_delivery
+         SET state = 'SENT', task_id = nullif($2, ''), sent_at = coalesce(sent_at, now()),
+             last_error = NULL
+         WHERE event_id = $1",
+    )
+    .bind(event_id)
+    .bind(task_id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The outcome of attempt `attempt` other than acceptance: `state` is PENDING (it surely
+/// failed), SENDING (unknown) or FAILED (refused for good). A receipt or a later attempt that
+/// got there first is never overwritten.
+pub async fn attempt_ended(
+    pool: &PgPool,
+    event_id: &str,
+    attempt: i32,
+    state: State,
+    error: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE alert_delivery SET state = $3, last_error = $4
+         WHERE event_id = $1 AND attempts = $2 AND state = 'SENDING'",
+    )
+    .bind(event_id)
+    .bind(attempt)
+    .bind(state.code())
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Kakao ran the alert block of `event_id` for `bot_user_key`: the customer has the message,
+/// whatever became of the request's answer, so the alert is SENT (from any state: even a
+/// refusal was evidently not the last word). False when no such alert is known.
+pub async fn record_receipt(
+    pool: &PgPool,
+    event_id: &str,
+    bot_user_key: &str,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE alert_delivery
+         SET rendered_at = coalesce(rendered_at, now()), state = 'SENT',
+             sent_at = coalesce(sent_at, now())
+         WHERE event_id = $1 AND bot_user_key = $2",
+    )
+    .bind(event_id)
+    .bind(bot_user_key)
+    .execute(pool)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(state: State, started_secs_ago: Option<i64>) -> Row {
+        let now = Utc::now();
+        Row {
+            state,
+            attempt_started_at: started_secs_ago.map(|s| now - chrono::Duration::seconds(s)),
+            last_error: Some("HTTP 400: bad".into()),
+            now,
+        }
+    }
+
+    const GRACE: Duration = Duration::from_secs(30);
+
+    #[test]
+    fn a_new_or_surely_failed_alert_is_sent() {
+        assert_eq!(decide(&row(State::Pending, None), GRACE), Decision::Send);
+        assert_eq!(decide(&row(State::Pending, Some(5)), GRACE), Decision::Send);
+    }
+
+    #[test]
+    fn a_sent_or_received_alert_is_never_sent_again() {
+        assert_eq!(decide(&row(State::Sent, Some(1)), GRACE), Decision::Done);
+        assert_eq!(decide(&row(State::Sent, Some(100)), GRACE), Decision::Done);
+    }
+
+    #[test]
+    fn an_unknown_outcome_waits_for_a_receipt_then_is_sent_again() {
+        assert_eq!(decide(&row(State::Sending, Some(5)), GRACE), Decision::Wait);
+        assert_eq!(
+            decide(&row(State::Sending, Some(31)), GRACE),
+            Decision::Send
+        );
+        assert_eq!(decide(&row(State::Sending, None), GRACE), Decision::Send);
+    }
+
+    #[test]
+    fn a_refusal_is_final() {
+        assert_eq!(
+            decide(&row(State::Failed, Some(1)), GRACE),
+            Decision::Refused("HTTP 400: bad".into())
+        );
+    }
+
+    #[test]
+    fn states_round_trip_their_codes() {
+        for state in [State::Pending, State::Sending, State::Sent, State::Failed] {
+            assert_eq!(State::from_code(state.code()), Some(state));
+        }
+        assert_eq!(State::from_code("sent"), None);
+    }
+}

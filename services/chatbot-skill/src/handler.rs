@@ -1,0 +1,245 @@
+//! One skill webhook from start to finish: the shared secret, reading the payload, the bot id,
+//! the skill name, then the skill under an overall time budget. Whatever happens, the answer
+//! is a valid SkillResponse: an error or a timeout becomes a friendly bubble with a chip that
+//! tries the same thing again, and an answer that breaks a limit (a bug) is replaced by it too.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use kakao::skill::response::QuickReply;
+use kakao::{SkillPayload, SkillResponse};
+use platform::Config;
+use prometheus::{IntCounterVec, Opts, register_int_counter_vec_with_registry};
+
+use crate::alerts::Receipts;
+use crate::auth::Access;
+use crate::clients::{CALL_DEADLINE, Clients};
+use crate::openbuilder::OpenBuilder;
+use crate::payload;
+use crate::skills::{self, Skill, common};
+
+/// The whole skill's budget: under Kakao's 5 s with room for the gateway hop and the network.
+pub const BUDGET: Duration = Duration::from_millis(4_000);
+
+/// A `clientExtra` larger than this is not repeated in the retry chip (it could push the
+/// answer over Kakao's size limit, and real buttons carry a few ids).
+const RETRY_EXTRA_MAX_BYTES: usize = 1_000;
+const RETRY_ECHO_MAX_CHARS: usize = 100;
+
+static ANSWERS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register_int_counter_vec_with_registry!(
+        Opts::new(
+            "skill_answers_total",
+            "Skill webhooks answered, by skill and outcome \
+             (ok, error, timeout, invalid, denied, unreadable, unknown_skill)",
+        ),
+        &["skill", "outcome"],
+        platform::metrics::REGISTRY.clone()
+    )
+    .expect("metric registers once")
+});
+
+/// Counts one answer; names that are not skills share one label so callers cannot grow it.
+fn count(name: &str, outcome: &str) {
+    let skill = Skill::from_name(name).map_or("unknown", Skill::name);
+    ANSWERS.with_label_values(&[skill, outcome]).inc();
+}
+
+pub struct App {
+    clients: Clients,
+    receipts: Receipts,
+    ob: OpenBuilder,
+    access: Access,
+    budget: Duration,
+}
+
+/// What the gateway sends back to Kakao.
+#[derive(Debug)]
+pub struct Answer {
+    pub http_status: u16,
+    pub response: SkillResponse,
+}
+
+impl Answer {
+    fn ok(response: SkillResponse) -> Answer {
+        Answer {
+            http_status: 200,
+            response,
+        }
+    }
+
+    pub fn body(&self) -> Vec<u8> {
+        serde_json::to_vec(&self.response).unwrap_or_default()
+    }
+}
+
+impl App {
+    pub fn new(config: &Config, receipts: Receipts) -> Result<App, platform::Error> {
+        let ob = OpenBuilder::load(config.kakao.openbuilder_file.as_deref())
+            .map_err(|e| platform::Error::Config(format!("KAKAO_OPENBUILDER_FILE: {e}")))?;
+        let access = Access::from_config(&config.kakao);
+        if !access.requires_secret() {
+            tracing::warn!(
+                "KAKAO_SKILL_SECRET is not set: skill calls are accepted without the shared-secret header"
+            );
+        }
+        Ok(App {
+            clients: Clients::new(config, CALL_DEADLINE)?,
+            receipts,
+            ob,
+            access,
+            budget: BUDGET,
+        })
+    }
+
+    pub async fn handle(
+        &self,
+        name: &str,
+        body: &[u8],
+        headers: &HashMap<String, String>,
+    ) -> Answer {
+        if let Err(denied) = self.access.check_secret(headers) {
+            tracing::warn!(skill = name, "skill call without the right shared secret");
+            count(name, "denied");
+            return Answer {
+                http_status: denied.http_status(),
+                response: common::denied(),
+            };
+        }
+        // Nothing can be checked or looked up for a body that is not a payload, and nothing
+        // is: the customer is asked to start again.
+        let Some(payload) = payload::parse(body) else {
+            tracing::info!(skill = name, "unreadable skill body");
+            count(name, "unreadable");
+            return Answer::ok(common::unreadable(&self.ob));
+        };
+        if let Err(denied) = self.access.check_bot(&payload) {
+            tracing::warn!(skill = name, "skill call for a bot that is not ours");
+            count(name, "denied");
+            return Answer {
+                http_status: denied.http_status(),
+                response: common::denied(),
+            };
+        }
+        let Some(skill) = Skill::from_name(name) else {
+            count(name, "unknown_skill");
+            return Answer {
+                http_status: 404,
+                response: common::unknown_skill(&self.ob),
+            };
+        };
+        let Some(user_key) = payload.bot_user_key() else {
+            return Answer::ok(common::no_user(&self.ob));
+        };
+        let deps = skills::Deps {
+            clients: &self.clients,
+            receipts: &self.receipts,
+            ob: &self.ob,
+        };
+        let run = skills::run(skill, &deps, &payload, user_key);
+        let response = match tokio::time::timeout(self.budget, run).await {
+            Ok(Ok(response)) => {
+                count(name, "ok");
+                response
+            }
+            Ok(Err(e)) => {
+                count(name, "error");
+                tracing::warn!(skill = name, error = %e, "skill failed; answering try-again");
+                common::try_again(retry(&self.ob, skill, &payload), &self.ob)
+            }
+            Err(_) => {
+                count(name, "timeout");
+                tracing::warn!(
+                    skill = name,
+                    budget_ms = self.budget.as_millis() as u64,
+                    "skill over budget; answering try-again"
+                );
+                common::try_again(retry(&self.ob, skill, &payload), &self.ob)
+            }
+        };
+        Answer::ok(self.checked(skill, &payload, response))
+    }
+
+    /// The response if it keeps every limit; otherwise (a bug, logged) the try-again bubble.
+    fn checked(
+        &self,
+        skill: Skill,
+        payload: &SkillPayload,
+        response: SkillResponse,
+    ) -> SkillResponse {
+        match kakao::validate(&response.to_value()) {
+            Ok(()) => response,
+            Err(problems) => {
+                count(skill.name(), "invalid");
+                tracing::error!(
+                    skill = skill.name(),
+                    ?problems,
+                    "skill drew an invalid response"
+                );
+                common::try_again(retry(&self.ob, skill, payload), &self.ob)
+            }
+        }
+    }
+}
+
+/// A chip that runs the same block with the same `extra` and echo text. An add may have
+/// gone through before the time ran out, so its chips first offer a look at the order sheet.
+fn retry(ob: &OpenBuilder, skill: Skill, payload: &SkillPayload) -> Vec<QuickReply> {
+    let said = payload.utterance().trim();
+    let echo = if said.is_empty() || said.chars().count() > RETRY_ECHO_MAX_CHARS {
+        "다시 시도"
+    } else {
+        said
+    };
+    let mut target = ob.target(skill, echo);
+    let extra = &payload.action.client_extra;
+    let small = serde_json::to_vec(extra).is_ok_and(|bytes| bytes.len() <= RETRY_EXTRA_MAX_BYTES);
+    if !extra.is_empty() && small {
+        target.extra = Some(extra.clone());
+    }
+    let again = QuickReply::block("다시 시도", target);
+    if skill == Skill::CartAdd {
+        vec![common::show_cart(ob), again]
+    } else {
+        vec![again]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_retry_chip_repeats_the_tap_unless_it_is_too_big() {
+        let ob = OpenBuilder::load(None).unwrap();
+        let p: SkillPayload = serde_json::from_value(json!({
+            "userRequest": {"utterance": "메뉴 보기"},
+            "action": {"clientExtra": {"store_id": "s1"}}
+        }))
+        .unwrap();
+        let chip = serde_json::to_value(&retry(&ob, Skill::Menu, &p)[0]).unwrap();
+        assert_eq!(chip["blockId"], "blk_menu");
+        assert_eq!(chip["messageText"], "메뉴 보기");
+        assert_eq!(chip["extra"]["store_id"], "s1");
+
+        let p: SkillPayload = serde_json::from_value(json!({
+            "userRequest": {"utterance": "x".repeat(5000)},
+            "action": {"clientExtra": {"blob": "y".repeat(5000)}}
+        }))
+        .unwrap();
+        let chip = serde_json::to_value(&retry(&ob, Skill::Stores, &p)[0]).unwrap();
+        assert_eq!(chip["messageText"], "다시 시도");
+        assert!(chip.get("extra").is_none());
+
+        let add = retry(&ob, Skill::CartAdd, &p);
+        assert_eq!(add.len(), 2);
+        assert_eq!(
+            add[0].label(),
+            "주문서 보기",
+            "an add may have gone through"
+        );
+        assert_eq!(add[1].label(), "다시 시도");
+    }
+}

@@ -1,0 +1,351 @@
+//! `menu`: a store's categories, then a carousel of a category's items with their prices and
+//! a button to add (items without option groups) or to choose options.
+
+use contracts::common::v1::{Category, Item};
+use contracts::store::v1::Store;
+use domain::{CategoryId, StoreId};
+use kakao::SkillResponse;
+use kakao::skill::response::{
+    BasicCard, Button, Carousel, LimitError, ListCard, ListItem, QuickReply, SimpleText, TextCard,
+    Thumbnail, truncate,
+};
+
+use super::catalog::Catalog;
+use super::common::{self, is_open, state_label, won};
+use super::item::{add_target, item_target};
+use super::{Ctx, Skill, input};
+use crate::error::Error;
+use crate::openbuilder::OpenBuilder;
+
+/// Cards in one carousel; further items are one "더 보기" away.
+const PAGE: usize = 10;
+/// Category chips; the rest of the ten go to navigation.
+const CATEGORY_CHIPS: usize = 8;
+const LIST_ROWS: usize = 5;
+
+pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
+    let payload = ctx.payload;
+    let store_id = match input::id::<StoreId>(payload, "store_id") {
+        Some(id) => id.to_string(),
+        // "메뉴" typed with nothing chosen: the store of the customer's cart, if any.
+        None => match ctx.clients.cart(&ctx.customer.customer_id).await? {
+            Some(cart) => cart.store_id,
+            None => return Ok(common::pick_a_store_first()?),
+        },
+    };
+    let found = tokio::try_join!(ctx.clients.store(&store_id), ctx.clients.menu(&store_id));
+    let (store, menu) = match found {
+        Ok(found) => found,
+        Err(e) if e.is_not_found() => return Ok(common::pick_a_store_first()?),
+        Err(e) => return Err(e),
+    };
+    let category = input::id::<CategoryId>(payload, "category_id").map(|id| id.to_string());
+    let page = input::number(payload, "page").unwrap_or(0) as usize;
+    Ok(render(
+        ctx.ob,
+        &store,
+        &Catalog::new(&menu),
+        category.as_deref(),
+        page,
+    )?)
+}
+
+fn category_target(
+    ob: &OpenBuilder,
+    store_id: &str,
+    category: &Category,
+    page: usize,
+) -> kakao::skill::response::BlockTarget {
+    ob.target(Skill::Menu, &category.name)
+        .extra("store_id", store_id)
+        .extra("category_id", category.id.clone())
+        .extra("page", page as u64)
+}
+
+pub fn render(
+    ob: &OpenBuilder,
+    store: &Store,
+    catalog: &Catalog<'_>,
+    category_id: Option<&str>,
+    page: usize,
+) -> Result<SkillResponse, LimitError> {
+    let store_id = store.store_id.as_str();
+    let categories = catalog.categories();
+    let notice = if is_open(store.state) {
+        String::new()
+    } else {
+        format!(
+            "\n지금은 주문을 받지 않아요 ({}). 메뉴는 둘러볼 수 있어요.",
+            state_label(store.state)
+        )
+    };
+    if categories.is_empty() {
+        return common::text(
+            format!("{} 메뉴가 아직 준비되지 않았어요.", store.name),
+            [common::find_stores(), common::home(ob)],
+        );
+    }
+    let chosen = category_id
+        .and_then(|id| catalog.category(id))
+        .or_else(|| (categories.len() == 1).then(|| categories[0]));
+    let Some(category) = chosen else {
+        let header = TextCard::new(
+            format!("{} 메뉴", store.name),
+            format!(
+                "{}{notice}\n카테고리를 골라 주세요.",
+                state_label(store.state)
+            ),
+        );
+        let nav = [common::show_cart(ob), common::home(ob)];
+        if categories.len() <= CATEGORY_CHIPS {
+            let chips = categories
+                .iter()
+                .map(|c| QuickReply::block(&c.name, category_target(ob, store_id, c, 0)));
+            return SkillResponse::from_output(header).quick_replies(chips.chain(nav));
+        }
+        let cards = categories
+            .chunks(LIST_ROWS)
+            .take(PAGE)
+            .map(|chunk| {
+                let rows = chunk
+                    .iter()
+                    .map(|c| {
+                        ListItem::new(c.name.clone())
+                            .on_tap_block(category_target(ob, store_id, c, 0))
+                    })
+                    .collect();
+                ListCard::new("카테고리", rows)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        return SkillResponse::from_output(header)
+            .output(Carousel::new(cards)?)?
+            .quick_replies(nav);
+    };
+
+    let items = catalog.items_of(category);
+    let pages = items.len().div_ceil(PAGE).max(1);
+    let page = page.min(pages - 1);
+    let shown = &items[page * PAGE..items.len().min((page + 1) * PAGE)];
+    let title = if pages > 1 {
+        format!(
+            "{} · {} ({}/{})",
+            store.name,
+            category.name,
+            page + 1,
+            pages
+        )
+    } else {
+        format!("{} · {}", store.name, category.name)
+    };
+    let mut replies = Vec::new();
+    if page + 1 < pages {
+        replies.push(QuickReply::block(
+            "더 보기",
+            category_target(ob, store_id, category, page + 1),
+        ));
+    }
+    if categories.len() > 1 {
+        replies.push(common::store_menu(ob, store_id, "다른 카테고리"));
+    }
+    replies.extend([common::show_cart(ob), common::home(ob)]);
+    SkillResponse::from_output(SimpleText::new(format!("{title}{notice}")))
+        .output(item_carousel(ob, store_id, catalog, shown)?)?
+        .quick_replies(replies)
+}
+
+fn item_carousel(
+    ob: &OpenBuilder,
+    store_id: &str,
+    catalog: &Catalog<'_>,
+    items: &[&Item],
+) -> Result<Carousel, LimitError> {
+    let cards: Vec<(String, String, Vec<Button>)> = items
+        .iter()
+        .map(|item| {
+            let name = truncate(&item.name, 30);
+            let mut description = won(item.price);
+            if item.sold_out {
+                description.push_str(" · 품절");
+            }
+            if !item.description.trim().is_empty() {
+                description.push('\n');
+                description.push_str(item.description.trim());
+            }
+            let details = |label: &str| {
+                Button::block(label, item_target(ob, store_id, &item.id, &[], 0, &name))
+            };
+            let buttons = if item.sold_out {
+                vec![details("자세히 보기")]
+            } else if catalog.groups(item).is_empty() {
+                vec![
+                    Button::block(
+                        "담기",
+                        add_target(ob, store_id, &item.id, &[], 1, &format!("{name} 담기")),
+                    ),
+                    details("자세히 보기"),
+                ]
+            } else {
+                vec![details("옵션 선택")]
+            };
+            (item.name.clone(), description, buttons)
+        })
+        .collect();
+    let with_images = items.iter().all(|i| !i.image_url.trim().is_empty());
+    if with_images {
+        let cards = items
+            .iter()
+            .zip(cards)
+            .map(|(item, (title, description, buttons))| {
+                BasicCard::new(Thumbnail::new(item.image_url.trim()))
+                    .title(title)
+                    .description(description)
+                    .buttons(buttons)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Carousel::new(cards)
+    } else {
+        let cards = cards
+            .into_iter()
+            .map(|(title, description, buttons)| TextCard::new(title, description).buttons(buttons))
+            .collect::<Result<Vec<_>, _>>()?;
+        Carousel::new(cards)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::catalog::fixture::*;
+    use super::*;
+    use contracts::common::v1::DayState;
+    use serde_json::Value;
+
+    fn ob() -> OpenBuilder {
+        OpenBuilder::load(None).unwrap()
+    }
+
+    fn store(state: DayState) -> Store {
+        Store {
+            store_id: STORE.into(),
+            name: "간편카페 강남점".into(),
+            state: state as i32,
+            ..Store::default()
+        }
+    }
+
+    fn answer(
+        menu: &contracts::common::v1::Menu,
+        state: DayState,
+        category: Option<&str>,
+        page: usize,
+    ) -> Value {
+        let r = render(&ob(), &store(state), &Catalog::new(menu), category, page).unwrap();
+        let v = r.to_value();
+        kakao::validate(&v).unwrap();
+        v
+    }
+
+    #[test]
+    fn without_a_category_the_categories_are_chips() {
+        let v = answer(&menu(), DayState::Open, None, 0);
+        let chips = v["template"]["quickReplies"].as_array().unwrap();
+        assert_eq!(chips[0]["label"], "커피");
+        assert_eq!(chips[0]["extra"]["category_id"], COFFEE);
+        assert_eq!(chips[0]["extra"]["store_id"], STORE);
+        assert_eq!(chips[1]["label"], "디저트");
+        assert!(
+            v["template"]["outputs"][0]["textCard"]["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("영업 중")
+        );
+    }
+
+    #[test]
+    fn a_category_is_a_carousel_with_prices_and_the_right_buttons() {
+        let v = answer(&menu(), DayState::Open, Some(COFFEE), 0);
+        let cards = v["template"]["outputs"][1]["carousel"]["items"]
+            .as_array()
+            .unwrap();
+        assert_eq!(cards.len(), 2);
+        assert_eq!(cards[0]["title"], "아메리카노");
+        assert!(
+            cards[0]["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("4,500원")
+        );
+        assert_eq!(cards[0]["buttons"][0]["label"], "옵션 선택");
+        assert_eq!(cards[0]["buttons"][0]["blockId"], "blk_item");
+        let v = answer(&menu(), DayState::Break, Some(DESSERT), 0);
+        let text = v["template"]["outputs"][0]["simpleText"]["text"]
+            .as_str()
+            .unwrap();
+        assert!(text.contains("지금은 주문을 받지 않아요 (브레이크)"));
+        let cookie = &v["template"]["outputs"][1]["carousel"]["items"][0];
+        assert!(cookie["description"].as_str().unwrap().contains("품절"));
+        assert_eq!(cookie["buttons"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_item_without_options_is_added_directly() {
+        let mut menu = menu();
+        menu.items
+            .iter_mut()
+            .find(|i| i.id == COOKIE)
+            .unwrap()
+            .sold_out = false;
+        let v = answer(&menu, DayState::Open, Some(DESSERT), 0);
+        let add = &v["template"]["outputs"][1]["carousel"]["items"][0]["buttons"][0];
+        assert_eq!(add["label"], "담기");
+        assert_eq!(add["blockId"], "blk_cart_add");
+        assert_eq!(add["extra"]["item_id"], COOKIE);
+        assert_eq!(add["extra"]["quantity"], 1);
+    }
+
+    #[test]
+    fn long_categories_are_paged_and_many_categories_listed() {
+        let mut menu = menu();
+        for n in 0..23 {
+            let id = format!("10000000-0000-7000-8000-2000000000{n:02}");
+            menu.items.push(Item {
+                id: id.clone(),
+                name: format!("메뉴 {n}"),
+                price: 1000,
+                image_url: "https://example.com/a.png".into(),
+                ..Item::default()
+            });
+            menu.categories[0].item_ids.push(id.clone());
+            menu.categories.push(Category {
+                id: format!("c0000000-0000-7000-8000-3000000000{n:02}"),
+                name: format!("분류 {n}"),
+                item_ids: vec![id],
+            });
+        }
+        let v = answer(&menu, DayState::Open, Some(COFFEE), 2);
+        let text = v["template"]["outputs"][0]["simpleText"]["text"]
+            .as_str()
+            .unwrap();
+        assert!(text.ends_with("(3/3)"), "{text}");
+        assert_eq!(
+            v["template"]["outputs"][1]["carousel"]["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            5
+        );
+        let v = answer(&menu, DayState::Open, Some(COFFEE), 0);
+        let more = &v["template"]["quickReplies"][0];
+        assert_eq!(more["label"], "더 보기");
+        assert_eq!(more["extra"]["page"], 1);
+        let v = answer(&menu, DayState::Open, None, 0);
+        assert_eq!(v["template"]["outputs"][1]["carousel"]["type"], "listCard");
+    }
+
+    #[test]
+    fn an_empty_menu_says_so() {
+        let mut menu = menu();
+        menu.categories.clear();
+        let v = answer(&menu, DayState::Open, None, 0);
+        assert!(v.to_string().contains("준비되지 않았어요"));
+    }
+}

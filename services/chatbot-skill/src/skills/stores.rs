@@ -1,0 +1,272 @@
+//! `stores`: find a store by name (a parameter or the rest of the utterance), nearby from
+//! latitude/longitude parameters, or the ones recently ordered from. Every result shows its
+//! state and leads to its menu.
+
+use contracts::store::v1::StoreSummary;
+use kakao::SkillResponse;
+use kakao::skill::response::{Button, Carousel, LimitError, SimpleText, TextCard, truncate};
+
+use super::common::{self, state_label};
+use super::{Ctx, Skill, input};
+use crate::error::Error;
+use crate::openbuilder::OpenBuilder;
+
+/// A carousel holds 10 cards.
+const RESULTS_MAX: u32 = 10;
+const NEARBY_RADIUS_M: u32 = 3_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Query {
+    Name(String),
+    Nearby {
+        lat: f64,
+        lng: f64,
+    },
+    Recent,
+    /// "주변 매장" without a location.
+    NeedLocation,
+    /// Nothing to search for: the recent stores, or how to search.
+    Start,
+}
+
+pub fn query(payload: &kakao::SkillPayload, ob: &OpenBuilder) -> Query {
+    let lat = input::coordinate(payload, "latitude", (-90.0, 90.0));
+    let lng = input::coordinate(payload, "longitude", (-180.0, 180.0));
+    if let (Some(lat), Some(lng)) = (lat, lng) {
+        return Query::Nearby { lat, lng };
+    }
+    if let Some(name) = input::text(payload, "store_name") {
+        return Query::Name(name);
+    }
+    let said = payload.utterance().trim();
+    let rest = input::rest_of_utterance(said, ob.utterances(Skill::Stores));
+    if !rest.is_empty() {
+        Query::Name(rest)
+    } else if said.contains("최근") {
+        Query::Recent
+    } else if said.contains("주변") {
+        Query::NeedLocation
+    } else {
+        Query::Start
+    }
+}
+
+pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
+    let clients = ctx.clients;
+    let customer_id = &ctx.customer.customer_id;
+    let query = query(ctx.payload, ctx.ob);
+    let stores = match &query {
+        Query::Name(name) => clients.search_stores(name, RESULTS_MAX).await?,
+        Query::Nearby { lat, lng } => {
+            clients
+                .nearby_stores(*lat, *lng, NEARBY_RADIUS_M, RESULTS_MAX)
+                .await?
+        }
+        Query::Recent | Query::Start => clients.recent_stores(customer_id, RESULTS_MAX).await?,
+        Query::NeedLocation => Vec::new(),
+    };
+    Ok(render(ctx.ob, &query, &stores)?)
+}
+
+pub fn render(
+    ob: &OpenBuilder,
+    query: &Query,
+    stores: &[StoreSummary],
+) -> Result<SkillResponse, LimitError> {
+    let replies = || {
+        [
+            common::find_stores(),
+            common::recent_stores(),
+            common::home(ob),
+        ]
+    };
+    if stores.is_empty() {
+        let text = match query {
+            Query::Name(name) => format!(
+                "'{}' 이름의 매장을 찾지 못했어요. 이름을 다시 확인해 주세요.",
+                truncate(name, 30)
+            ),
+            Query::Nearby { .. } => "가까운 곳(3km 안)에 영업 중인 매장이 없어요.".to_owned(),
+            Query::Recent => "아직 주문한 매장이 없어요. '매장 찾기 간편카페'처럼 이름으로 찾아 보세요."
+                .to_owned(),
+            Query::NeedLocation => {
+                "주변 매장을 찾으려면 위치가 필요해요. 지금은 '매장 찾기 간편카페'처럼 이름으로 찾아 주세요."
+                    .to_owned()
+            }
+            Query::Start => {
+                "어느 매장에서 주문할까요? '매장 찾기 간편카페'처럼 매장 이름을 보내 주세요.".to_owned()
+            }
+        };
+        return common::text(text, replies());
+    }
+    let intro = match query {
+        Query::Name(name) => format!("'{}' 검색 결과예요.", truncate(name, 30)),
+        Query::Nearby { .. } => "가까운 매장이에요.".to_owned(),
+        Query::Recent | Query::NeedLocation => "최근 주문한 매장이에요.".to_owned(),
+        Query::Start => {
+            "최근 주문한 매장이에요. 다른 매장은 '매장 찾기 간편카페'처럼 찾아 보세요.".to_owned()
+        }
+    };
+    let cards = stores
+        .iter()
+        .filter_map(|s| s.store.as_ref().map(|store| (s, store)))
+        .take(RESULTS_MAX as usize)
+        .map(|(summary, store)| {
+            let mut lines = vec![state_label(store.state).to_owned()];
+            if summary.distance_m > 0.0 {
+                lines[0].push_str(&format!(" · {}", distance(summary.distance_m)));
+            }
+            if !store.address.trim().is_empty() {
+                lines.push(store.address.trim().to_owned());
+            }
+            if !store.description.trim().is_empty() {
+                lines.push(store.description.trim().to_owned());
+            }
+            let menu = Button::block(
+                "메뉴 보기",
+                ob.target(Skill::Menu, &format!("{} 메뉴", truncate(&store.name, 30)))
+                    .extra("store_id", store.store_id.clone()),
+            );
+            let mut card = TextCard::new(store.name.clone(), lines.join("\n")).button(menu)?;
+            if !store.phone.trim().is_empty() {
+                card = card.button(Button::phone("전화하기", store.phone.trim()))?;
+            }
+            Ok(card)
+        })
+        .collect::<Result<Vec<_>, LimitError>>()?;
+    if cards.is_empty() {
+        return common::text("매장 정보를 불러오지 못했어요.", replies());
+    }
+    SkillResponse::from_output(SimpleText::new(intro))
+        .output(Carousel::new(cards)?)?
+        .quick_replies([common::show_cart(ob), common::home(ob)])
+}
+
+fn distance(metres: f64) -> String {
+    if metres < 1_000.0 {
+        format!("{}m", metres.round() as i64)
+    } else {
+        format!("{:.1}km", metres / 1_000.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use contracts::common::v1::DayState;
+    use contracts::store::v1::Store;
+    use serde_json::json;
+
+    fn ob() -> OpenBuilder {
+        OpenBuilder::load(None).unwrap()
+    }
+
+    fn payload(v: serde_json::Value) -> kakao::SkillPayload {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn summary(name: &str, state: DayState, distance_m: f64) -> StoreSummary {
+        StoreSummary {
+            store: Some(Store {
+                store_id: "0190f1a2-7c3e-7d10-9a5b-3c2d1e0f4a5b".into(),
+                name: name.into(),
+                address: "서울 강남구 강남대로 396".into(),
+                phone: "02-555-0110".into(),
+                state: state as i32,
+                ..Store::default()
+            }),
+            distance_m,
+            last_ordered_at: None,
+        }
+    }
+
+    #[test]
+    fn the_query_comes_from_params_then_the_utterance() {
+        let ob = ob();
+        let q = |v| query(&payload(v), &ob);
+        assert_eq!(
+            q(json!({"userRequest": {"utterance": "매장 찾기 간편카페"}})),
+            Query::Name("간편카페".into())
+        );
+        assert_eq!(
+            q(
+                json!({"userRequest": {"utterance": "매장"}, "action": {"params": {"store_name": "강남"}}})
+            ),
+            Query::Name("강남".into())
+        );
+        assert_eq!(
+            q(json!({"action": {"params": {"latitude": "37.5", "longitude": "127.0"}}})),
+            Query::Nearby {
+                lat: 37.5,
+                lng: 127.0
+            }
+        );
+        assert_eq!(
+            q(json!({"userRequest": {"utterance": "최근 매장"}})),
+            Query::Recent
+        );
+        assert_eq!(
+            q(json!({"userRequest": {"utterance": "주변 매장"}})),
+            Query::NeedLocation
+        );
+        assert_eq!(
+            q(json!({"userRequest": {"utterance": "매장 찾기"}})),
+            Query::Start
+        );
+    }
+
+    #[test]
+    fn each_result_shows_its_state_and_a_menu_button() {
+        let stores = [
+            summary("간편카페 강남점", DayState::Open, 120.0),
+            summary("간편카페 역삼점", DayState::Break, 1500.0),
+            summary("간편카페 선릉점", DayState::Closed, 0.0),
+        ];
+        let r = render(&ob(), &Query::Name("간편카페".into()), &stores).unwrap();
+        let v = r.to_value();
+        kakao::validate(&v).unwrap();
+        let cards = &v["template"]["outputs"][1]["carousel"]["items"];
+        assert_eq!(cards.as_array().unwrap().len(), 3);
+        assert!(
+            cards[0]["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("영업 중 · 120m")
+        );
+        assert!(
+            cards[1]["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("브레이크 · 1.5km")
+        );
+        assert!(
+            cards[2]["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("영업 종료")
+        );
+        let menu = &cards[0]["buttons"][0];
+        assert_eq!(menu["action"], "block");
+        assert_eq!(menu["blockId"], "blk_menu");
+        assert_eq!(
+            menu["extra"]["store_id"],
+            "0190f1a2-7c3e-7d10-9a5b-3c2d1e0f4a5b"
+        );
+        assert_eq!(cards[0]["buttons"][1]["action"], "phone");
+    }
+
+    #[test]
+    fn no_result_explains_what_to_do_next() {
+        for q in [
+            Query::Name("x".repeat(300)),
+            Query::Nearby { lat: 0.0, lng: 0.0 },
+            Query::Recent,
+            Query::NeedLocation,
+            Query::Start,
+        ] {
+            let v = render(&ob(), &q, &[]).unwrap().to_value();
+            kakao::validate(&v).unwrap();
+            assert!(v["template"]["quickReplies"].as_array().unwrap().len() >= 2);
+        }
+    }
+}

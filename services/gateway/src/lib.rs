@@ -1,0 +1,53 @@
+//! The gateway: the only public HTTP edge. It owns no data; it calls the other services over
+//! gRPC and reads store day streams for the live board.
+
+mod board;
+mod error;
+mod http;
+mod live;
+mod openapi;
+mod pay;
+mod reports;
+mod security;
+mod session;
+mod skill;
+mod state;
+mod store_api;
+mod ui;
+
+use std::net::SocketAddr;
+
+use platform::{Config, Runtime, Shutdown};
+use tonic::service::Routes;
+
+pub const SERVICE: &str = "gateway";
+
+pub async fn serve(config: Config, shutdown: Shutdown) -> Result<(), platform::Error> {
+    let mut runtime = Runtime::connect(SERVICE, &config, shutdown).await?;
+    let addr = config.gateway_addr;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| platform::Error::Bind { addr, source })?;
+    let state = state::AppState::new(
+        &config,
+        runtime.redis.clone(),
+        runtime.keys.clone(),
+        runtime.shutdown.clone(),
+    )?;
+    let app = http::router(state, runtime.readiness()).merge(skill::router(&config)?);
+    let stop = runtime.shutdown.clone();
+    runtime.spawn_worker(async move {
+        // The peer address feeds the store service's per-IP login rate limit.
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop.cancelled_owned())
+        .await
+        .map_err(platform::Error::Io)
+    });
+    tracing::info!(public = %addr, "gateway public HTTP");
+    runtime
+        .run(config.gateway.endpoints(), Routes::default())
+        .await
+}

@@ -1,0 +1,373 @@
+//! One board's socket: `hello`, then a replay of the day stream (or a snapshot from Postgres when
+//! the stream is missing), `caught_up`, then live entries from the store's hub, with heartbeats
+//! and periodic checks that the session still holds. Entries are sent in stream order, each at
+//! most once per socket: anything at or before the last id sent is skipped.
+
+use std::convert::Infallible;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use chrono::Utc;
+use contracts::common::v1::OrderStatus;
+use contracts::order::v1::ListDayOrdersRequest;
+use contracts::store::v1::{BusinessDay, GetDayRequest};
+use futures::stream::{SplitSink, SplitStream};
+use futures::{SinkExt, StreamExt};
+use prometheus::IntGauge;
+use redis::AsyncCommands;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::time::{Instant, MissedTickBehavior, interval_at};
+
+use super::Resume;
+use super::hub::{self, HubEvent};
+use super::wire::{BoardOrder, EntryId, Outgoing};
+use crate::session::{self, Staff};
+use crate::state::{AppState, grpc_request};
+use crate::store_api::dto::DayStateName;
+
+const HEARTBEAT: Duration = Duration::from_secs(15);
+/// How often a socket re-checks its session (logout, a newer login, expiry end the board).
+const SESSION_CHECK: Duration = Duration::from_secs(30);
+/// How often a socket of a store without a business day asks whether one began.
+const DAY_POLL: Duration = Duration::from_secs(15);
+/// A browser that takes longer than this to accept one message is gone.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Entries per XRANGE page of a replay.
+const PAGE: usize = 200;
+
+const CLOSE_NORMAL: u16 = 1000;
+const CLOSE_GOING_AWAY: u16 = 1001;
+const CLOSE_INTERNAL: u16 = 1011;
+const CLOSE_RESTART: u16 = 1012;
+
+const MSG_UNAVAILABLE: &str = "주문 현황을 잠시 불러올 수 없습니다. 곧 다시 연결합니다.";
+const MSG_DAY_CHANGED: &str = "영업일이 바뀌어 주문 현황을 새로 불러옵니다.";
+const MSG_NO_SNAPSHOT_YET: &str =
+    "이전 주문 목록은 아직 불러올 수 없어 지금부터 들어오는 주문만 표시합니다.";
+const MSG_SNAPSHOT_FAILED: &str =
+    "이전 주문 목록을 불러오지 못해 지금부터 들어오는 주문만 표시합니다. 잠시 후 새로 고쳐 주세요.";
+
+pub static SOCKETS: LazyLock<IntGauge> = LazyLock::new(|| {
+    let gauge =
+        IntGauge::new("gateway_live_sockets", "Open live board WebSockets").expect("valid metric");
+    platform::metrics::REGISTRY
+        .register(Box::new(gauge.clone()))
+        .expect("metric registers once");
+    gauge
+});
+
+struct Counted;
+
+impl Counted {
+    fn new() -> Counted {
+        SOCKETS.inc();
+        Counted
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        SOCKETS.dec();
+    }
+}
+
+/// Why a socket ends.
+enum End {
+    /// The browser closed or vanished: nothing more to say.
+    Gone,
+    /// The server ends it with this close code, after sending its last message (JSON) if any.
+    Closing(u16, Option<String>),
+}
+
+impl End {
+    fn saying(code: u16, message: Outgoing) -> End {
+        End::Closing(code, Some(message.to_json()))
+    }
+
+    fn unavailable() -> End {
+        End::saying(
+            CLOSE_INTERNAL,
+            Outgoing::Error {
+                message: MSG_UNAVAILABLE.to_owned(),
+            },
+        )
+    }
+
+    fn day_changed() -> End {
+        End::saying(
+            CLOSE_NORMAL,
+            Outgoing::DayChanged {
+                message: MSG_DAY_CHANGED.to_owned(),
+            },
+        )
+    }
+}
+
+pub async fn run(ws: WebSocket, state: AppState, staff: Staff, session_id: String, resume: Resume) {
+    let _counted = Counted::new();
+    let (sink, mut incoming) = ws.split();
+    let mut board = Board {
+        sink,
+        store_id: staff.store_id().to_owned(),
+        state,
+        session_id,
+    };
+    let end = match board.serve(&mut incoming, &resume).await {
+        Ok(never) => match never {},
+        Err(end) => end,
+    };
+    board.close(end).await;
+}
+
+struct Board {
+    sink: SplitSink<WebSocket, Message>,
+    state: AppState,
+    store_id: String,
+    session_id: String,
+}
+
+type Incoming = SplitStream<WebSocket>;
+
+impl Board {
+    async fn serve(&mut self, incoming: &mut Incoming, resume: &Resume) -> Result<Infallible, End> {
+        let day = self.day().await.ok_or_else(End::unavailable)?;
+        let live = !day.stream_key.is_empty() && !day.day_business_id.is_empty();
+        self.send(&Outgoing::Hello {
+            day_business_id: live.then(|| day.day_business_id.clone()),
+            day_state: DayStateName::from_proto(day.state),
+            server_time: Utc::now(),
+        })
+        .await?;
+        if !live {
+            return self.wait_for_day(incoming).await;
+        }
+        self.follow(incoming, &day, resume.after_on(&day.day_business_id))
+            .await
+    }
+
+    /// Replays the day stream after `after`, then follows it through the store's hub.
+    async fn follow(
+        &mut self,
+        incoming: &mut Incoming,
+        day: &BusinessDay,
+        after: EntryId,
+    ) -> Result<Infallible, End> {
+        // Joined before the replay reads the stream, so the two overlap instead of leaving a gap.
+        let mut subscription = self
+            .state
+            .hubs
+            .subscribe(&self.store_id, &day.stream_key)
+            .await
+            .map_err(|_| End::unavailable())?;
+        let stream = self.state.keys.key(&day.stream_key);
+        let mut cursor = after;
+        let exists: bool = self
+            .state
+            .redis
+            .clone()
+            .exists(&stream)
+            .await
+            .map_err(|_| End::unavailable())?;
+        if !exists {
+            self.snapshot(&day.day_business_id).await?;
+            cursor = EntryId::ZERO;
+        }
+        cursor = self.replay(&stream, cursor).await?;
+        self.send(&Outgoing::CaughtUp {
+            id: (cursor != EntryId::ZERO).then(|| cursor.to_string()),
+        })
+        .await?;
+
+        let mut heartbeat = ticker(HEARTBEAT);
+        let mut session_check = ticker(SESSION_CHECK);
+        let shutdown = self.state.hubs.shutdown();
+        let ended = subscription.ended();
+        loop {
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => return Err(End::Closing(CLOSE_GOING_AWAY, None)),
+                event = subscription.events.recv() => match event {
+                    Ok(HubEvent::Entry(frame)) => {
+                        if frame.id > cursor {
+                            self.send_text(frame.json.clone()).await?;
+                            cursor = frame.id;
+                        }
+                    }
+                    Ok(HubEvent::DayChanged) => return Err(End::day_changed()),
+                    // Fell behind the broadcast: what it dropped is still in the stream.
+                    Err(RecvError::Lagged(_)) => cursor = self.replay(&stream, cursor).await?,
+                    Err(RecvError::Closed) => return Err(End::Closing(CLOSE_RESTART, None)),
+                },
+                _ = ended.cancelled() => return Err(End::Closing(CLOSE_RESTART, None)),
+                message = incoming.next() => read(message)?,
+                _ = heartbeat.tick() => self.heartbeat().await?,
+                _ = session_check.tick() => self.check_session().await?,
+            }
+        }
+    }
+
+    /// No business day: keep the board connected and tell it when a day begins.
+    async fn wait_for_day(&mut self, incoming: &mut Incoming) -> Result<Infallible, End> {
+        let mut heartbeat = ticker(HEARTBEAT);
+        let mut session_check = ticker(SESSION_CHECK);
+        let mut day_poll = ticker(DAY_POLL);
+        let shutdown = self.state.hubs.shutdown();
+        loop {
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => return Err(End::Closing(CLOSE_GOING_AWAY, None)),
+                message = incoming.next() => read(message)?,
+                _ = heartbeat.tick() => self.heartbeat().await?,
+                _ = session_check.tick() => self.check_session().await?,
+                _ = day_poll.tick() => {
+                    if self.day().await.is_some_and(|day| !day.stream_key.is_empty()) {
+                        return Err(End::day_changed());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends the entries after `cursor`, page by page; returns the last id passed.
+    async fn replay(&mut self, stream: &str, mut cursor: EntryId) -> Result<EntryId, End> {
+        let mut redis = self.state.redis.clone();
+        loop {
+            let page = hub::range_after(&mut redis, stream, cursor, PAGE)
+                .await
+                .map_err(|_| End::unavailable())?;
+            for entry in &page {
+                let Ok(id) = entry.id.parse::<EntryId>() else {
+                    continue;
+                };
+                if id <= cursor {
+                    continue;
+                }
+                cursor = id;
+                if let Some(frame) = hub::readable(stream, entry) {
+                    self.send_text(frame.json).await?;
+                }
+            }
+            if page.len() < PAGE {
+                return Ok(cursor);
+            }
+        }
+    }
+
+    /// The day's orders from Postgres (through the order service), for a missing stream.
+    async fn snapshot(&mut self, day_business_id: &str) -> Result<(), End> {
+        let statuses = [
+            OrderStatus::Placed,
+            OrderStatus::Ready,
+            OrderStatus::Canceled,
+        ];
+        let request = grpc_request(ListDayOrdersRequest {
+            store_id: self.store_id.clone(),
+            day_business_id: day_business_id.to_owned(),
+            statuses: statuses.into_iter().map(|s| s as i32).collect(),
+        });
+        let (orders, notice) = match self.state.order.clone().list_day_orders(request).await {
+            Ok(list) => {
+                let mut orders: Vec<BoardOrder> = list
+                    .into_inner()
+                    .orders
+                    .into_iter()
+                    .filter_map(BoardOrder::from_order)
+                    .collect();
+                orders.sort_by_key(|order| order.placed_at);
+                (orders, None)
+            }
+            Err(status) if status.code() == tonic::Code::Unimplemented => {
+                (Vec::new(), Some(MSG_NO_SNAPSHOT_YET))
+            }
+            Err(status) => {
+                tracing::warn!(store_id = %self.store_id, %status, "board snapshot failed");
+                (Vec::new(), Some(MSG_SNAPSHOT_FAILED))
+            }
+        };
+        self.send(&Outgoing::Snapshot {
+            orders,
+            complete: notice.is_none(),
+            notice: notice.map(str::to_owned),
+            server_time: Utc::now(),
+        })
+        .await
+    }
+
+    async fn day(&self) -> Option<BusinessDay> {
+        let request = grpc_request(GetDayRequest {
+            store_id: self.store_id.clone(),
+        });
+        match self.state.store.clone().get_day(request).await {
+            Ok(answer) => answer.into_inner().day,
+            Err(status) => {
+                tracing::warn!(store_id = %self.store_id, %status, "board could not read the day");
+                None
+            }
+        }
+    }
+
+    /// Ends the board when the session no longer holds; a store service that does not answer
+    /// is not a reason to.
+    async fn check_session(&mut self) -> Result<(), End> {
+        match session::resolve(&self.state, self.session_id.clone(), false).await {
+            Ok(_) => Ok(()),
+            Err(error) if error.status == axum::http::StatusCode::UNAUTHORIZED => Err(End::saying(
+                CLOSE_NORMAL,
+                Outgoing::SignedOut {
+                    message: error.body.message,
+                },
+            )),
+            Err(_) => Ok(()),
+        }
+    }
+
+    async fn heartbeat(&mut self) -> Result<(), End> {
+        self.send(&Outgoing::Heartbeat {
+            server_time: Utc::now(),
+        })
+        .await
+    }
+
+    async fn send(&mut self, message: &Outgoing) -> Result<(), End> {
+        self.send_text(message.to_json()).await
+    }
+
+    async fn send_text(&mut self, text: String) -> Result<(), End> {
+        match tokio::time::timeout(SEND_TIMEOUT, self.sink.send(Message::Text(text.into()))).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(End::Gone),
+        }
+    }
+
+    async fn close(&mut self, end: End) {
+        let End::Closing(code, message) = end else {
+            return;
+        };
+        if let Some(message) = message
+            && self.send_text(message).await.is_err()
+        {
+            return;
+        }
+        let frame = CloseFrame {
+            code,
+            reason: "".into(),
+        };
+        let _ =
+            tokio::time::timeout(SEND_TIMEOUT, self.sink.send(Message::Close(Some(frame)))).await;
+    }
+}
+
+/// The browser says nothing the board needs; only its leaving matters.
+fn read(message: Option<Result<Message, axum::Error>>) -> Result<(), End> {
+    match message {
+        None | Some(Err(_)) | Some(Ok(Message::Close(_))) => Err(End::Gone),
+        Some(Ok(_)) => Ok(()),
+    }
+}
+
+fn ticker(period: Duration) -> tokio::time::Interval {
+    let mut interval = interval_at(Instant::now() + period, period);
+    interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    interval
+}

@@ -1,0 +1,544 @@
+// The live order board (주문 현황). A WebSocket to /api/store/live replays the business day and
+// then follows it; orders show with their nickname, items, options, waiting time and total.
+// New orders beep and badge the page title; 완료 and 취소 act on an order (admins only). The
+// socket reconnects by itself, resuming after the last entry seen, and a banner says when the
+// board is offline. Uses app.js's helpers (api, el, won, notify, signedOut, app): loaded after it.
+'use strict';
+
+(() => {
+  const RECONNECT_MIN_MS = 1000;
+  const RECONNECT_MAX_MS = 30000;
+  // Heartbeats come every 15 s: this long without any message means the connection is dead.
+  const SILENCE_MS = 40000;
+  const CLOCK_MS = 15000;
+  const FRESH_MS = 10000;
+  // Waiting longer than this is shown as late.
+  const LATE_MINUTES = 10;
+  const MAX_REASON = 100;
+  const BASE_TITLE = document.title;
+  const FILTERS = {
+    placed: { label: '대기', empty: '대기 중인 주문이 없습니다.' },
+    ready: { label: '완료', empty: '완료한 주문이 없습니다.' },
+    canceled: { label: '취소', empty: '취소한 주문이 없습니다.' },
+  };
+
+  const board = {
+    running: false,
+    socket: null,
+    // Where to resume: the last stream entry seen, on which business day.
+    lastId: null,
+    dayId: null,
+    dayOpen: false,
+    orders: new Map(),
+    filter: 'placed',
+    // The first replay after the page loads is history: it makes no sound.
+    caughtUpOnce: false,
+    unseen: 0,
+    fresh: new Set(),
+    attempts: 0,
+    expectClose: false,
+    retryTimer: null,
+    silenceTimer: null,
+    clockTimer: null,
+    // Server clock minus this device's clock, so waiting times are right on a wrong clock.
+    offsetMs: 0,
+    audio: null,
+    lastBeep: 0,
+    renderQueued: false,
+  };
+
+  const $ = (selector, root = document) => root.querySelector(selector);
+
+  // ---- time ----------------------------------------------------------------------------------
+
+  function now() {
+    return Date.now() + board.offsetMs;
+  }
+
+  function syncClock(serverTime) {
+    const at = Date.parse(serverTime);
+    if (!Number.isNaN(at)) board.offsetMs = at - Date.now();
+  }
+
+  function waited(iso) {
+    const at = Date.parse(iso);
+    if (Number.isNaN(at)) return '';
+    const minutes = Math.max(0, Math.floor((now() - at) / 60000));
+    if (minutes < 1) return '방금';
+    if (minutes < 60) return `${minutes}분 전`;
+    return `${Math.floor(minutes / 60)}시간 ${minutes % 60}분 전`;
+  }
+
+  function isLate(order) {
+    const at = Date.parse(order.placed_at);
+    return order.status === 'placed' && !Number.isNaN(at) && now() - at > LATE_MINUTES * 60000;
+  }
+
+  function timeOfDay(iso) {
+    if (!iso) return '';
+    return new Date(iso).toLocaleTimeString('ko-KR', { hour: '2-digit', minute: '2-digit' });
+  }
+
+  // ---- sound and title -----------------------------------------------------------------------
+
+  // Browsers let a page make sound only after a tap or key press, so the audio context is made
+  // on the first one.
+  function unlockAudio() {
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return;
+    if (!board.audio) board.audio = new Context();
+    if (board.audio.state === 'suspended') board.audio.resume().catch(() => {});
+    renderSoundHint();
+  }
+
+  function beep() {
+    const sound = $('#board-sound');
+    if (!sound || !sound.checked || !board.audio) return;
+    // A burst of orders (or a replay after a reconnect) rings once.
+    if (Date.now() - board.lastBeep < 1500) return;
+    board.lastBeep = Date.now();
+    const ctx = board.audio;
+    if (ctx.state === 'suspended') ctx.resume().catch(() => {});
+    const start = ctx.currentTime;
+    [[880, 0], [1320, 0.2]].forEach(([frequency, offset]) => {
+      const tone = ctx.createOscillator();
+      const gain = ctx.createGain();
+      tone.type = 'sine';
+      tone.frequency.value = frequency;
+      gain.gain.setValueAtTime(0.0001, start + offset);
+      gain.gain.exponentialRampToValueAtTime(0.4, start + offset + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + offset + 0.18);
+      tone.connect(gain).connect(ctx.destination);
+      tone.start(start + offset);
+      tone.stop(start + offset + 0.2);
+    });
+  }
+
+  function watching() {
+    return app.tab === 'board' && !document.hidden && document.hasFocus();
+  }
+
+  function renderTitle() {
+    if (board.unseen > 0 && watching()) board.unseen = 0;
+    document.title = board.unseen > 0 ? `(${board.unseen}) ${BASE_TITLE}` : BASE_TITLE;
+  }
+
+  function renderSoundHint() {
+    const hint = $('#board-sound-hint');
+    if (hint) hint.hidden = Boolean(board.audio && board.audio.state === 'running');
+  }
+
+  // ---- orders --------------------------------------------------------------------------------
+
+  function announce(order) {
+    board.unseen += 1;
+    board.fresh.add(order.order_id);
+    setTimeout(() => {
+      board.fresh.delete(order.order_id);
+      scheduleRender();
+    }, FRESH_MS);
+    beep();
+  }
+
+  // Entries can arrive twice across a snapshot and a replay: each applies idempotently, and an
+  // order never goes back to waiting.
+  function apply(message) {
+    const incoming = message.order;
+    const known = board.orders.get(incoming.order_id);
+    if (message.kind === 'placed') {
+      if (known) return;
+      board.orders.set(incoming.order_id, { ...incoming });
+      if (board.caughtUpOnce) announce(incoming);
+      return;
+    }
+    board.orders.set(incoming.order_id, { ...(known || { lines: [] }), ...incoming });
+  }
+
+  function clearOrders() {
+    board.orders.clear();
+    board.fresh.clear();
+    board.unseen = 0;
+  }
+
+  // ---- the socket ----------------------------------------------------------------------------
+
+  function liveUrl() {
+    const params = new URLSearchParams();
+    if (board.lastId) params.set('after', board.lastId);
+    if (board.dayId) params.set('day', board.dayId);
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const query = params.toString();
+    return `${scheme}//${location.host}/api/store/live${query ? `?${query}` : ''}`;
+  }
+
+  function connect() {
+    clearTimeout(board.retryTimer);
+    if (!board.running || board.socket) return;
+    const socket = new WebSocket(liveUrl());
+    board.socket = socket;
+    let greeted = false;
+    socket.onmessage = (event) => {
+      if (board.socket !== socket) return;
+      watchSilence();
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch (_) {
+        return;
+      }
+      if (message.kind === 'hello') greeted = true;
+      receive(message);
+    };
+    socket.onclose = () => {
+      if (board.socket === socket) dropped(greeted);
+    };
+    watchSilence();
+  }
+
+  function receive(message) {
+    switch (message.kind) {
+      case 'hello':
+        syncClock(message.server_time);
+        if (message.day_business_id !== board.dayId) {
+          // Another business day (or none): yesterday's orders are not today's board.
+          clearOrders();
+          board.lastId = null;
+        }
+        board.dayId = message.day_business_id;
+        board.dayOpen = Boolean(message.day_business_id);
+        showNotice('');
+        // Without a day there is no replay to wait for: this connection is as good as it gets.
+        if (!board.dayOpen) connected();
+        break;
+      case 'snapshot':
+        syncClock(message.server_time);
+        if (message.complete) {
+          clearOrders();
+          for (const order of message.orders) board.orders.set(order.order_id, { ...order });
+        } else {
+          for (const order of message.orders) apply({ kind: order.status, order });
+        }
+        // The stream is new: the server follows it from its start.
+        board.lastId = null;
+        showNotice(message.notice || '');
+        break;
+      case 'placed':
+      case 'ready':
+      case 'canceled':
+        apply(message);
+        board.lastId = message.id;
+        break;
+      case 'caught_up':
+        if (message.id) board.lastId = message.id;
+        board.caughtUpOnce = true;
+        connected();
+        break;
+      case 'heartbeat':
+        syncClock(message.server_time);
+        return;
+      case 'day_changed':
+        // The server closes next; reconnecting at once loads the new day.
+        board.attempts = 0;
+        board.expectClose = true;
+        break;
+      case 'signed_out':
+        stop();
+        signedOut(message.message);
+        return;
+      case 'error':
+        showNotice(message.message);
+        return;
+      default:
+        return;
+    }
+    scheduleRender();
+  }
+
+  // Only a connection that got this far resets the backoff: one the server accepts and then
+  // closes at once (its Redis down) must not be retried in a tight loop.
+  function connected() {
+    board.attempts = 0;
+    showOffline(false);
+  }
+
+  function dropped(greeted) {
+    clearTimeout(board.silenceTimer);
+    board.socket = null;
+    if (!board.running) return;
+    const expected = board.expectClose;
+    board.expectClose = false;
+    if (!expected) showOffline(true);
+    // A refused handshake looks the same as a network failure to the page: ask whether the
+    // session still holds (a 401 signs the page out, which stops the board).
+    if (!greeted) api('GET', '/me', undefined, { background: true }).catch(() => {});
+    const ceiling = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** board.attempts);
+    // Spread out, so the boards of a restarted gateway do not all come back at once.
+    const wait = board.attempts === 0 ? 200 + Math.random() * 500 : ceiling / 2 + Math.random() * (ceiling / 2);
+    board.attempts = Math.min(board.attempts + 1, 10);
+    board.retryTimer = setTimeout(connect, wait);
+  }
+
+  function watchSilence() {
+    clearTimeout(board.silenceTimer);
+    board.silenceTimer = setTimeout(() => {
+      const socket = board.socket;
+      if (!socket) return;
+      // A dead connection may take minutes to report its close: give up on it now.
+      board.socket = null;
+      socket.onclose = null;
+      socket.onmessage = null;
+      socket.close();
+      dropped(true);
+    }, SILENCE_MS);
+  }
+
+  function reconnectNow() {
+    if (!board.running || board.socket) return;
+    board.attempts = 0;
+    connect();
+  }
+
+  function start() {
+    if (board.running) return;
+    board.running = true;
+    board.attempts = 0;
+    board.expectClose = false;
+    board.caughtUpOnce = false;
+    board.clockTimer = setInterval(() => {
+      renderClocks();
+      renderTitle();
+    }, CLOCK_MS);
+    scheduleRender();
+    connect();
+  }
+
+  // Signed out: a different store may sign in next, so nothing of this one stays.
+  function stop() {
+    board.running = false;
+    clearTimeout(board.retryTimer);
+    clearTimeout(board.silenceTimer);
+    clearInterval(board.clockTimer);
+    const socket = board.socket;
+    board.socket = null;
+    if (socket) {
+      socket.onclose = null;
+      socket.close();
+    }
+    clearOrders();
+    board.lastId = null;
+    board.dayId = null;
+    showOffline(false);
+    showNotice('');
+    renderTitle();
+    scheduleRender();
+  }
+
+  // ---- actions -------------------------------------------------------------------------------
+
+  async function markReady(button, order) {
+    await act(button, async () => {
+      const result = await api('POST', `/orders/${order.order_id}/ready`);
+      apply({ kind: 'ready', order: result.order });
+      scheduleRender();
+      notify(`${order.nickname} 주문을 완료로 표시했습니다.`);
+    });
+  }
+
+  function openCancel(order) {
+    const dialog = $('#board-cancel-dialog');
+    const form = $('form', dialog);
+    $('#board-cancel-summary').textContent = `${order.nickname} · ${won(order.total || 0)}`;
+    $('#board-cancel-refund').textContent = order.total
+      ? `결제 금액 ${won(order.total)}이 고객에게 전액 환불됩니다. 되돌릴 수 없습니다.`
+      : '결제 금액이 고객에게 전액 환불됩니다. 되돌릴 수 없습니다.';
+    form.reset();
+    showMessage($('#board-cancel-message'), '');
+    form.onsubmit = async (event) => {
+      event.preventDefault();
+      const reason = form.elements.namedItem('reason').value.trim();
+      if (!reason) {
+        showMessage($('#board-cancel-message'), '취소 사유를 입력해 주세요.');
+        return;
+      }
+      const submit = $('#board-cancel-submit');
+      submit.disabled = true;
+      try {
+        const result = await api('POST', `/orders/${order.order_id}/cancel`, { reason });
+        apply({ kind: 'canceled', order: result.order });
+        scheduleRender();
+        dialog.close();
+        notify(`${order.nickname} 주문을 취소하고 환불했습니다.`);
+      } catch (error) {
+        if (error.status === 401) dialog.close();
+        else showMessage($('#board-cancel-message'), error.message);
+      } finally {
+        submit.disabled = false;
+      }
+    };
+    dialog.showModal();
+    form.elements.namedItem('reason').focus();
+  }
+
+  // ---- rendering -----------------------------------------------------------------------------
+
+  function scheduleRender() {
+    if (board.renderQueued) return;
+    board.renderQueued = true;
+    requestAnimationFrame(() => {
+      board.renderQueued = false;
+      render();
+    });
+  }
+
+  function byStatus(status) {
+    const list = [...board.orders.values()].filter((o) => o.status === status);
+    const at = (o) => Date.parse(o.placed_at || o.ready_at || o.canceled_at || '') || 0;
+    // Waiting: the longest wait first. Done and canceled: the latest first.
+    list.sort((a, b) => (status === 'placed' ? at(a) - at(b) : at(b) - at(a)));
+    return list;
+  }
+
+  function lineView(line) {
+    const options = (line.options || []).map((o) => (o.selection_name ? `${o.selection_name}: ${o.name}` : o.name));
+    return el('li', { class: 'board-line' },
+      el('span', { class: 'board-item', text: `${line.item_name} × ${line.quantity}` }),
+      options.length ? el('span', { class: 'board-options', text: options.join(' · ') }) : null);
+  }
+
+  function card(order) {
+    const classes = ['order-card', `is-${order.status}`];
+    if (board.fresh.has(order.order_id)) classes.push('is-fresh');
+    if (isLate(order)) classes.push('is-late');
+    const lines = order.lines || [];
+    let state = null;
+    if (order.status === 'ready') state = el('p', { class: 'board-state', text: `완료 ${timeOfDay(order.ready_at)}` });
+    if (order.status === 'canceled') {
+      const refund = order.refunded_amount ? ` · 환불 ${won(order.refunded_amount)}` : '';
+      state = el('p', { class: 'board-state', text: `취소 ${timeOfDay(order.canceled_at)} · 사유: ${order.cancel_reason || '-'}${refund}` });
+    }
+    const buttons = order.status === 'placed'
+      ? el('div', { class: 'board-buttons', 'data-admin': true },
+        el('button', {
+          type: 'button', class: 'ready', text: '완료', dataset: { boardAction: 'ready' },
+          onclick: (event) => markReady(event.currentTarget, order),
+        }),
+        el('button', {
+          type: 'button', class: 'warn', text: '취소', dataset: { boardAction: 'cancel' },
+          onclick: () => openCancel(order),
+        }))
+      : null;
+    return el('article', { class: classes.join(' '), dataset: { orderId: order.order_id, status: order.status } },
+      el('header', { class: 'board-card-head' },
+        el('span', { class: 'board-nickname', text: order.nickname }),
+        el('span', { class: 'board-waited', dataset: { placedAt: order.placed_at || '' }, text: order.placed_at ? waited(order.placed_at) : '' })),
+      lines.length ? el('ul', { class: 'board-lines' }, lines.map(lineView)) : null,
+      el('div', { class: 'board-card-foot' },
+        el('span', { class: 'board-total', text: order.total !== undefined ? won(order.total) : '' }),
+        el('span', { class: 'board-placed muted small', text: order.placed_at ? `주문 ${timeOfDay(order.placed_at)}` : '' })),
+      state,
+      buttons);
+  }
+
+  function render() {
+    const root = $('#board');
+    if (!root) return;
+    for (const [status, { label }] of Object.entries(FILTERS)) {
+      const button = $(`[data-board-filter="${status}"]`);
+      if (!button) continue;
+      button.setAttribute('aria-pressed', String(status === board.filter));
+      button.textContent = `${label} ${byStatus(status).length}`;
+    }
+    const tabCount = $('#board-tab-count');
+    const waiting = byStatus('placed').length;
+    if (tabCount) {
+      tabCount.textContent = String(waiting);
+      tabCount.hidden = waiting === 0;
+    }
+    const list = byStatus(board.filter);
+    if (!board.running) {
+      root.replaceChildren();
+    } else if (!board.dayOpen && board.orders.size === 0) {
+      root.replaceChildren(el('p', { class: 'muted board-empty', text: '영업일이 시작되면 주문이 이곳에 실시간으로 표시됩니다.' }));
+    } else if (list.length === 0) {
+      root.replaceChildren(el('p', { class: 'muted board-empty', text: FILTERS[board.filter].empty }));
+    } else {
+      root.replaceChildren(...list.map(card));
+    }
+    renderTitle();
+  }
+
+  function renderClocks() {
+    for (const node of document.querySelectorAll('#board .board-waited')) {
+      if (node.dataset.placedAt) node.textContent = waited(node.dataset.placedAt);
+    }
+    for (const node of document.querySelectorAll('#board .order-card.is-placed')) {
+      const order = board.orders.get(node.dataset.orderId);
+      if (order) node.classList.toggle('is-late', isLate(order));
+    }
+  }
+
+  function showOffline(offline) {
+    const banner = $('#board-offline');
+    if (banner) banner.hidden = !offline;
+  }
+
+  function showNotice(text) {
+    const notice = $('#board-notice');
+    if (notice) showMessage(notice, text, 'info');
+  }
+
+  // ---- start ---------------------------------------------------------------------------------
+
+  function build() {
+    // The banner sits above every tab: new orders are missed whichever tab is open.
+    const banner = el('div', { id: 'board-offline', class: 'board-offline', role: 'alert', hidden: true },
+      el('strong', { text: '연결 끊김' }),
+      ' 실시간 주문 현황에 다시 연결하는 중입니다…');
+    $('main').before(banner);
+
+    const tab = $('[data-tab="board"]');
+    if (tab) tab.append(el('span', { id: 'board-tab-count', class: 'board-tab-count', hidden: true }));
+
+    const dialog = el('dialog', { id: 'board-cancel-dialog', 'aria-labelledby': 'board-cancel-title' },
+      el('form', { method: 'dialog' },
+        el('h2', { id: 'board-cancel-title', text: '주문 취소' }),
+        el('p', { id: 'board-cancel-summary', class: 'board-cancel-summary' }),
+        el('p', { id: 'board-cancel-refund', class: 'muted' }),
+        el('label', {}, '취소 사유 (고객에게 전달됩니다)',
+          el('input', { name: 'reason', required: true, maxlength: MAX_REASON, placeholder: '예: 재료 소진' })),
+        el('p', { id: 'board-cancel-message', class: 'message error', role: 'alert', hidden: true }),
+        el('div', { class: 'dialog-buttons' },
+          el('button', { type: 'button', class: 'secondary', text: '돌아가기', onclick: () => dialog.close() }),
+          el('button', { type: 'submit', id: 'board-cancel-submit', class: 'warn', text: '취소하고 환불' }))));
+    document.body.append(dialog);
+
+    for (const button of document.querySelectorAll('[data-board-filter]')) {
+      button.addEventListener('click', () => {
+        board.filter = button.dataset.boardFilter;
+        scheduleRender();
+      });
+    }
+    const sound = $('#board-sound');
+    if (sound) sound.addEventListener('change', () => { if (sound.checked) unlockAudio(); });
+
+    document.addEventListener('pointerdown', unlockAudio);
+    document.addEventListener('keydown', unlockAudio);
+    document.addEventListener('visibilitychange', () => {
+      renderTitle();
+      if (!document.hidden) reconnectNow();
+    });
+    window.addEventListener('focus', renderTitle);
+    window.addEventListener('online', reconnectNow);
+    for (const button of document.querySelectorAll('[data-tab]')) {
+      button.addEventListener('click', () => setTimeout(renderTitle, 0));
+    }
+
+    // The board runs while the signed-in page shows, whichever tab is open.
+    const view = $('#app-view');
+    const follow = () => (view.hidden ? stop() : start());
+    new MutationObserver(follow).observe(view, { attributes: true, attributeFilter: ['hidden'] });
+    follow();
+  }
+
+  document.addEventListener('DOMContentLoaded', build);
+})();

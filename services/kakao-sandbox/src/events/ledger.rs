@@ -1,0 +1,285 @@
+//! What the sandbox's Event API saw: every request (attempts), every message that went out
+//! (deliveries, one per user), the tasks Kakao would report on, and the chat simulator's inbox
+//! of rendered alerts. In memory, like the rest of the sandbox.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use kakao::event_api::{EventRequest, EventUser, TaskResult, USERS_PER_REQUEST_MAX};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::chat::bot::{BotFile, EventDef};
+
+/// One request to `POST /v2/bots/{botId}/talk`, whatever became of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attempt {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub event: String,
+    pub event_id: Option<String>,
+    pub users: usize,
+    /// `delivered`, a fault's name (`status=500`, `timeout`, `timeout-after`), or
+    /// `rejected: …` for a request the API refused.
+    pub outcome: String,
+}
+
+/// One message that went out to one user.
+#[derive(Debug, Clone, Serialize)]
+pub struct Delivery {
+    pub seq: u64,
+    pub task_id: String,
+    pub at: DateTime<Utc>,
+    pub event: String,
+    pub event_id: Option<String>,
+    pub user: EventUser,
+    pub params: BTreeMap<String, String>,
+    pub data: Option<Map<String, Value>>,
+}
+
+/// The skill's answer to one delivery, as the chat simulator shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboxMessage {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub user_key: String,
+    pub event: String,
+    pub event_id: Option<String>,
+    pub task_id: String,
+    pub block: BlockRef,
+    pub skill: String,
+    pub url: String,
+    /// The SkillPayload as sent to the skill.
+    pub request: Value,
+    pub status: Option<u16>,
+    pub response: Option<Value>,
+    pub violations: Vec<String>,
+    pub error: Option<ErrorBody>,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BlockRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorBody {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Ledger {
+    next_seq: u64,
+    attempts: Vec<Attempt>,
+    deliveries: Vec<Delivery>,
+    tasks: HashMap<String, TaskResult>,
+    inbox: Vec<InboxMessage>,
+}
+
+/// `GET /sandbox/events`.
+#[derive(Debug, Clone, Serialize)]
+pub struct View {
+    pub attempts: Vec<Attempt>,
+    pub deliveries: Vec<Delivery>,
+    /// Deliveries per `event_id` (from `event.data.event_id` or `params.event_id`).
+    pub counts: BTreeMap<String, usize>,
+}
+
+/// The id the caller gave its event, if any.
+pub fn event_id(request: &EventRequest) -> Option<String> {
+    request
+        .event
+        .data
+        .as_ref()
+        .and_then(|data| data.get("event_id"))
+        .and_then(Value::as_str)
+        .or_else(|| request.params.get("event_id").map(String::as_str))
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+}
+
+/// What Kakao would refuse: no users or more than 100, a user without an id, or an event name
+/// no block of the setup file has. The event's definition otherwise.
+pub fn check<'a>(request: &EventRequest, bot: &'a BotFile) -> Result<&'a EventDef, String> {
+    if request.user.is_empty() || request.user.len() > USERS_PER_REQUEST_MAX {
+        return Err(format!(
+            "user must list 1–{USERS_PER_REQUEST_MAX} users, got {}",
+            request.user.len()
+        ));
+    }
+    if request.user.iter().any(|u| u.id.trim().is_empty()) {
+        return Err("every user needs an id".to_owned());
+    }
+    bot.events
+        .iter()
+        .find(|e| e.name == request.event.name)
+        .ok_or_else(|| {
+            format!(
+                "no block has the event name {:?} (bot.json events: {})",
+                request.event.name,
+                bot.events
+                    .iter()
+                    .map(|e| e.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+}
+
+impl Ledger {
+    fn seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
+    pub fn attempt(
+        &mut self,
+        event: &str,
+        event_id: Option<String>,
+        users: usize,
+        outcome: String,
+        at: DateTime<Utc>,
+    ) {
+        let seq = self.seq();
+        self.attempts.push(Attempt {
+            seq,
+            at,
+            event: event.to_owned(),
+            event_id,
+            users,
+            outcome,
+        });
+    }
+
+    /// Records the message to every user of `request` under one new task; returns the task
+    /// id and the deliveries.
+    pub fn deliver(
+        &mut self,
+        request: &EventRequest,
+        at: DateTime<Utc>,
+    ) -> (String, Vec<Delivery>) {
+        let task_id = uuid::Uuid::now_v7().simple().to_string();
+        let event_id = event_id(request);
+        let mut delivered = Vec::new();
+        for user in &request.user {
+            let seq = self.seq();
+            let delivery = Delivery {
+                seq,
+                task_id: task_id.clone(),
+                at,
+                event: request.event.name.clone(),
+                event_id: event_id.clone(),
+                user: user.clone(),
+                params: request.params.clone(),
+                data: request.event.data.clone(),
+            };
+            self.deliveries.push(delivery.clone());
+            delivered.push(delivery);
+        }
+        let count = i64::try_from(request.user.len()).unwrap_or(i64::MAX);
+        self.tasks.insert(
+            task_id.clone(),
+            TaskResult {
+                task_id: task_id.clone(),
+                status: "SUCCESS".to_owned(),
+                all_request_count: Some(count),
+                success_count: Some(count),
+                fail: None,
+            },
+        );
+        (task_id, delivered)
+    }
+
+    pub fn task(&self, task_id: &str) -> Option<&TaskResult> {
+        self.tasks.get(task_id)
+    }
+
+    /// The last sequence number given out.
+    pub fn latest(&self) -> u64 {
+        self.next_seq
+    }
+
+    pub fn push_inbox(&mut self, mut message: InboxMessage) {
+        message.seq = self.seq();
+        self.inbox.push(message);
+    }
+
+    /// The messages for `user_key` after `after`, oldest first.
+    pub fn inbox(&self, user_key: &str, after: u64) -> Vec<InboxMessage> {
+        self.inbox
+            .iter()
+            .filter(|m| m.user_key == user_key && m.seq > after)
+            .cloned()
+            .collect()
+    }
+
+    pub fn view(&self) -> View {
+        let mut counts = BTreeMap::new();
+        for id in self.deliveries.iter().filter_map(|d| d.event_id.clone()) {
+            *counts.entry(id).or_insert(0) += 1;
+        }
+        View {
+            attempts: self.attempts.clone(),
+            deliveries: self.deliveries.clone(),
+            counts,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kakao::event_api::Event;
+
+    fn request(users: usize, name: &str) -> EventRequest {
+        EventRequest {
+            event: Event::new(name).data("event_id", "ev-1"),
+            user: (0..users)
+                .map(|i| EventUser::bot_user_key(format!("u{i}")))
+                .collect(),
+            params: BTreeMap::from([("text".to_owned(), "안녕".to_owned())]),
+        }
+    }
+
+    #[test]
+    fn requests_kakao_would_refuse_are_refused() {
+        let bot = BotFile::embedded().unwrap();
+        assert_eq!(
+            check(&request(1, "order_ready"), &bot).unwrap().block,
+            "blk_alert"
+        );
+        assert!(check(&request(100, "order_placed"), &bot).is_ok());
+        assert!(check(&request(0, "order_ready"), &bot).is_err());
+        assert!(check(&request(101, "order_ready"), &bot).is_err());
+        let unknown = check(&request(1, "order_shipped"), &bot).unwrap_err();
+        assert!(unknown.contains("order_ready"), "{unknown}");
+        let mut blank = request(1, "order_ready");
+        blank.user[0].id = " ".into();
+        assert!(check(&blank, &bot).is_err());
+    }
+
+    #[test]
+    fn each_user_is_one_delivery_counted_by_event_id() {
+        let mut ledger = Ledger::default();
+        let (task, delivered) = ledger.deliver(&request(2, "order_ready"), Utc::now());
+        assert_eq!(delivered.len(), 2);
+        let mut other = request(1, "order_placed");
+        other.event.data = None;
+        other
+            .params
+            .insert("event_id".to_owned(), "ev-2".to_owned());
+        ledger.deliver(&other, Utc::now());
+        let view = ledger.view();
+        assert_eq!(view.counts["ev-1"], 2);
+        assert_eq!(view.counts["ev-2"], 1);
+        let task = ledger.task(&task).unwrap();
+        assert_eq!(task.status, "SUCCESS");
+        assert_eq!(task.success_count, Some(2));
+        assert!(ledger.task("nope").is_none());
+        assert_eq!(event_id(&request(1, "x")), Some("ev-1".into()));
+    }
+}

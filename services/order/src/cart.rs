@@ -1,0 +1,982 @@
+//! Carts (order sessions, 주문서): one per customer, for one store, kept in Redis for 30 minutes
+//! after the last change. Every change reads the cart, decides, and writes by compare-and-set on
+//! the cart id, retrying on a conflict, so concurrent taps never lose an item.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use domain::cart::{CartId, PricedCart, PricedCartLine, PricedLine};
+use domain::menu::Menu;
+use domain::{Cart, CartError, CustomerId, ItemId, Money, OptionId, SelectionId, StoreId};
+use redis::aio::ConnectionManager;
+use serde::{Deserialize, Serialize};
+
+use crate::error::OrderError;
+use crate::menu::{MenuDoc, Menus};
+use crate::storage::OrderKeys;
+use crate::storage::carts;
+
+/// How long a cart lives after its last change.
+pub const CART_TTL: Duration = Duration::from_secs(30 * 60);
+/// Compare-and-set attempts before giving up; a person tapping fast makes a handful of
+/// conflicts, not ten.
+const MAX_ATTEMPTS: u32 = 10;
+
+/// The cart as stored: the domain cart (whose `id` the compare-and-set compares) and what the
+/// order sheet shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    #[serde(flatten)]
+    pub cart: Cart,
+    pub customer_id: CustomerId,
+    pub store_name: String,
+    /// Unix milliseconds of the last change.
+    pub updated_ms: i64,
+    /// Each line as priced when it last changed, with its option snapshots: the prices the
+    /// customer was shown. Placement re-prices against the menu of that moment.
+    pub priced: Vec<PricedCartLine>,
+}
+
+impl Session {
+    /// An empty cart. Its creation time is later than the previous cart's, so a new cart never
+    /// reuses an id the customer saw on an earlier one.
+    fn new(
+        customer_id: CustomerId,
+        store_id: StoreId,
+        store_name: String,
+        now: DateTime<Utc>,
+        previous: Option<&Session>,
+    ) -> Session {
+        let after_previous = previous
+            .and_then(|p| i64::try_from(p.cart.id.created_ms()).ok())
+            .and_then(|ms| Utc.timestamp_millis_opt(ms.saturating_add(1)).single());
+        let created = after_previous.map_or(now, |t| t.max(now));
+        Session {
+            cart: Cart::new(store_id, created),
+            customer_id,
+            store_name,
+            updated_ms: now.timestamp_millis(),
+            priced: Vec::new(),
+        }
+    }
+
+    pub fn created_ms(&self) -> i64 {
+        i64::try_from(self.cart.id.created_ms()).unwrap_or(i64::MAX)
+    }
+
+    /// The cart expires this long after its last change.
+    pub fn expires_ms(&self) -> i64 {
+        let ttl = i64::try_from(CART_TTL.as_millis()).unwrap_or(i64::MAX);
+        self.updated_ms.saturating_add(ttl)
+    }
+
+    /// The order sheet: the lines as priced and their total.
+    pub fn priced_cart(&self) -> Result<PricedCart, CartError> {
+        Ok(PricedCart {
+            cart_id: self.cart.id,
+            store_id: self.cart.store_id,
+            lines: self.priced.clone(),
+            total: Money::sum(self.priced.iter().map(|l| l.line.line_total))?,
+        })
+    }
+
+    /// Adds a line, or more of the same item with the same options to its line. The menu must
+    /// be the cart's store's.
+    fn add(
+        &mut self,
+        menu: &Menu,
+        item_id: ItemId,
+        option_ids: &[OptionId],
+        quantity: u32,
+    ) -> Result<(), CartError> {
+        let line = domain::validate_line(menu, item_id, option_ids, quantity)?;
+        let chosen: Vec<OptionId> = line.options.iter().map(|o| o.option_id).collect();
+        let same = self
+            .cart
+            .lines
+            .iter()
+            .find(|l| l.item_id == item_id && l.option_ids == chosen)
+            .map(|l| (l.line_id, l.quantity));
+        match same {
+            Some((line_id, held)) => {
+                let quantity = held.saturating_add(quantity);
+                self.cart.set_quantity(line_id, quantity)?;
+                let line = PricedLine {
+                    quantity,
+                    line_total: line.unit_price.checked_mul(quantity)?,
+                    ..line
+                };
+                self.set_priced(line_id, line);
+            }
+            None => {
+                let added = self.cart.add(menu, item_id, option_ids, quantity)?;
+                self.priced.push(added);
+            }
+        }
+        // A total that cannot be represented is refused now, not at payment.
+        self.priced_cart().map(|_| ())
+    }
+
+    /// Removes `quantity` of a line; 0 (or all of it) removes the line.
+    fn remove(&mut self, line_id: u32, quantity: u32) -> Result<(), CartError> {
+        let held = self
+            .cart
+            .line(line_id)
+            .ok_or(CartError::UnknownLine(line_id))?
+            .quantity;
+        if quantity == 0 || quantity >= held {
+            self.cart.remove(line_id)?;
+            self.priced.retain(|l| l.line_id != line_id);
+            return Ok(());
+        }
+        let left = held - quantity;
+        self.cart.set_quantity(line_id, left)?;
+        if let Some(priced) = self.priced.iter().find(|l| l.line_id == line_id) {
+            let line = PricedLine {
+                quantity: left,
+                line_total: priced.line.unit_price.checked_mul(left)?,
+                ..priced.line.clone()
+            };
+            self.set_priced(line_id, line);
+        }
+        Ok(())
+    }
+
+    fn set_priced(&mut self, line_id: u32, line: PricedLine) {
+        if let Some(priced) = self.priced.iter_mut().find(|l| l.line_id == line_id) {
+            priced.line = line;
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemCode {
+    Unspecified,
+    StoreNotFound,
+    ItemNotFound,
+    ItemDisabled,
+    ItemSoldOut,
+    OptionNotFound,
+    OptionDisabled,
+    OptionSoldOut,
+    OptionNotInItem,
+    SelectionMin,
+    SelectionMax,
+    BadQuantity,
+    CartFull,
+    DuplicateOption,
+}
+
+/// The option group a problem is about, with its rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemGroup {
+    pub id: SelectionId,
+    pub name: String,
+    pub min: u32,
+    pub max: u32,
+}
+
+/// Why a change was refused: a Korean message ready to show and what it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub code: ProblemCode,
+    pub message: String,
+    pub item_id: Option<ItemId>,
+    pub option_id: Option<OptionId>,
+    pub group: Option<ProblemGroup>,
+}
+
+fn store_not_found() -> Problem {
+    Problem {
+        code: ProblemCode::StoreNotFound,
+        message: "가게를 찾을 수 없어요. 가게를 다시 골라 주세요.".to_owned(),
+        item_id: None,
+        option_id: None,
+        group: None,
+    }
+}
+
+/// Describes a refused line: the error's message, plus the ids of the item, option and option
+/// group it names, looked up in the menu the line was checked against.
+pub fn problem_of(
+    menu: &Menu,
+    item_id: ItemId,
+    option_ids: &[OptionId],
+    error: &CartError,
+) -> Problem {
+    let named_option = |name: &str| {
+        option_ids
+            .iter()
+            .copied()
+            .find(|&id| menu.option(id).is_some_and(|o| o.name == name))
+    };
+    let group = |name: &str| {
+        let item = menu.item(item_id)?;
+        let selection = menu.selections_of(item).find(|s| s.name == name)?;
+        Some(selection)
+    };
+    let mut option_id = None;
+    let mut selection = None;
+    let code = match error {
+        CartError::OtherStore { .. } | CartError::UnknownLine(_) | CartError::Overflow => {
+            ProblemCode::Unspecified
+        }
+        CartError::UnknownItem(_) => ProblemCode::ItemNotFound,
+        CartError::ItemUnavailable { .. } => ProblemCode::ItemDisabled,
+        CartError::ItemSoldOut { .. } => ProblemCode::ItemSoldOut,
+        CartError::UnknownOption(id) => {
+            option_id = Some(*id);
+            ProblemCode::OptionNotFound
+        }
+        CartError::OptionNotForItem { option, .. } => {
+            option_id = named_option(option);
+            ProblemCode::OptionNotInItem
+        }
+        CartError::OptionUnavailable { option } => {
+            option_id = named_option(option);
+            ProblemCode::OptionDisabled
+        }
+        CartError::OptionSoldOut { option } => {
+            option_id = named_option(option);
+            ProblemCode::OptionSoldOut
+        }
+        CartError::DuplicateOption { option } => {
+            option_id = named_option(option);
+            ProblemCode::DuplicateOption
+        }
+        CartError::ChooseExactly { group: name, count } => {
+            selection = group(name);
+            let chosen = selection.map_or(0, |s| {
+                option_ids
+                    .iter()
+                    .filter(|id| s.option_ids.contains(id))
+                    .count()
+            });
+            if u32::try_from(chosen).unwrap_or(u32::MAX) < *count {
+                ProblemCode::SelectionMin
+            } else {
+                ProblemCode::SelectionMax
+            }
+        }
+        CartError::TooFew { group: name, .. } => {
+            selection = group(name);
+            ProblemCode::SelectionMin
+        }
+        CartError::TooMany { group: name, .. } => {
+            selection = group(name);
+            ProblemCode::SelectionMax
+        }
+        CartError::InvalidQuantity { .. } => ProblemCode::BadQuantity,
+        CartError::TooManyLines => ProblemCode::CartFull,
+    };
+    Problem {
+        code,
+        message: error.to_string(),
+        item_id: Some(item_id),
+        option_id,
+        group: selection.map(|s| ProblemGroup {
+            id: s.id,
+            name: s.name.clone(),
+            min: s.min,
+            max: s.max,
+        }),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Changed; the session is the new cart (`None` once cleared).
+    Updated,
+    /// The cart is another store's: ask before replacing it.
+    NeedsReplace,
+    /// The expected cart id is not the current one.
+    Stale,
+    Invalid(Problem),
+    /// Nothing to remove or clear.
+    NotFound,
+}
+
+/// What a change did, and the customer's cart afterwards (the current one when nothing changed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CartUpdate {
+    pub outcome: Outcome,
+    pub session: Option<Session>,
+}
+
+pub struct AddRequest {
+    pub store_id: StoreId,
+    pub item_id: ItemId,
+    pub option_ids: Vec<OptionId>,
+    /// 0 means 1.
+    pub quantity: u32,
+    /// `""` when the change does not depend on the cart the customer saw.
+    pub expected: String,
+    /// Replace a cart of another store.
+    pub replace: bool,
+}
+
+enum Decision {
+    Answer(CartUpdate),
+    Write(Session),
+    Delete,
+}
+
+fn answer(outcome: Outcome, session: Option<Session>) -> Decision {
+    Decision::Answer(CartUpdate { outcome, session })
+}
+
+fn is_stale(expected: &str, current: Option<&Session>) -> bool {
+    !expected.is_empty() && current.is_none_or(|c| c.cart.id.to_string() != expected)
+}
+
+/// The pure part of AddToCart: what to do with the customer's current cart. `menu` is `None`
+/// when the store does not exist.
+fn decide_add(
+    customer: CustomerId,
+    request: &AddRequest,
+    menu: Option<&MenuDoc>,
+    current: Option<Session>,
+    now: DateTime<Utc>,
+) -> Decision {
+    if is_stale(&request.expected, current.as_ref()) {
+        return answer(Outcome::Stale, current);
+    }
+    let Some(doc) = menu else {
+        return answer(Outcome::Invalid(store_not_found()), current);
+    };
+    let quantity = request.quantity.max(1);
+    let invalid = |error: &CartError| {
+        Outcome::Invalid(problem_of(
+            &doc.menu,
+            request.item_id,
+            &request.option_ids,
+            error,
+        ))
+    };
+    // The line is judged on its own first, so the customer hears about a wrong choice before
+    // being asked to give up another store's cart for it.
+    if let Err(error) =
+        domain::validate_line(&doc.menu, request.item_id, &request.option_ids, quantity)
+    {
+        return answer(invalid(&error), current);
+    }
+    let mut next = match current {
+        Some(ref cart) if cart.cart.store_id == request.store_id => cart.clone(),
+        Some(ref cart) if !cart.cart.is_empty() && !request.replace => {
+            return answer(Outcome::NeedsReplace, current);
+        }
+        ref previous => Session::new(
+            customer,
+            request.store_id,
+            doc.store_name.clone(),
+            now,
+            previous.as_ref(),
+        ),
+    };
+    next.store_name.clone_from(&doc.store_name);
+    next.updated_ms = now.timestamp_millis();
+    match next.add(&doc.menu, request.item_id, &request.option_ids, quantity) {
+        Ok(()) => Decision::Write(next),
+        Err(error) => answer(invalid(&error), current),
+    }
+}
+
+fn decide_remove(
+    expected: &str,
+    line_id: u32,
+    quantity: u32,
+    current: Option<Session>,
+    now: DateTime<Utc>,
+) -> Decision {
+    let Some(cart) = current else {
+        return answer(Outcome::NotFound, None);
+    };
+    if is_stale(expected, Some(&cart)) {
+        return answer(Outcome::Stale, Some(cart));
+    }
+    let mut next = cart.clone();
+    next.updated_ms = now.timestamp_millis();
+    match next.remove(line_id, quantity) {
+        Ok(()) => Decision::Write(next),
+        Err(_) => answer(Outcome::NotFound, Some(cart)),
+    }
+}
+
+fn decide_clear(expected: &str, current: Option<Session>) -> Decision {
+    match current {
+        None => answer(Outcome::NotFound, None),
+        Some(cart) if is_stale(expected, Some(&cart)) => answer(Outcome::Stale, Some(cart)),
+        Some(_) => Decision::Delete,
+    }
+}
+
+/// Lock stripes: changes to one customer's cart within this process take turns, so a burst of
+/// taps does not burn compare-and-set attempts against itself; the compare-and-set still guards
+/// against other replicas.
+const STRIPES: usize = 64;
+
+pub struct Carts {
+    redis: ConnectionManager,
+    keys: OrderKeys,
+    menus: Menus,
+    stripes: Vec<tokio::sync::Mutex<()>>,
+}
+
+impl Carts {
+    pub fn new(redis: ConnectionManager, keys: OrderKeys, menus: Menus) -> Carts {
+        Carts {
+            redis,
+            keys,
+            menus,
+            stripes: (0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
+        }
+    }
+
+    fn stripe(&self, customer: CustomerId) -> &tokio::sync::Mutex<()> {
+        // The low bits of a UUID v7 are random.
+        let index = customer.as_uuid().as_u128() % STRIPES as u128;
+        &self.stripes[usize::try_from(index).unwrap_or(0)]
+    }
+
+    pub async fn get(&self, customer: CustomerId) -> Result<Option<Session>, OrderError> {
+        Ok(carts::read(&self.redis, &self.keys.cart(customer))
+            .await?
+            .session)
+    }
+
+    pub async fn add(
+        &self,
+        customer: CustomerId,
+        request: AddRequest,
+    ) -> Result<CartUpdate, OrderError> {
+        let menu = self.menus.get(request.store_id).await?;
+        self.change(customer, |current| {
+            decide_add(customer, &request, menu.as_ref(), current, Utc::now())
+        })
+        .await
+    }
+
+    pub async fn remove(
+        &self,
+        customer: CustomerId,
+        line_id: u32,
+        quantity: u32,
+        expected: &str,
+    ) -> Result<CartUpdate, OrderError> {
+        self.change(customer, |current| {
+            decide_remove(expected, line_id, quantity, current, Utc::now())
+        })
+        .await
+    }
+
+    pub async fn clear(
+        &self,
+        customer: CustomerId,
+        expected: &str,
+    ) -> Result<CartUpdate, OrderError> {
+        self.change(customer, |current| decide_clear(expected, current))
+            .await
+    }
+
+    /// Replaces the prices the customer was shown with `lines` (priced against today's menu), as
+    /// a new version of the cart, if the cart still is `expected`.
+    pub async fn reprice(
+        &self,
+        customer: CustomerId,
+        expected: CartId,
+        lines: Vec<PricedCartLine>,
+    ) -> Result<CartUpdate, OrderError> {
+        self.change(customer, |current| match current {
+            Some(cart) if cart.cart.id == expected => {
+                let mut next = cart;
+                next.cart.id.bump();
+                next.updated_ms = Utc::now().timestamp_millis();
+                next.priced = lines.clone();
+                Decision::Write(next)
+            }
+            other => answer(Outcome::Stale, other),
+        })
+        .await
+    }
+
+    /// Deletes the cart if it still is `cart_id`: an order was made of exactly that cart.
+    pub async fn clear_ordered(
+        &self,
+        customer: CustomerId,
+        cart_id: &str,
+    ) -> Result<bool, OrderError> {
+        carts::compare_and_set(
+            &self.redis,
+            &self.keys.cart(customer),
+            cart_id,
+            None,
+            CART_TTL,
+        )
+        .await
+    }
+
+    /// Keeps the cart at least `ttl` longer, so it outlives the payment window of a payment made
+    /// for it.
+    pub async fn hold(&self, customer: CustomerId, ttl: Duration) -> Result<(), OrderError> {
+        carts::extend(&self.redis, &self.keys.cart(customer), ttl).await
+    }
+
+    /// Reads, decides and writes by compare-and-set until a write lands or the decision needs
+    /// no write; a lost race re-reads and decides again on the newer cart.
+    async fn change(
+        &self,
+        customer: CustomerId,
+        mut decide: impl FnMut(Option<Session>) -> Decision,
+    ) -> Result<CartUpdate, OrderError> {
+        let key = self.keys.cart(customer);
+        let _turn = self.stripe(customer).lock().await;
+        for attempt in 0..MAX_ATTEMPTS {
+            let current = carts::read(&self.redis, &key).await?;
+            let new = match decide(current.session) {
+                Decision::Answer(update) => return Ok(update),
+                Decision::Write(session) => Some(session),
+                Decision::Delete => None,
+            };
+            if carts::compare_and_set(&self.redis, &key, &current.id, new.as_ref(), CART_TTL)
+                .await?
+            {
+                return Ok(CartUpdate {
+                    outcome: Outcome::Updated,
+                    session: new,
+                });
+            }
+            // Jittered, growing pauses spread competing writers apart.
+            let cap_ms = 1_u64 << attempt.min(5);
+            tokio::time::sleep(Duration::from_millis(rand::random_range(0..=cap_ms))).await;
+        }
+        Err(OrderError::Contended)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::menu::{Category, MenuItem, MenuOption, Selection};
+    use domain::{CategoryId, MAX_LINES, MAX_QUANTITY};
+
+    struct Fixture {
+        doc: MenuDoc,
+        americano: ItemId,
+        hot: OptionId,
+        ice: OptionId,
+        shots: [OptionId; 3],
+        temperature: SelectionId,
+        extra_shot: SelectionId,
+    }
+
+    fn option(name: &str, price: i64) -> MenuOption {
+        MenuOption {
+            id: OptionId::new(),
+            name: name.into(),
+            price: Money::won(price),
+            disabled: false,
+            sold_out: false,
+        }
+    }
+
+    fn fixture() -> Fixture {
+        let options = [
+            option("HOT", 0),
+            option("ICE", 0),
+            option("에스프레소 샷", 500),
+            option("디카페인 샷", 600),
+            option("바닐라 샷", 700),
+        ];
+        let temperature = Selection {
+            id: SelectionId::new(),
+            name: "온도".into(),
+            min: 1,
+            max: 1,
+            option_ids: vec![options[0].id, options[1].id],
+        };
+        let extra_shot = Selection {
+            id: SelectionId::new(),
+            name: "샷 추가".into(),
+            min: 0,
+            max: 2,
+            option_ids: options[2..].iter().map(|o| o.id).collect(),
+        };
+        let americano = MenuItem {
+            id: ItemId::new(),
+            name: "아메리카노".into(),
+            description: String::new(),
+            price: Money::won(4_500),
+            image_url: None,
+            disabled: false,
+            sold_out: false,
+            selection_ids: vec![temperature.id, extra_shot.id],
+        };
+        Fixture {
+            americano: americano.id,
+            hot: options[0].id,
+            ice: options[1].id,
+            shots: [options[2].id, options[3].id, options[4].id],
+            temperature: temperature.id,
+            extra_shot: extra_shot.id,
+            doc: MenuDoc {
+                store_name: "카페".into(),
+                menu: Menu {
+                    store_id: StoreId::new(),
+                    version: 1,
+                    categories: vec![Category {
+                        id: CategoryId::new(),
+                        name: "커피".into(),
+                        item_ids: vec![americano.id],
+                    }],
+                    items: vec![americano],
+                    selections: vec![temperature, extra_shot],
+                    options: options.to_vec(),
+                },
+            },
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.timestamp_millis_opt(1_740_000_000_000).unwrap()
+    }
+
+    fn request(f: &Fixture, options: &[OptionId], quantity: u32) -> AddRequest {
+        AddRequest {
+            store_id: f.doc.menu.store_id,
+            item_id: f.americano,
+            option_ids: options.to_vec(),
+            quantity,
+            expected: String::new(),
+            replace: false,
+        }
+    }
+
+    fn written(decision: Decision) -> Session {
+        match decision {
+            Decision::Write(session) => session,
+            Decision::Answer(update) => panic!("expected a write, got {update:?}"),
+            Decision::Delete => panic!("expected a write, got a delete"),
+        }
+    }
+
+    fn answered(decision: Decision) -> CartUpdate {
+        match decision {
+            Decision::Answer(update) => update,
+            _ => panic!("expected an answer"),
+        }
+    }
+
+    fn add(f: &Fixture, current: Option<Session>, request: &AddRequest) -> Decision {
+        decide_add(CustomerId::new(), request, Some(&f.doc), current, now())
+    }
+
+    #[test]
+    fn first_add_creates_a_priced_cart() {
+        let f = fixture();
+        let session = written(add(&f, None, &request(&f, &[f.ice, f.shots[0]], 2)));
+        assert_eq!(session.cart.id.to_string(), "1740000000000-2");
+        assert_eq!(session.store_name, "카페");
+        assert_eq!(session.updated_ms, 1_740_000_000_000);
+        assert_eq!(session.expires_ms(), 1_740_000_000_000 + 30 * 60 * 1000);
+        let priced = session.priced_cart().unwrap();
+        assert_eq!(priced.total, Money::won(2 * 5_000));
+        let line = &priced.lines[0].line;
+        assert_eq!(line.item_name, "아메리카노");
+        assert_eq!(line.options[0].selection_name, "온도");
+        assert_eq!(line.options[1].option_name, "에스프레소 샷");
+    }
+
+    #[test]
+    fn zero_quantity_means_one() {
+        let f = fixture();
+        let session = written(add(&f, None, &request(&f, &[f.hot], 0)));
+        assert_eq!(session.cart.lines[0].quantity, 1);
+        assert_eq!(session.priced_cart().unwrap().total, Money::won(4_500));
+    }
+
+    #[test]
+    fn the_same_choice_adds_to_its_line() {
+        let f = fixture();
+        let first = written(add(&f, None, &request(&f, &[f.hot, f.shots[0]], 1)));
+        // Options in another order are the same choice.
+        let second = written(add(&f, Some(first), &request(&f, &[f.shots[0], f.hot], 2)));
+        assert_eq!(second.cart.lines.len(), 1);
+        assert_eq!(second.cart.lines[0].quantity, 3);
+        assert_eq!(second.cart.id.version(), 3);
+        assert_eq!(second.priced[0].line.line_total, Money::won(3 * 5_000));
+        let other = written(add(&f, Some(second), &request(&f, &[f.ice], 1)));
+        assert_eq!(other.cart.lines.len(), 2);
+        assert_eq!(
+            other.priced_cart().unwrap().total,
+            Money::won(15_000 + 4_500)
+        );
+    }
+
+    #[test]
+    fn merged_quantity_is_capped() {
+        let f = fixture();
+        let full = written(add(&f, None, &request(&f, &[f.hot], MAX_QUANTITY)));
+        let update = answered(add(&f, Some(full.clone()), &request(&f, &[f.hot], 1)));
+        let Outcome::Invalid(problem) = update.outcome else {
+            panic!("{update:?}")
+        };
+        assert_eq!(problem.code, ProblemCode::BadQuantity);
+        assert_eq!(update.session, Some(full));
+    }
+
+    #[test]
+    fn a_full_cart_is_refused() {
+        let f = fixture();
+        let mut full = written(add(&f, None, &request(&f, &[f.hot], 1)));
+        for line_id in 2..=u32::try_from(MAX_LINES).unwrap() {
+            full.cart.lines.push(domain::CartLine {
+                line_id,
+                item_id: f.americano,
+                option_ids: vec![f.hot],
+                quantity: 1,
+            });
+        }
+        let update = answered(add(&f, Some(full.clone()), &request(&f, &[f.ice], 1)));
+        let Outcome::Invalid(problem) = update.outcome else {
+            panic!("{update:?}")
+        };
+        assert_eq!(problem.code, ProblemCode::CartFull);
+        assert_eq!(
+            problem.message,
+            "주문서에는 메뉴를 20개까지 담을 수 있어요."
+        );
+        assert_eq!(update.session, Some(full));
+    }
+
+    #[test]
+    fn min_max_problems_name_the_group_and_its_rule() {
+        let f = fixture();
+        let none = answered(add(&f, None, &request(&f, &[], 1)));
+        let Outcome::Invalid(problem) = none.outcome else {
+            panic!("{none:?}")
+        };
+        assert_eq!(problem.code, ProblemCode::SelectionMin);
+        assert_eq!(problem.message, "'온도'에서 1개를 골라 주세요.");
+        let group = problem.group.unwrap();
+        assert_eq!(
+            (group.id, group.name.as_str(), group.min, group.max),
+            (f.temperature, "온도", 1, 1)
+        );
+        assert_eq!(none.session, None);
+
+        let both = answered(add(&f, None, &request(&f, &[f.hot, f.ice], 1)));
+        let Outcome::Invalid(problem) = both.outcome else {
+            panic!("{both:?}")
+        };
+        assert_eq!(problem.code, ProblemCode::SelectionMax);
+        assert_eq!(problem.group.unwrap().id, f.temperature);
+
+        let three = answered(add(
+            &f,
+            None,
+            &request(&f, &[f.hot, f.shots[0], f.shots[1], f.shots[2]], 1),
+        ));
+        let Outcome::Invalid(problem) = three.outcome else {
+            panic!("{three:?}")
+        };
+        assert_eq!(problem.code, ProblemCode::SelectionMax);
+        assert_eq!(problem.message, "'샷 추가'는 최대 2개까지 고를 수 있어요.");
+        let group = problem.group.unwrap();
+        assert_eq!((group.id, group.max), (f.extra_shot, 2));
+    }
+
+    #[test]
+    fn option_problems_name_the_option() {
+        let mut f = fixture();
+        let twice = answered(add(
+            &f,
+            None,
+            &request(&f, &[f.hot, f.shots[0], f.shots[0]], 1),
+        ));
+        let Outcome::Invalid(problem) = twice.outcome else {
+            panic!("{twice:?}")
+        };
+        assert_eq!(problem.code, ProblemCode::DuplicateOption);
+        assert_eq!(problem.option_id, Some(f.shots[0]));
+
+        f.doc.menu.options[3].sold_out = true;
+        let sold_out = answered(add(&f, None, &request(&f, &[f.hot, f.shots[1]], 1)));
+        let Outcome::Invalid(problem) = sold_out.outcome else {
+            panic!("{sold_out:?}")
+        };
+        assert_eq!(problem.code, ProblemCode::OptionSoldOut);
+        assert_eq!(problem.option_id, Some(f.shots[1]));
+        assert_eq!(problem.message, "'디카페인 샷'은 품절이에요.");
+
+        let unknown = OptionId::new();
+        let missing = answered(add(&f, None, &request(&f, &[f.hot, unknown], 1)));
+        let Outcome::Invalid(problem) = missing.outcome else {
+            panic!("{missing:?}")
+        };
+        assert_eq!(problem.code, ProblemCode::OptionNotFound);
+        assert_eq!(problem.option_id, Some(unknown));
+
+        let mut r = request(&f, &[f.hot], 1);
+        r.item_id = ItemId::new();
+        let Outcome::Invalid(problem) = answered(add(&f, None, &r)).outcome else {
+            panic!()
+        };
+        assert_eq!(problem.code, ProblemCode::ItemNotFound);
+        assert_eq!(problem.item_id, Some(r.item_id));
+    }
+
+    #[test]
+    fn an_unknown_store_is_a_problem() {
+        let f = fixture();
+        let update = answered(decide_add(
+            CustomerId::new(),
+            &request(&f, &[f.hot], 1),
+            None,
+            None,
+            now(),
+        ));
+        assert_eq!(update.outcome, Outcome::Invalid(store_not_found()));
+    }
+
+    #[test]
+    fn another_stores_cart_needs_confirmation_then_is_replaced() {
+        let f = fixture();
+        let mut other_store = fixture();
+        other_store.doc.store_name = "다른 카페".into();
+        let old = written(add(
+            &other_store,
+            None,
+            &request(&other_store, &[other_store.hot], 1),
+        ));
+
+        let ask = answered(add(&f, Some(old.clone()), &request(&f, &[f.hot], 1)));
+        assert_eq!(
+            ask,
+            CartUpdate {
+                outcome: Outcome::NeedsReplace,
+                session: Some(old.clone())
+            }
+        );
+
+        let mut confirm = request(&f, &[f.hot], 1);
+        confirm.replace = true;
+        confirm.expected = old.cart.id.to_string();
+        let new = written(add(&f, Some(old.clone()), &confirm));
+        assert_eq!(new.cart.store_id, f.doc.menu.store_id);
+        assert_eq!(new.store_name, "카페");
+        assert_eq!(new.cart.lines.len(), 1);
+        assert!(new.cart.id.created_ms() > old.cart.id.created_ms());
+        assert_ne!(new.cart.id, old.cart.id);
+
+        // Confirming a replacement of a cart that changed meanwhile is stale.
+        let mut changed = old.clone();
+        changed.cart.id.bump();
+        let stale = answered(add(&f, Some(changed.clone()), &confirm));
+        assert_eq!(
+            stale,
+            CartUpdate {
+                outcome: Outcome::Stale,
+                session: Some(changed)
+            }
+        );
+    }
+
+    #[test]
+    fn an_empty_cart_of_another_store_is_replaced_without_asking() {
+        let f = fixture();
+        let other = fixture();
+        let mut old = written(add(&other, None, &request(&other, &[other.hot], 1)));
+        old = written(decide_remove("", 1, 0, Some(old), now()));
+        assert!(old.cart.is_empty());
+        let new = written(add(&f, Some(old), &request(&f, &[f.hot], 1)));
+        assert_eq!(new.cart.store_id, f.doc.menu.store_id);
+    }
+
+    #[test]
+    fn an_expected_id_must_be_the_current_one() {
+        let f = fixture();
+        let mut r = request(&f, &[f.hot], 1);
+        r.expected = "1740000000000-2".into();
+        let none = answered(add(&f, None, &r));
+        assert_eq!(
+            none,
+            CartUpdate {
+                outcome: Outcome::Stale,
+                session: None
+            }
+        );
+
+        let current = written(add(&f, None, &request(&f, &[f.hot], 1)));
+        r.expected = current.cart.id.to_string();
+        let next = written(add(&f, Some(current.clone()), &r));
+        assert_eq!(next.cart.id.version(), current.cart.id.version() + 1);
+        r.expected = "garbage".into();
+        assert_eq!(answered(add(&f, Some(current), &r)).outcome, Outcome::Stale);
+    }
+
+    #[test]
+    fn removing_part_or_all_of_a_line() {
+        let f = fixture();
+        let cart = written(add(&f, None, &request(&f, &[f.ice], 3)));
+        let cart = written(add(&f, Some(cart), &request(&f, &[f.hot], 1)));
+        let less = written(decide_remove("", 1, 2, Some(cart.clone()), now()));
+        assert_eq!(less.cart.line(1).unwrap().quantity, 1);
+        assert_eq!(less.priced[0].line.line_total, Money::won(4_500));
+        assert_eq!(less.cart.id.version(), cart.cart.id.version() + 1);
+        let gone = written(decide_remove("", 1, 0, Some(less.clone()), now()));
+        assert!(gone.cart.line(1).is_none());
+        assert_eq!(gone.priced.len(), 1);
+        assert_eq!(gone.priced_cart().unwrap().total, Money::won(4_500));
+        let all = written(decide_remove("", 2, 5, Some(gone), now()));
+        assert!(all.cart.is_empty() && all.priced.is_empty());
+
+        let missing = answered(decide_remove("", 9, 0, Some(less.clone()), now()));
+        assert_eq!(
+            missing,
+            CartUpdate {
+                outcome: Outcome::NotFound,
+                session: Some(less.clone())
+            }
+        );
+        let stale = answered(decide_remove("1-1", 1, 0, Some(less.clone()), now()));
+        assert_eq!(stale.outcome, Outcome::Stale);
+        let nothing = answered(decide_remove("", 1, 0, None, now()));
+        assert_eq!(
+            nothing,
+            CartUpdate {
+                outcome: Outcome::NotFound,
+                session: None
+            }
+        );
+    }
+
+    #[test]
+    fn clearing() {
+        let f = fixture();
+        let cart = written(add(&f, None, &request(&f, &[f.ice], 1)));
+        assert!(matches!(
+            decide_clear("", Some(cart.clone())),
+            Decision::Delete
+        ));
+        let id = cart.cart.id.to_string();
+        assert!(matches!(
+            decide_clear(&id, Some(cart.clone())),
+            Decision::Delete
+        ));
+        assert_eq!(
+            answered(decide_clear("0-0", Some(cart))).outcome,
+            Outcome::Stale
+        );
+        assert_eq!(answered(decide_clear("", None)).outcome, Outcome::NotFound);
+    }
+
+    #[test]
+    fn a_session_round_trips_through_json_with_the_id_on_top() {
+        let f = fixture();
+        let cart = written(add(&f, None, &request(&f, &[f.ice, f.shots[1]], 2)));
+        let json = serde_json::to_value(&cart).unwrap();
+        assert_eq!(json["id"], "1740000000000-2");
+        let back: Session = serde_json::from_value(json).unwrap();
+        assert_eq!(back, cart);
+    }
+}

@@ -1,0 +1,131 @@
+//! The events the order service writes to its outbox (DESIGN §4), built from the recorded order.
+
+use chrono::{DateTime, Utc};
+use contracts::events::types;
+use contracts::events::v1 as ev;
+use domain::Money;
+use prost::Message as _;
+
+use crate::orders::{Order, PaymentRef};
+use crate::pb::{line, ts};
+
+/// A confirmed payment to turn into an order; the `order-approver` consumer reads it.
+pub const APPROVAL_STREAM: &str = "x:order:approval";
+/// Placed, ready, canceled and approval-failed orders; the chatbot's alerts read it.
+pub const ORDER_EVENTS_STREAM: &str = "x:order:events";
+
+/// One outbox entry: its stream, its `type` and the encoded message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub stream: String,
+    pub event_type: &'static str,
+    pub data: Vec<u8>,
+}
+
+pub fn approval_requested(
+    order: &Order,
+    payment: &PaymentRef,
+    requested_at: DateTime<Utc>,
+) -> Event {
+    let message = ev::OrderApprovalRequested {
+        order_id: order.id.to_string(),
+        store_id: order.store_id.to_string(),
+        day_business_id: order.day_id.to_string(),
+        customer_id: order.customer_id.to_string(),
+        bot_user_key: order.bot_user_key.clone(),
+        nickname: order.nickname.clone(),
+        tid: payment.tid.clone(),
+        pg_token: payment.pg_token.clone(),
+        partner_order_id: payment.partner_order_id.clone(),
+        partner_user_id: payment.partner_user_id.clone(),
+        amount: payment.amount.as_won(),
+        cart_id: order.snapshot.cart_id.clone(),
+        lines: order.snapshot.lines.iter().map(line).collect(),
+        requested_at: Some(ts(requested_at)),
+        store_name: order.snapshot.store_name.clone(),
+    };
+    Event {
+        stream: APPROVAL_STREAM.to_owned(),
+        event_type: types::ORDER_APPROVAL_REQUESTED,
+        data: message.encode_to_vec(),
+    }
+}
+
+pub fn placed(order: &Order, placed_at: DateTime<Utc>) -> Event {
+    let message = ev::OrderPlaced {
+        order_id: order.id.to_string(),
+        store_id: order.store_id.to_string(),
+        day_business_id: order.day_id.to_string(),
+        customer_id: order.customer_id.to_string(),
+        bot_user_key: order.bot_user_key.clone(),
+        nickname: order.nickname.clone(),
+        store_name: order.snapshot.store_name.clone(),
+        lines: order.snapshot.lines.iter().map(line).collect(),
+        total: order.snapshot.total.as_won(),
+        placed_at: Some(ts(placed_at)),
+    };
+    Event {
+        stream: ORDER_EVENTS_STREAM.to_owned(),
+        event_type: types::ORDER_PLACED,
+        data: message.encode_to_vec(),
+    }
+}
+
+/// The placed order on the store's day stream (`stream_key` as recorded on the day), for the
+/// live board.
+pub fn store_day_placed(order: &Order, placed_at: DateTime<Utc>, stream_key: &str) -> Event {
+    let message = ev::StoreDayEntry {
+        store_id: order.store_id.to_string(),
+        day_business_id: order.day_id.to_string(),
+        entry: Some(ev::store_day_entry::Entry::Placed(ev::StoreDayPlaced {
+            order: Some(ev::BoardOrder {
+                order_id: order.id.to_string(),
+                nickname: order.nickname.clone(),
+                lines: order.snapshot.lines.iter().map(line).collect(),
+                total: order.snapshot.total.as_won(),
+                placed_at: Some(ts(placed_at)),
+            }),
+        })),
+    };
+    Event {
+        stream: stream_key.to_owned(),
+        event_type: types::STORE_DAY_ENTRY,
+        data: message.encode_to_vec(),
+    }
+}
+
+/// Why an approval failed, for the customer (Korean) and for machines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub reason: String,
+    /// e.g. "USER_LOCKED", "STORE_CLOSED", "KAKAOPAY_-708".
+    pub code: String,
+    /// Returned by a compensating cancel.
+    pub refunded: Money,
+}
+
+pub fn approval_failed(order: &Order, failure: &Failure, failed_at: DateTime<Utc>) -> Event {
+    let message = ev::OrderApprovalFailed {
+        order_id: order.id.to_string(),
+        store_id: order.store_id.to_string(),
+        day_business_id: order.day_id.to_string(),
+        customer_id: order.customer_id.to_string(),
+        bot_user_key: order.bot_user_key.clone(),
+        store_name: order.snapshot.store_name.clone(),
+        reason: failure.reason.clone(),
+        reason_code: failure.code.clone(),
+        refunded_amount: failure.refunded.as_won(),
+        failed_at: Some(ts(failed_at)),
+    };
+    Event {
+        stream: ORDER_EVENTS_STREAM.to_owned(),
+        event_type: types::ORDER_APPROVAL_FAILED,
+        data: message.encode_to_vec(),
+    }
+}
+
+/// Writes the event in the caller's transaction.
+pub async fn enqueue(conn: &mut sqlx::PgConnection, event: &Event) -> Result<(), sqlx::Error> {
+    platform::bus::outbox::enqueue(conn, &event.stream, event.event_type, &event.data).await?;
+    Ok(())
+}

@@ -1,0 +1,274 @@
+//! The gRPC adapter. Methods not overridden here answer UNIMPLEMENTED (generated default stubs);
+//! the proto names the issue that delivers each one.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use contracts::order::v1 as pb;
+use domain::IdParseError;
+use tonic::{Request, Response, Status};
+
+use crate::callback::{AbortKind, Callbacks};
+use crate::cart::{AddRequest, Carts};
+use crate::customer::{Customers, parse_customer_id};
+use crate::error::OrderError;
+use crate::fulfil::{Action, Fulfilment};
+use crate::orders::Orders;
+use crate::pb as wire;
+use crate::placement::Placement;
+use crate::read::{self, Reads, Scope};
+
+type Reply<T> = Result<Response<T>, Status>;
+
+pub struct OrderGrpc {
+    pub customers: Arc<Customers>,
+    pub carts: Arc<Carts>,
+    pub placement: Arc<Placement>,
+    pub callbacks: Arc<Callbacks>,
+    pub orders: Arc<Orders>,
+    pub fulfilment: Arc<Fulfilment>,
+    pub reads: Arc<Reads>,
+}
+
+fn parse<T: FromStr<Err = IdParseError>>(field: &str, value: &str) -> Result<T, OrderError> {
+    value
+        .parse()
+        .map_err(|_| OrderError::Invalid(format!("malformed {field}: '{value}'")))
+}
+
+/// An optional id: empty means none.
+fn optional<T: FromStr<Err = IdParseError>>(
+    field: &str,
+    value: &str,
+) -> Result<Option<T>, OrderError> {
+    Some(value)
+        .filter(|v| !v.is_empty())
+        .map(|v| parse(field, v))
+        .transpose()
+}
+
+fn action_response(action: &Action) -> pb::OrderActionResponse {
+    pb::OrderActionResponse {
+        order: Some(wire::order(&action.order)),
+        changed: action.changed,
+    }
+}
+
+#[tonic::async_trait]
+impl pb::order_service_server::OrderService for OrderGrpc {
+    async fn get_or_create_customer(
+        &self,
+        request: Request<pb::GetOrCreateCustomerRequest>,
+    ) -> Reply<pb::GetOrCreateCustomerResponse> {
+        let r = request.into_inner();
+        let (customer, created) = self
+            .customers
+            .get_or_create(&r.bot_user_key, &r.plusfriend_user_key)
+            .await?;
+        Ok(Response::new(pb::GetOrCreateCustomerResponse {
+            customer: Some(wire::customer(&customer)),
+            created,
+        }))
+    }
+
+    async fn get_customer(
+        &self,
+        request: Request<pb::GetCustomerRequest>,
+    ) -> Reply<pb::GetCustomerResponse> {
+        let id = parse_customer_id(&request.into_inner().customer_id)?;
+        let customer = self.customers.get(id).await?;
+        Ok(Response::new(pb::GetCustomerResponse {
+            customer: Some(wire::customer(&customer)),
+        }))
+    }
+
+    async fn set_nickname(
+        &self,
+        request: Request<pb::SetNicknameRequest>,
+    ) -> Reply<pb::SetNicknameResponse> {
+        let r = request.into_inner();
+        let id = parse_customer_id(&r.customer_id)?;
+        let customer = self.customers.set_nickname(id, &r.nickname).await?;
+        Ok(Response::new(pb::SetNicknameResponse {
+            customer: Some(wire::customer(&customer)),
+        }))
+    }
+
+    async fn get_nickname(
+        &self,
+        request: Request<pb::GetNicknameRequest>,
+    ) -> Reply<pb::GetNicknameResponse> {
+        let id = parse_customer_id(&request.into_inner().customer_id)?;
+        let customer = self.customers.get(id).await?;
+        Ok(Response::new(pb::GetNicknameResponse {
+            nickname: customer.nickname.unwrap_or_default(),
+        }))
+    }
+
+    async fn get_cart(&self, request: Request<pb::GetCartRequest>) -> Reply<pb::GetCartResponse> {
+        let id = parse_customer_id(&request.into_inner().customer_id)?;
+        let session = self.carts.get(id).await?;
+        Ok(Response::new(pb::GetCartResponse {
+            cart: session.as_ref().map(wire::cart).transpose()?,
+        }))
+    }
+
+    async fn add_to_cart(
+        &self,
+        request: Request<pb::AddToCartRequest>,
+    ) -> Reply<pb::CartUpdateResponse> {
+        let r = request.into_inner();
+        let customer = parse_customer_id(&r.customer_id)?;
+        let add = AddRequest {
+            store_id: parse("store_id", &r.store_id)?,
+            item_id: parse("item_id", &r.item_id)?,
+            option_ids: r
+                .option_ids
+                .iter()
+                .map(|id| parse("option_ids", id))
+                .collect::<Result<_, _>>()?,
+            quantity: r.quantity,
+            expected: r.expected_cart_id,
+            replace: r.replace,
+        };
+        let update = self.carts.add(customer, add).await?;
+        Ok(Response::new(wire::update(&update)?))
+    }
+
+    async fn remove_from_cart(
+        &self,
+        request: Request<pb::RemoveFromCartRequest>,
+    ) -> Reply<pb::CartUpdateResponse> {
+        let r = request.into_inner();
+        let customer = parse_customer_id(&r.customer_id)?;
+        let line_id: u32 = r
+            .line_id
+            .parse()
+            .map_err(|_| OrderError::Invalid(format!("malformed line_id: '{}'", r.line_id)))?;
+        let update = self
+            .carts
+            .remove(customer, line_id, r.quantity, &r.expected_cart_id)
+            .await?;
+        Ok(Response::new(wire::update(&update)?))
+    }
+
+    async fn clear_cart(
+        &self,
+        request: Request<pb::ClearCartRequest>,
+    ) -> Reply<pb::CartUpdateResponse> {
+        let r = request.into_inner();
+        let customer = parse_customer_id(&r.customer_id)?;
+        let update = self.carts.clear(customer, &r.expected_cart_id).await?;
+        Ok(Response::new(wire::update(&update)?))
+    }
+
+    async fn place_order(
+        &self,
+        request: Request<pb::PlaceOrderRequest>,
+    ) -> Reply<pb::PlaceOrderResponse> {
+        let r = request.into_inner();
+        let customer = parse_customer_id(&r.customer_id)?;
+        if r.cart_id.trim().is_empty() {
+            return Err(OrderError::Invalid("cart_id is required".to_owned()).into());
+        }
+        let placed = self.placement.place(customer, &r.cart_id).await?;
+        Ok(Response::new(wire::placed(&placed)?))
+    }
+
+    async fn approve_payment(
+        &self,
+        request: Request<pb::ApprovePaymentRequest>,
+    ) -> Reply<pb::ApprovePaymentResponse> {
+        let r = request.into_inner();
+        let approval = self.callbacks.approve(&r.token, &r.pg_token).await?;
+        Ok(Response::new(wire::approval(&approval)))
+    }
+
+    async fn abort_payment(
+        &self,
+        request: Request<pb::AbortPaymentRequest>,
+    ) -> Reply<pb::AbortPaymentResponse> {
+        let r = request.into_inner();
+        let kind = match r.kind() {
+            pb::AbortKind::Cancel => AbortKind::Cancel,
+            pb::AbortKind::Fail => AbortKind::Fail,
+            pb::AbortKind::Unspecified => {
+                return Err(OrderError::Invalid("kind must be CANCEL or FAIL".to_owned()).into());
+            }
+        };
+        let abort = self.callbacks.abort(&r.token, kind).await?;
+        Ok(Response::new(wire::abort(&abort)))
+    }
+
+    async fn wait_order_outcome(
+        &self,
+        request: Request<pb::WaitOrderOutcomeRequest>,
+    ) -> Reply<pb::WaitOrderOutcomeResponse> {
+        let r = request.into_inner();
+        let id = parse("order_id", &r.order_id)?;
+        let wait = std::time::Duration::from_millis(u64::from(r.wait_ms));
+        let (order, settled) = self.orders.wait_outcome(id, wait).await?;
+        Ok(Response::new(pb::WaitOrderOutcomeResponse {
+            order: order.as_ref().map(wire::order),
+            settled,
+        }))
+    }
+
+    async fn mark_ready(
+        &self,
+        request: Request<pb::MarkReadyRequest>,
+    ) -> Reply<pb::OrderActionResponse> {
+        let r = request.into_inner();
+        let store = parse("store_id", &r.store_id)?;
+        let id = parse("order_id", &r.order_id)?;
+        let action = self.fulfilment.mark_ready(store, id).await?;
+        Ok(Response::new(action_response(&action)))
+    }
+
+    async fn cancel_order(
+        &self,
+        request: Request<pb::CancelOrderRequest>,
+    ) -> Reply<pb::OrderActionResponse> {
+        let r = request.into_inner();
+        let store = parse("store_id", &r.store_id)?;
+        let id = parse("order_id", &r.order_id)?;
+        let action = self.fulfilment.cancel(store, id, &r.reason).await?;
+        Ok(Response::new(action_response(&action)))
+    }
+
+    async fn list_customer_orders(
+        &self,
+        request: Request<pb::ListCustomerOrdersRequest>,
+    ) -> Reply<pb::OrderList> {
+        let r = request.into_inner();
+        let customer = parse_customer_id(&r.customer_id)?;
+        let orders = self.reads.customer_orders(customer, r.limit).await?;
+        Ok(Response::new(pb::OrderList { orders }))
+    }
+
+    async fn get_order(
+        &self,
+        request: Request<pb::GetOrderRequest>,
+    ) -> Reply<pb::GetOrderResponse> {
+        let r = request.into_inner();
+        let id = parse("order_id", &r.order_id)?;
+        let scope = Scope {
+            store: optional("store_id", &r.store_id)?,
+            customer: optional("customer_id", &r.customer_id)?,
+        };
+        let order = self.reads.get(id, scope).await?;
+        Ok(Response::new(pb::GetOrderResponse { order: Some(order) }))
+    }
+
+    async fn list_day_orders(
+        &self,
+        request: Request<pb::ListDayOrdersRequest>,
+    ) -> Reply<pb::OrderList> {
+        let r = request.into_inner();
+        let store = parse("store_id", &r.store_id)?;
+        let day = optional("day_business_id", &r.day_business_id)?;
+        let statuses = read::statuses(&r.statuses)?;
+        let orders = self.reads.day_orders(store, day, &statuses).await?;
+        Ok(Response::new(pb::OrderList { orders }))
+    }
+}

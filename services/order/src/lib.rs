@@ -1,0 +1,227 @@
+//! The order service: carts, placement, the approval consumer, orders and their read model.
+
+mod approval;
+mod callback;
+mod cart;
+mod customer;
+mod day;
+mod error;
+mod events;
+mod fulfil;
+mod grpc;
+mod menu;
+mod nickname;
+mod orders;
+mod payment;
+mod pb;
+mod placement;
+mod read;
+mod storage;
+mod sweeper;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use contracts::clients::{PaymentServiceClient, StoreServiceClient};
+use platform::bus::{Consumer, ConsumerOptions, HandlerError};
+use platform::{Config, Runtime, Shutdown};
+use tonic::service::Routes;
+
+pub use approval::CONSUMER as APPROVAL_CONSUMER;
+pub use events::{APPROVAL_STREAM, ORDER_EVENTS_STREAM};
+
+pub const SERVICE: &str = "order";
+
+/// Policies of the service that tests (and operators) may want to change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderSettings {
+    /// An order still APPROVING this long after its last change is settled by asking KakaoPay.
+    pub stuck_after: Duration,
+    pub sweep_every: Duration,
+    /// Longest WaitOrderOutcome wait, whatever the caller asks.
+    pub wait_cap: Duration,
+    pub wait_poll: Duration,
+    /// How long a repeated visit of an approval URL waits for the first visit's decision.
+    pub repeat_wait: Duration,
+    /// Approval consumers per replica: each handles one payment at a time.
+    pub approvers: usize,
+    /// A failed approval is tried again once its message has been idle this long. It must
+    /// exceed the longest approval (KakaoPay approve and the inquiry settling it, bounded by the
+    /// payment deadline), or another consumer takes over a message still being handled.
+    pub approval_retry_after: Duration,
+    /// Deliveries of an approval message; the last one refunds a payment whose order cannot be
+    /// placed, and after it the sweeper is left to settle what is still unclear.
+    pub approval_max_deliveries: u64,
+    /// A cart being paid for is kept at least this long: the payment window plus a margin.
+    pub hold_cart: Duration,
+    /// A board cancel whose refund is still unsettled this long after it was last tried is tried
+    /// again. Longer than one refund attempt (the payment deadline), so a live attempt is not
+    /// repeated needlessly; repeating is safe, KakaoPay's cancellable-amount guard refunds once.
+    pub refund_retry_after: Duration,
+    pub refund_sweep_every: Duration,
+    /// How long the chatbot's views of orders stay cached (every change invalidates them).
+    pub read_cache_ttl: Duration,
+}
+
+impl Default for OrderSettings {
+    fn default() -> OrderSettings {
+        OrderSettings {
+            stuck_after: Duration::from_secs(2 * 60),
+            sweep_every: Duration::from_secs(30),
+            wait_cap: Duration::from_secs(10),
+            wait_poll: Duration::from_millis(100),
+            repeat_wait: Duration::from_secs(3),
+            approvers: 2,
+            approval_retry_after: payment::MONEY_DEADLINE + Duration::from_secs(15),
+            approval_max_deliveries: 8,
+            hold_cart: Duration::from_secs((15 + 2) * 60),
+            refund_retry_after: payment::MONEY_DEADLINE + Duration::from_secs(15),
+            refund_sweep_every: Duration::from_secs(10),
+            read_cache_ttl: Duration::from_secs(60),
+        }
+    }
+}
+
+pub async fn serve(config: Config, shutdown: Shutdown) -> Result<(), platform::Error> {
+    serve_with(config, OrderSettings::default(), shutdown).await
+}
+
+pub async fn serve_with(
+    config: Config,
+    settings: OrderSettings,
+    shutdown: Shutdown,
+) -> Result<(), platform::Error> {
+    let mut runtime = Runtime::connect(SERVICE, &config, shutdown).await?;
+    runtime.spawn_relay();
+    let store = StoreServiceClient::new(platform::grpc::client(&config.store.endpoints().url)?);
+    let payment = payment::Payment {
+        client: PaymentServiceClient::new(platform::grpc::client_with_deadline(
+            &config.payment.endpoints().url,
+            payment::MONEY_DEADLINE,
+        )?),
+    };
+    let keys = storage::OrderKeys(runtime.keys.clone());
+    let menus = menu::Menus {
+        store: store.clone(),
+    };
+    let customers = Arc::new(customer::Customers {
+        pool: runtime.pool.clone(),
+    });
+    let carts = Arc::new(cart::Carts::new(
+        runtime.redis.clone(),
+        keys.clone(),
+        menus.clone(),
+    ));
+    let nicknames = nickname::Nicknames {
+        redis: runtime.redis.clone(),
+        keys: keys.clone(),
+    };
+    let orders = Arc::new(orders::Orders {
+        pool: runtime.pool.clone(),
+        wait_cap: settings.wait_cap,
+        poll: settings.wait_poll,
+    });
+    let approver = Arc::new(approval::Approver {
+        pool: runtime.pool.clone(),
+        payment: payment.clone(),
+        nicknames: nicknames.clone(),
+        carts: carts.clone(),
+        max_deliveries: settings.approval_max_deliveries,
+    });
+    for _ in 0..settings.approvers.max(1) {
+        let mut options = ConsumerOptions::new(APPROVAL_STREAM, approval::CONSUMER);
+        options.claim_idle = settings.approval_retry_after;
+        options.max_deliveries = settings.approval_max_deliveries;
+        // One payment at a time per consumer; more consumers give more at once.
+        options.batch = 1;
+        let consumer = Consumer::new(&config.redis_url, runtime.keys.clone(), options);
+        let approver = approver.clone();
+        let handler = move |message: platform::bus::Message| {
+            let approver = approver.clone();
+            async move {
+                approver
+                    .handle(&message)
+                    .await
+                    .map_err(|e| Box::new(e) as HandlerError)
+            }
+        };
+        runtime.spawn_worker(consumer.run(handler, runtime.shutdown.clone()));
+    }
+    let sweeper = Arc::new(sweeper::Sweeper {
+        pool: runtime.pool.clone(),
+        payment: payment.clone(),
+        approver,
+        stuck_after: settings.stuck_after,
+        every: settings.sweep_every,
+    });
+    runtime.spawn_worker(sweeper.run(runtime.shutdown.clone()));
+    let reads = Arc::new(read::Reads {
+        pool: runtime.pool.clone(),
+        cache: storage::reads::Cache {
+            redis: runtime.redis.clone(),
+            keys: keys.clone(),
+            ttl: settings.read_cache_ttl,
+        },
+    });
+    let read_model = Consumer::new(
+        &config.redis_url,
+        runtime.keys.clone(),
+        ConsumerOptions::new(ORDER_EVENTS_STREAM, read::CONSUMER),
+    );
+    let handler = {
+        let reads = reads.clone();
+        move |message: platform::bus::Message| {
+            let reads = reads.clone();
+            async move {
+                reads
+                    .handle(&message)
+                    .await
+                    .map_err(|e| Box::new(e) as HandlerError)
+            }
+        }
+    };
+    runtime.spawn_worker(read_model.run(handler, runtime.shutdown.clone()));
+    // Ends with this function: when the instance stops (or is dropped), so does its work.
+    let alive = tokio_util::sync::CancellationToken::new();
+    let _instance = alive.clone().drop_guard();
+    let fulfilment = Arc::new(fulfil::Fulfilment::new(
+        runtime.pool.clone(),
+        payment.clone(),
+        nicknames.clone(),
+        reads.clone(),
+        settings.refund_retry_after,
+        settings.refund_sweep_every,
+        alive,
+    ));
+    runtime.spawn_worker(fulfilment.clone().run(runtime.shutdown.clone()));
+
+    let order = grpc::OrderGrpc {
+        customers: customers.clone(),
+        carts: carts.clone(),
+        placement: Arc::new(placement::Placement {
+            carts: carts.clone(),
+            menus,
+            days: day::Days { store },
+            payment: payment.clone(),
+            hold_cart: settings.hold_cart,
+        }),
+        callbacks: Arc::new(callback::Callbacks {
+            pool: runtime.pool.clone(),
+            redis: runtime.redis.clone(),
+            keys,
+            payment,
+            carts,
+            customers,
+            nicknames,
+            orders: orders.clone(),
+            repeat_wait: settings.repeat_wait,
+        }),
+        orders,
+        fulfilment,
+        reads,
+    };
+    let server = contracts::order::v1::order_service_server::OrderServiceServer::new(order);
+    runtime
+        .run(config.order.endpoints(), Routes::new(server))
+        .await
+}

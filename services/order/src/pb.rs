@@ -1,0 +1,244 @@
+//! The service's values as wire messages.
+
+use chrono::{DateTime, Utc};
+use contracts::common::v1 as common;
+use contracts::order::v1 as pb;
+use domain::OrderStatus;
+use domain::cart::PricedCartLine;
+
+use crate::callback::{Abort, AbortOutcome, Approval, ApprovalOutcome};
+use crate::cart::{CartUpdate, Outcome, Problem, ProblemCode, Session};
+use crate::customer::Customer;
+use crate::error::OrderError;
+use crate::orders::Order;
+use crate::placement::{Placed, Refusal};
+
+fn ts_ms(ms: i64) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: ms.div_euclid(1_000),
+        nanos: i32::try_from(ms.rem_euclid(1_000) * 1_000_000).unwrap_or(0),
+    }
+}
+
+pub fn ts(t: DateTime<Utc>) -> prost_types::Timestamp {
+    ts_ms(t.timestamp_millis())
+}
+
+pub fn customer(c: &Customer) -> pb::Customer {
+    pb::Customer {
+        customer_id: c.id.to_string(),
+        bot_user_key: c.bot_user_key.clone(),
+        plusfriend_user_key: c.plusfriend_user_key.clone().unwrap_or_default(),
+        nickname: c.nickname.clone().unwrap_or_default(),
+        created_at: Some(ts(c.created_at)),
+    }
+}
+
+/// A priced line with its option snapshots, as on the order sheet and in events.
+pub fn line(l: &PricedCartLine) -> common::CartLine {
+    common::CartLine {
+        line_id: l.line_id.to_string(),
+        item_id: l.line.item_id.to_string(),
+        item_name: l.line.item_name.clone(),
+        options: l
+            .line
+            .options
+            .iter()
+            .map(|o| common::LineOption {
+                option_id: o.option_id.to_string(),
+                selection_id: o.selection_id.to_string(),
+                name: o.option_name.clone(),
+                price: o.price.as_won(),
+                selection_name: o.selection_name.clone(),
+            })
+            .collect(),
+        quantity: l.line.quantity,
+        unit_price: l.line.unit_price.as_won(),
+        line_total: l.line.line_total.as_won(),
+    }
+}
+
+pub fn cart(session: &Session) -> Result<common::Cart, OrderError> {
+    let priced = session
+        .priced_cart()
+        .map_err(|e| OrderError::Internal(format!("pricing a stored cart: {e:?}")))?;
+    Ok(common::Cart {
+        id: priced.cart_id.to_string(),
+        store_id: priced.store_id.to_string(),
+        lines: priced.lines.iter().map(line).collect(),
+        total: priced.total.as_won(),
+        customer_id: session.customer_id.to_string(),
+        store_name: session.store_name.clone(),
+        version: priced.cart_id.version(),
+        created_at: Some(ts_ms(session.created_ms())),
+        updated_at: Some(ts_ms(session.updated_ms)),
+        expires_at: Some(ts_ms(session.expires_ms())),
+    })
+}
+
+fn problem_code(code: ProblemCode) -> pb::CartProblemCode {
+    use pb::CartProblemCode as C;
+    match code {
+        ProblemCode::Unspecified => C::Unspecified,
+        ProblemCode::StoreNotFound => C::StoreNotFound,
+        ProblemCode::ItemNotFound => C::ItemNotFound,
+        ProblemCode::ItemDisabled => C::ItemDisabled,
+        ProblemCode::ItemSoldOut => C::ItemSoldOut,
+        ProblemCode::OptionNotFound => C::OptionNotFound,
+        ProblemCode::OptionDisabled => C::OptionDisabled,
+        ProblemCode::OptionSoldOut => C::OptionSoldOut,
+        ProblemCode::OptionNotInItem => C::OptionNotInItem,
+        ProblemCode::SelectionMin => C::SelectionMin,
+        ProblemCode::SelectionMax => C::SelectionMax,
+        ProblemCode::BadQuantity => C::BadQuantity,
+        ProblemCode::CartFull => C::CartFull,
+        ProblemCode::DuplicateOption => C::DuplicateOption,
+    }
+}
+
+pub fn problem(p: &Problem) -> pb::CartProblem {
+    let group = p.group.as_ref();
+    pb::CartProblem {
+        code: problem_code(p.code).into(),
+        message: p.message.clone(),
+        item_id: p.item_id.map(|id| id.to_string()).unwrap_or_default(),
+        option_id: p.option_id.map(|id| id.to_string()).unwrap_or_default(),
+        selection_id: group.map(|g| g.id.to_string()).unwrap_or_default(),
+        selection_name: group.map(|g| g.name.clone()).unwrap_or_default(),
+        min: group.map_or(0, |g| g.min),
+        max: group.map_or(0, |g| g.max),
+    }
+}
+
+pub fn update(u: &CartUpdate) -> Result<pb::CartUpdateResponse, OrderError> {
+    let (outcome, problem) = match &u.outcome {
+        Outcome::Updated => (pb::CartOutcome::Updated, None),
+        Outcome::NeedsReplace => (pb::CartOutcome::NeedsReplace, None),
+        Outcome::Stale => (pb::CartOutcome::Stale, None),
+        Outcome::Invalid(p) => (pb::CartOutcome::Invalid, Some(problem(p))),
+        Outcome::NotFound => (pb::CartOutcome::NotFound, None),
+    };
+    Ok(pb::CartUpdateResponse {
+        outcome: outcome.into(),
+        cart: u.session.as_ref().map(cart).transpose()?,
+        problem,
+    })
+}
+
+fn status(s: OrderStatus) -> common::OrderStatus {
+    match s {
+        OrderStatus::Approving => common::OrderStatus::Approving,
+        OrderStatus::Placed => common::OrderStatus::Placed,
+        OrderStatus::Ready => common::OrderStatus::Ready,
+        OrderStatus::Canceled => common::OrderStatus::Canceled,
+        OrderStatus::Failed => common::OrderStatus::Failed,
+    }
+}
+
+pub fn order(o: &Order) -> pb::Order {
+    pb::Order {
+        order_id: o.id.to_string(),
+        store_id: o.store_id.to_string(),
+        store_name: o.snapshot.store_name.clone(),
+        day_business_id: o.day_id.to_string(),
+        customer_id: o.customer_id.to_string(),
+        status: status(o.status).into(),
+        nickname: o.nickname.clone(),
+        lines: o.snapshot.lines.iter().map(line).collect(),
+        total: o.snapshot.total.as_won(),
+        cart_id: o.snapshot.cart_id.clone(),
+        created_at: Some(ts(o.created_at)),
+        placed_at: o.placed_at.map(ts),
+        ready_at: o.ready_at.map(ts),
+        canceled_at: o.canceled_at.map(ts),
+        failed_at: o.failed_at.map(ts),
+        cancel_reason: o.cancel_reason.clone().unwrap_or_default(),
+        refunded_amount: o.refunded.as_won(),
+        failure_reason: o.failure_reason.clone().unwrap_or_default(),
+    }
+}
+
+pub fn placed(p: &Placed) -> Result<pb::PlaceOrderResponse, OrderError> {
+    Ok(match p {
+        Placed::Ready {
+            cart: session,
+            prepared,
+        } => pb::PlaceOrderResponse {
+            outcome: pb::PlaceOutcome::ReadyToPay.into(),
+            order_id: prepared.order_id.clone(),
+            cart: Some(cart(session)?),
+            redirect: prepared.redirect.clone(),
+            amount: prepared.amount,
+            expires_at: prepared.expires_at,
+            reused: prepared.reused,
+            problem: None,
+            message: String::new(),
+        },
+        Placed::Refused {
+            refusal,
+            message,
+            cart: session,
+        } => {
+            let (outcome, problem) = match refusal {
+                Refusal::CartEmpty => (pb::PlaceOutcome::CartEmpty, None),
+                Refusal::CartChanged => (pb::PlaceOutcome::CartChanged, None),
+                Refusal::StoreNotOpen => (pb::PlaceOutcome::StoreNotOpen, None),
+                Refusal::Invalid(p) => (pb::PlaceOutcome::Invalid, Some(problem(p))),
+                Refusal::PaymentUnavailable => (pb::PlaceOutcome::PaymentUnavailable, None),
+            };
+            pb::PlaceOrderResponse {
+                outcome: outcome.into(),
+                cart: session.as_ref().map(cart).transpose()?,
+                problem,
+                message: message.clone(),
+                ..Default::default()
+            }
+        }
+    })
+}
+
+pub fn approval(a: &Approval) -> pb::ApprovePaymentResponse {
+    let outcome = match a.verdict.outcome {
+        ApprovalOutcome::Accepted => pb::ApprovalOutcome::Accepted,
+        ApprovalOutcome::InvalidToken => pb::ApprovalOutcome::InvalidToken,
+        ApprovalOutcome::Expired => pb::ApprovalOutcome::Expired,
+        ApprovalOutcome::Mismatch => pb::ApprovalOutcome::Mismatch,
+        ApprovalOutcome::StoreClosed => pb::ApprovalOutcome::StoreClosed,
+    };
+    pb::ApprovePaymentResponse {
+        outcome: outcome.into(),
+        order_id: match a.verdict.outcome {
+            ApprovalOutcome::Accepted => a.verdict.order_id.map(|id| id.to_string()),
+            _ => None,
+        }
+        .unwrap_or_default(),
+        order: a.order.as_ref().map(order),
+        message: a.verdict.message.clone(),
+    }
+}
+
+pub fn abort(a: &Abort) -> pb::AbortPaymentResponse {
+    let outcome = match a.outcome {
+        AbortOutcome::Aborted => pb::AbortOutcome::Aborted,
+        AbortOutcome::AlreadyPaid => pb::AbortOutcome::AlreadyPaid,
+        AbortOutcome::Pending => pb::AbortOutcome::Pending,
+        AbortOutcome::InvalidToken => pb::AbortOutcome::InvalidToken,
+    };
+    pb::AbortPaymentResponse {
+        outcome: outcome.into(),
+        order_id: a.order_id.map(|id| id.to_string()).unwrap_or_default(),
+        kakaopay_status: a.kakaopay_status.clone(),
+        message: a.message.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_keep_milliseconds() {
+        let t = ts_ms(1_740_000_000_123);
+        assert_eq!((t.seconds, t.nanos), (1_740_000_000, 123_000_000));
+    }
+}

@@ -1,0 +1,286 @@
+//! The read model the chatbot's `orders` skill and the board's fallback read: one order and a
+//! customer's recent orders through a short-lived Redis cache, a store's day straight from
+//! Postgres. The cache is an optimisation: Postgres is the truth, every change of an order
+//! invalidates it (the board's changes at once, the others through the `read-model` consumer of
+//! `x:order:events`), and any Redis trouble falls back to Postgres.
+
+use contracts::common::v1 as common;
+use contracts::events::types;
+use contracts::events::v1 as ev;
+use contracts::order::v1 as pb;
+use domain::{BusinessDayId, CustomerId, OrderId, OrderStatus, StoreId};
+use platform::bus::Message;
+use prost::Message as _;
+use sqlx::PgPool;
+
+use crate::error::OrderError;
+use crate::pb::order as wire_order;
+use crate::storage::reads::{self as db, Cache};
+
+/// The consumer group on `x:order:events` that keeps the cache honest.
+pub const CONSUMER: &str = "read-model";
+/// Orders a list holds when the caller asks for none in particular.
+const DEFAULT_LIMIT: u32 = 10;
+/// The cached list holds this many; longer lists are read from Postgres.
+const CACHED_LIMIT: u32 = 20;
+const MAX_LIMIT: u32 = 50;
+
+const NOT_FOUND: &str = "주문을 찾을 수 없습니다.";
+
+pub struct Reads {
+    pub pool: PgPool,
+    pub cache: Cache,
+}
+
+/// Optional scopes of a lookup: an order outside them does not exist for the caller.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope {
+    pub store: Option<StoreId>,
+    pub customer: Option<CustomerId>,
+}
+
+impl Scope {
+    fn admits(&self, order: &pb::Order) -> bool {
+        let matches = |want: Option<String>, have: &str| want.is_none_or(|w| w == have);
+        matches(self.store.map(|s| s.to_string()), &order.store_id)
+            && matches(self.customer.map(|c| c.to_string()), &order.customer_id)
+    }
+}
+
+impl Reads {
+    pub async fn get(&self, id: OrderId, scope: Scope) -> Result<pb::Order, OrderError> {
+        let order = self.get_cached(id).await?.ok_or_else(not_found)?;
+        if scope.admits(&order) {
+            Ok(order)
+        } else {
+            Err(not_found())
+        }
+    }
+
+    async fn get_cached(&self, id: OrderId) -> Result<Option<pb::Order>, OrderError> {
+        let doc = self.cache.keys.order_doc(id);
+        let generation = match self.cache.get(&doc).await {
+            Ok(lookup) => {
+                if let Some(order) = lookup.value.and_then(|v| pb::Order::decode(&*v).ok()) {
+                    return Ok(Some(order));
+                }
+                Some(lookup.generation)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "order cache unreadable; reading Postgres");
+                None
+            }
+        };
+        let Some(order) = crate::storage::orders::find(&self.pool, id).await? else {
+            return Ok(None);
+        };
+        let order = wire_order(&order);
+        if let Some(generation) = generation {
+            self.remember(&doc, &generation, &order.encode_to_vec())
+                .await;
+        }
+        Ok(Some(order))
+    }
+
+    /// The customer's orders, most recent first.
+    pub async fn customer_orders(
+        &self,
+        customer: CustomerId,
+        limit: u32,
+    ) -> Result<Vec<pb::Order>, OrderError> {
+        let limit = match limit {
+            0 => DEFAULT_LIMIT,
+            n => n.min(MAX_LIMIT),
+        };
+        if limit > CACHED_LIMIT {
+            return self.customer_orders_from_db(customer, limit).await;
+        }
+        let doc = self.cache.keys.customer_orders(customer);
+        let generation = match self.cache.get(&doc).await {
+            Ok(lookup) => {
+                if let Some(list) = lookup.value.and_then(|v| pb::OrderList::decode(&*v).ok()) {
+                    return Ok(list.orders.into_iter().take(limit as usize).collect());
+                }
+                Some(lookup.generation)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "order cache unreadable; reading Postgres");
+                None
+            }
+        };
+        let orders = self.customer_orders_from_db(customer, CACHED_LIMIT).await?;
+        if let Some(generation) = generation {
+            let list = pb::OrderList {
+                orders: orders.clone(),
+            };
+            self.remember(&doc, &generation, &list.encode_to_vec())
+                .await;
+        }
+        Ok(orders.into_iter().take(limit as usize).collect())
+    }
+
+    async fn customer_orders_from_db(
+        &self,
+        customer: CustomerId,
+        limit: u32,
+    ) -> Result<Vec<pb::Order>, OrderError> {
+        let orders = db::customer_orders(&self.pool, customer, i64::from(limit)).await?;
+        Ok(orders.iter().map(wire_order).collect())
+    }
+
+    async fn remember(&self, doc: &str, generation: &str, value: &[u8]) {
+        if let Err(e) = self.cache.fill(doc, generation, value).await {
+            tracing::warn!(error = %e, "order cache not filled");
+        }
+    }
+
+    /// The orders of one of the store's days (its live day when `day` is `None`; none when it
+    /// has no live day), in the order they were placed.
+    pub async fn day_orders(
+        &self,
+        store: StoreId,
+        day: Option<BusinessDayId>,
+        statuses: &[OrderStatus],
+    ) -> Result<Vec<pb::Order>, OrderError> {
+        let day = match day {
+            Some(day) => day,
+            None => match db::live_day(&self.pool, store).await? {
+                Some(day) => day,
+                None => return Ok(Vec::new()),
+            },
+        };
+        let orders = db::day_orders(&self.pool, store, day, statuses).await?;
+        Ok(orders.iter().map(wire_order).collect())
+    }
+
+    /// Forgets what the cache holds about the order; best effort, the entries expire anyway.
+    pub async fn invalidate(&self, order: OrderId, customer: CustomerId) {
+        if let Err(e) = self.cache.invalidate(order, customer).await {
+            tracing::warn!(order_id = %order, error = %e, "order cache not invalidated");
+        }
+    }
+
+    /// One `x:order:events` message: whatever happened, the order's cached views are stale.
+    pub async fn handle(&self, message: &Message) -> Result<(), OrderError> {
+        let Some((order, customer)) = subject(&message.event_type, &message.data)? else {
+            return Ok(());
+        };
+        self.cache.invalidate(order, customer).await
+    }
+}
+
+fn not_found() -> OrderError {
+    OrderError::NotFound(NOT_FOUND.to_owned())
+}
+
+/// A status filter as sent on the wire.
+pub fn statuses(codes: &[i32]) -> Result<Vec<OrderStatus>, OrderError> {
+    codes
+        .iter()
+        .map(|&code| match common::OrderStatus::try_from(code) {
+            Ok(common::OrderStatus::Approving) => Ok(OrderStatus::Approving),
+            Ok(common::OrderStatus::Placed) => Ok(OrderStatus::Placed),
+            Ok(common::OrderStatus::Ready) => Ok(OrderStatus::Ready),
+            Ok(common::OrderStatus::Canceled) => Ok(OrderStatus::Canceled),
+            Ok(common::OrderStatus::Failed) => Ok(OrderStatus::Failed),
+            Ok(common::OrderStatus::Unspecified) | Err(_) => {
+                Err(OrderError::Invalid(format!("unknown order status {code}")))
+            }
+        })
+        .collect()
+}
+
+/// The order and customer an order event is about; `None` for events that name none.
+fn subject(event_type: &str, data: &[u8]) -> Result<Option<(OrderId, CustomerId)>, OrderError> {
+    let undecodable =
+        |e: prost::DecodeError| OrderError::Internal(format!("undecodable {event_type}: {e}"));
+    let (order, customer) = match event_type {
+        types::ORDER_PLACED => {
+            let e = ev::OrderPlaced::decode(data).map_err(undecodable)?;
+            (e.order_id, e.customer_id)
+        }
+        types::ORDER_READY => {
+            let e = ev::OrderReady::decode(data).map_err(undecodable)?;
+            (e.order_id, e.customer_id)
+        }
+        types::ORDER_CANCELED => {
+            let e = ev::OrderCanceled::decode(data).map_err(undecodable)?;
+            (e.order_id, e.customer_id)
+        }
+        types::ORDER_APPROVAL_FAILED => {
+            let e = ev::OrderApprovalFailed::decode(data).map_err(undecodable)?;
+            (e.order_id, e.customer_id)
+        }
+        _ => return Ok(None),
+    };
+    let parse = |what: &str, text: &str| {
+        OrderError::Internal(format!("{event_type} names {what} '{text}'"))
+    };
+    Ok(Some((
+        order.parse().map_err(|_| parse("order", &order))?,
+        customer.parse().map_err(|_| parse("customer", &customer))?,
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_events_name_their_order_and_customer() {
+        let order = OrderId::from(uuid::Uuid::now_v7());
+        let customer = CustomerId::from(uuid::Uuid::now_v7());
+        let ready = ev::OrderReady {
+            order_id: order.to_string(),
+            customer_id: customer.to_string(),
+            ..Default::default()
+        };
+        assert_eq!(
+            subject(types::ORDER_READY, &ready.encode_to_vec()).unwrap(),
+            Some((order, customer))
+        );
+        assert_eq!(subject("menu.changed", b"anything").unwrap(), None);
+        assert!(subject(types::ORDER_CANCELED, b"\xff\xff").is_err());
+    }
+
+    #[test]
+    fn status_filters_name_known_statuses() {
+        let wire = [
+            common::OrderStatus::Placed as i32,
+            common::OrderStatus::Ready as i32,
+        ];
+        assert_eq!(
+            statuses(&wire).unwrap(),
+            [OrderStatus::Placed, OrderStatus::Ready]
+        );
+        assert!(statuses(&[0]).is_err());
+        assert!(statuses(&[99]).is_err());
+    }
+
+    #[test]
+    fn scopes_hide_other_stores_and_customers_orders() {
+        let store = StoreId::from(uuid::Uuid::now_v7());
+        let customer = CustomerId::from(uuid::Uuid::now_v7());
+        let order = pb::Order {
+            store_id: store.to_string(),
+            customer_id: customer.to_string(),
+            ..Default::default()
+        };
+        assert!(Scope::default().admits(&order));
+        assert!(
+            Scope {
+                store: Some(store),
+                customer: Some(customer)
+            }
+            .admits(&order)
+        );
+        let stranger = CustomerId::from(uuid::Uuid::now_v7());
+        assert!(
+            !Scope {
+                customer: Some(stranger),
+                ..Scope::default()
+            }
+            .admits(&order)
+        );
+    }
+}

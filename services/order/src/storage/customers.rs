@@ -1,0 +1,82 @@
+//! The `customer` table.
+
+use chrono::{DateTime, Utc};
+use domain::CustomerId;
+use sqlx::{FromRow, PgPool, Row};
+use uuid::Uuid;
+
+use crate::customer::Customer;
+
+#[derive(sqlx::FromRow)]
+struct CustomerRow {
+    id: Uuid,
+    bot_user_key: String,
+    plusfriend_user_key: Option<String>,
+    nickname: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<CustomerRow> for Customer {
+    fn from(row: CustomerRow) -> Customer {
+        Customer {
+            id: row.id.into(),
+            bot_user_key: row.bot_user_key,
+            plusfriend_user_key: row.plusfriend_user_key,
+            nickname: row.nickname,
+            created_at: row.created_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, bot_user_key, plusfriend_user_key, nickname, created_at";
+
+/// Inserts the customer or touches the existing one; `true` when the row was inserted. A
+/// plusfriend key, when given, replaces the stored one.
+pub async fn upsert(
+    pool: &PgPool,
+    new_id: CustomerId,
+    bot_user_key: &str,
+    plusfriend_user_key: Option<&str>,
+) -> Result<(Customer, bool), sqlx::Error> {
+    // xmax is 0 only on a freshly inserted row version, which tells insert from update in one
+    // statement that is safe under concurrent first contacts.
+    let query = format!(
+        "INSERT INTO customer (id, bot_user_key, plusfriend_user_key) VALUES ($1, $2, $3) \
+         ON CONFLICT (bot_user_key) DO UPDATE SET last_seen_at = now(), \
+             plusfriend_user_key = COALESCE(EXCLUDED.plusfriend_user_key, customer.plusfriend_user_key) \
+         RETURNING {COLUMNS}, (xmax = 0) AS inserted"
+    );
+    let row = sqlx::query(&query)
+        .bind(new_id.as_uuid())
+        .bind(bot_user_key)
+        .bind(plusfriend_user_key)
+        .fetch_one(pool)
+        .await?;
+    let inserted: bool = row.try_get("inserted")?;
+    Ok((CustomerRow::from_row(&row)?.into(), inserted))
+}
+
+pub async fn find(pool: &PgPool, id: CustomerId) -> Result<Option<Customer>, sqlx::Error> {
+    let row: Option<CustomerRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM customer WHERE id = $1"))
+            .bind(id.as_uuid())
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(Customer::from))
+}
+
+/// `None` when there is no such customer.
+pub async fn set_nickname(
+    pool: &PgPool,
+    id: CustomerId,
+    nickname: Option<&str>,
+) -> Result<Option<Customer>, sqlx::Error> {
+    let row: Option<CustomerRow> = sqlx::query_as(&format!(
+        "UPDATE customer SET nickname = $2, last_seen_at = now() WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id.as_uuid())
+    .bind(nickname)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(Customer::from))
+}

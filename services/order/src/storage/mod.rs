@@ -1,0 +1,33 @@
+//! Postgres queries and Redis scripts. Nothing here decides policy; the modules above do.
+
+pub mod carts;
+pub mod customers;
+pub mod fulfil;
+pub mod orders;
+pub mod reads;
+
+use domain::{BusinessDayId, CustomerId, StoreId};
+use platform::redis::Keys;
+
+/// The Redis key names of the order service (DESIGN §4), under the deployment's prefix.
+#[derive(Debug, Clone)]
+pub struct OrderKeys(pub Keys);
+
+impl OrderKeys {
+    /// The customer's cart (order session): a JSON string.
+    pub fn cart(&self, customer: CustomerId) -> String {
+        self.0.key(&format!("cart:{customer}"))
+    }
+
+    /// Nicknames held by the store's not-yet-ready orders of one business day (a set). The store
+    /// service deletes it when the day closes.
+    pub fn nicknames(&self, store: StoreId, day: BusinessDayId) -> String {
+        self.0.key(&format!("nick:{store}:{day}"))
+    }
+
+    /// What the first visit of an approval URL decided (JSON), so a repeated visit shows the
+    /// same result long after the payment service forgot the token.
+    pub fn approval_result(&self, token: &str) -> String {
+        self.0.key(&format!("pay:done:{token}"))
+    }
+}

@@ -1,0 +1,353 @@
+//! `customer_order` with its line snapshots (`order_item`, `order_item_option`) and its payment
+//! row (`order_payment`).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use domain::{BusinessDayId, CustomerId, DayState, Money, OrderId, OrderStatus, StoreId};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::error::OrderError;
+use crate::orders::{Order, PaymentRef, Snapshot, ledger};
+
+pub(crate) const SELECT: &str = "SELECT o.id, o.store_id, o.day_business_id, o.customer_id, c.bot_user_key, \
+     o.status, o.nickname, o.cart_snapshot, o.payment_session, o.failure_reason, o.cancel_reason, \
+     o.created_at, o.placed_at, o.ready_at, o.canceled_at, o.failed_at, \
+     p.status AS ledger_status, COALESCE(p.canceled_amount, 0) AS refunded \
+     FROM customer_order o JOIN customer c ON c.id = o.customer_id \
+     LEFT JOIN order_payment p ON p.order_id = o.id";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OrderRow {
+    id: Uuid,
+    store_id: Uuid,
+    day_business_id: Uuid,
+    customer_id: Uuid,
+    bot_user_key: String,
+    status: String,
+    nickname: String,
+    cart_snapshot: serde_json::Value,
+    payment_session: Option<serde_json::Value>,
+    failure_reason: Option<String>,
+    cancel_reason: Option<String>,
+    created_at: DateTime<Utc>,
+    placed_at: Option<DateTime<Utc>>,
+    ready_at: Option<DateTime<Utc>>,
+    canceled_at: Option<DateTime<Utc>>,
+    failed_at: Option<DateTime<Utc>>,
+    ledger_status: Option<String>,
+    refunded: i64,
+}
+
+impl TryFrom<OrderRow> for Order {
+    type Error = OrderError;
+
+    fn try_from(row: OrderRow) -> Result<Order, OrderError> {
+        let broken = |what: &str, e: &dyn std::fmt::Display| {
+            OrderError::Internal(format!("order {}: unreadable {what}: {e}", row.id))
+        };
+        let snapshot: Snapshot = serde_json::from_value(row.cart_snapshot.clone())
+            .map_err(|e| broken("cart_snapshot", &e))?;
+        let payment: Option<PaymentRef> = row
+            .payment_session
+            .clone()
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| broken("payment_session", &e))?;
+        let status: OrderStatus = row.status.parse().map_err(|e| broken("status", &e))?;
+        Ok(Order {
+            id: row.id.into(),
+            store_id: row.store_id.into(),
+            day_id: row.day_business_id.into(),
+            customer_id: row.customer_id.into(),
+            bot_user_key: row.bot_user_key,
+            status,
+            nickname: row.nickname,
+            snapshot,
+            payment,
+            ledger_status: row.ledger_status,
+            refunded: Money::won(row.refunded),
+            failure_reason: row.failure_reason,
+            cancel_reason: row.cancel_reason,
+            created_at: row.created_at,
+            placed_at: row.placed_at,
+            ready_at: row.ready_at,
+            canceled_at: row.canceled_at,
+            failed_at: row.failed_at,
+        })
+    }
+}
+
+pub async fn find(pool: &PgPool, id: OrderId) -> Result<Option<Order>, OrderError> {
+    let row: Option<OrderRow> = sqlx::query_as(&format!("{SELECT} WHERE o.id = $1"))
+        .bind(id.as_uuid())
+        .fetch_optional(pool)
+        .await?;
+    row.map(Order::try_from).transpose()
+}
+
+/// The order, locked for this transaction: its status and payment row only change under it.
+pub async fn lock(conn: &mut PgConnection, id: OrderId) -> Result<Option<Order>, OrderError> {
+    // Lock first, read after: a statement that waited for the lock re-checks only the locked
+    // order row, so a payment row joined in the same statement could be the one from before the
+    // wait. The next statement reads everything as committed once the lock is ours.
+    let locked: Option<Uuid> =
+        sqlx::query_scalar("SELECT id FROM customer_order WHERE id = $1 FOR UPDATE")
+            .bind(id.as_uuid())
+            .fetch_optional(&mut *conn)
+            .await?;
+    if locked.is_none() {
+        return Ok(None);
+    }
+    let row: Option<OrderRow> = sqlx::query_as(&format!("{SELECT} WHERE o.id = $1"))
+        .bind(id.as_uuid())
+        .fetch_optional(conn)
+        .await?;
+    row.map(Order::try_from).transpose()
+}
+
+/// The business day's state and stream key, with the store row share-locked: the store service
+/// changes a day's state holding that row, so the day cannot close between this read and the
+/// commit, and closing afterwards sees this transaction's APPROVING order. `None` when the day is
+/// not the store's.
+pub async fn lock_day(
+    conn: &mut PgConnection,
+    store: StoreId,
+    day: BusinessDayId,
+) -> Result<Option<(DayState, String)>, OrderError> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT d.state, d.stream_key FROM day_business d JOIN store s ON s.id = d.store_id \
+         WHERE d.id = $1 AND d.store_id = $2 FOR SHARE OF s",
+    )
+    .bind(day.as_uuid())
+    .bind(store.as_uuid())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|(state, stream)| {
+        let state = state
+            .parse()
+            .map_err(|e: domain::UnknownCode| OrderError::Internal(e.to_string()))?;
+        Ok((state, stream))
+    })
+    .transpose()
+}
+
+pub async fn stream_key(conn: &mut PgConnection, day: BusinessDayId) -> Result<String, OrderError> {
+    Ok(
+        sqlx::query_scalar("SELECT stream_key FROM day_business WHERE id = $1")
+            .bind(day.as_uuid())
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+/// Inserts the APPROVING order with its line snapshots; `false` when an order with this id or
+/// this KakaoPay tid already exists (nothing is written then).
+pub async fn insert_approving(conn: &mut PgConnection, order: &Order) -> Result<bool, OrderError> {
+    let encode = |what: &str, e: serde_json::Error| {
+        OrderError::Internal(format!("encoding the {what} of {}: {e}", order.id))
+    };
+    let snapshot = serde_json::to_value(&order.snapshot).map_err(|e| encode("snapshot", e))?;
+    let payment = order
+        .payment
+        .as_ref()
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(|e| encode("payment", e))?;
+    let inserted = sqlx::query(
+        "INSERT INTO customer_order (id, store_id, day_business_id, customer_id, status, nickname, \
+             total, cart_id, cart_snapshot, payment_tid, payment_session, approving_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now()) ON CONFLICT DO NOTHING",
+    )
+    .bind(order.id.as_uuid())
+    .bind(order.store_id.as_uuid())
+    .bind(order.day_id.as_uuid())
+    .bind(order.customer_id.as_uuid())
+    .bind(OrderStatus::Approving.code())
+    .bind(&order.nickname)
+    .bind(order.snapshot.total.as_won())
+    .bind(&order.snapshot.cart_id)
+    .bind(snapshot)
+    .bind(order.payment.as_ref().map(|p| p.tid.as_str()))
+    .bind(payment)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        == 1;
+    if !inserted {
+        return Ok(false);
+    }
+    for (position, line) in order.snapshot.lines.iter().enumerate() {
+        let item_id = Uuid::now_v7();
+        let line = &line.line;
+        sqlx::query(
+            "INSERT INTO order_item (id, order_id, item_id, name, unit_price, quantity, \
+                 line_total, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(item_id)
+        .bind(order.id.as_uuid())
+        .bind(line.item_id.as_uuid())
+        .bind(&line.item_name)
+        .bind(line.unit_price.as_won())
+        .bind(i32::try_from(line.quantity).unwrap_or(i32::MAX))
+        .bind(line.line_total.as_won())
+        .bind(i32::try_from(position).unwrap_or(i32::MAX))
+        .execute(&mut *conn)
+        .await?;
+        for (position, option) in line.options.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO order_item_option (id, order_item_id, option_id, selection_id, \
+                     selection_name, option_name, price, position) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(Uuid::now_v7())
+            .bind(item_id)
+            .bind(option.option_id.as_uuid())
+            .bind(option.selection_id.as_uuid())
+            .bind(&option.selection_name)
+            .bind(&option.option_name)
+            .bind(option.price.as_won())
+            .bind(i32::try_from(position).unwrap_or(i32::MAX))
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(true)
+}
+
+/// APPROVING → PLACED; the caller checked the transition under [`lock`].
+pub async fn set_placed(conn: &mut PgConnection, id: OrderId) -> Result<DateTime<Utc>, OrderError> {
+    Ok(sqlx::query_scalar(
+        "UPDATE customer_order SET status = 'PLACED', placed_at = now(), updated_at = now() \
+         WHERE id = $1 RETURNING placed_at",
+    )
+    .bind(id.as_uuid())
+    .fetch_one(conn)
+    .await?)
+}
+
+/// APPROVING → FAILED; the caller checked the transition under [`lock`].
+pub async fn set_failed(
+    conn: &mut PgConnection,
+    id: OrderId,
+    reason: &str,
+) -> Result<DateTime<Utc>, OrderError> {
+    Ok(sqlx::query_scalar(
+        "UPDATE customer_order SET status = 'FAILED', failed_at = now(), failure_reason = $2, \
+             updated_at = now() WHERE id = $1 RETURNING failed_at",
+    )
+    .bind(id.as_uuid())
+    .bind(reason)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// An `order_payment` row as first written.
+#[derive(Debug, Clone)]
+pub struct LedgerEntry<'a> {
+    pub order_id: OrderId,
+    pub tid: &'a str,
+    pub cid: &'a str,
+    pub amount: Money,
+    pub status: &'a str,
+    pub aid: &'a str,
+    pub method: &'a str,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub raw: &'a str,
+}
+
+/// KakaoPay's answer as a JSON value; a body that is not JSON is kept as a string.
+fn raw_json(raw: &str) -> Option<serde_json::Value> {
+    if raw.is_empty() {
+        return None;
+    }
+    Some(serde_json::from_str(raw).unwrap_or_else(|_| serde_json::Value::String(raw.to_owned())))
+}
+
+/// Writes the payment row unless the order already has one.
+pub async fn insert_ledger(
+    conn: &mut PgConnection,
+    entry: &LedgerEntry<'_>,
+) -> Result<(), OrderError> {
+    let non_empty = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
+    sqlx::query(
+        "INSERT INTO order_payment (id, order_id, tid, cid, amount, status, aid, \
+             payment_method_type, approved_at, raw) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (order_id) DO NOTHING",
+    )
+    .bind(Uuid::now_v7())
+    .bind(entry.order_id.as_uuid())
+    .bind(entry.tid)
+    .bind(entry.cid)
+    .bind(entry.amount.as_won())
+    .bind(entry.status)
+    .bind(non_empty(entry.aid))
+    .bind(non_empty(entry.method))
+    .bind(entry.approved_at)
+    .bind(raw_json(entry.raw))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The compensating refund went through.
+pub async fn ledger_canceled(
+    conn: &mut PgConnection,
+    order_id: OrderId,
+    canceled: Money,
+    canceled_at: Option<DateTime<Utc>>,
+    raw: &str,
+) -> Result<(), OrderError> {
+    sqlx::query(
+        "UPDATE order_payment SET status = $5, canceled_amount = $2, \
+             canceled_at = COALESCE($3, now()), raw = COALESCE($4, raw), updated_at = now() \
+         WHERE order_id = $1",
+    )
+    .bind(order_id.as_uuid())
+    .bind(canceled.as_won())
+    .bind(canceled_at)
+    .bind(raw_json(raw))
+    .bind(ledger::CANCELED)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// "Recently used" stores in the chatbot.
+pub async fn touch_recent_store(
+    conn: &mut PgConnection,
+    customer: CustomerId,
+    store: StoreId,
+) -> Result<(), OrderError> {
+    sqlx::query(
+        "INSERT INTO customer_recent_store (customer_id, store_id) VALUES ($1, $2) \
+         ON CONFLICT (customer_id, store_id) DO UPDATE SET last_ordered_at = now()",
+    )
+    .bind(customer.as_uuid())
+    .bind(store.as_uuid())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes up to `limit` orders APPROVING for longer than `idle` since their last change and
+/// stamps them, so another sweeper (a replica, or the next round) leaves them alone for `idle`.
+pub async fn claim_stale_approving(
+    pool: &PgPool,
+    idle: Duration,
+    limit: i64,
+) -> Result<Vec<OrderId>, OrderError> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "UPDATE customer_order SET updated_at = now() WHERE id IN ( \
+             SELECT id FROM customer_order WHERE status = 'APPROVING' \
+             AND updated_at < now() - make_interval(secs => $1) \
+             ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
+         RETURNING id",
+    )
+    .bind(idle.as_secs_f64())
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(ids.into_iter().map(OrderId::from).collect())
+}

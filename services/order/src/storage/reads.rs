@@ -1,0 +1,187 @@
+//! The read model: orders listed from Postgres, and their Redis cache (an order's document and a
+//! customer's recent orders, protobuf-encoded).
+//!
+//! A cache entry is written only if its generation key did not move since the reader looked at
+//! it before reading Postgres, and every change of an order moves the generations of the order
+//! and of its customer. So a reader that read Postgres before a change can never put the old
+//! state back after the change invalidated it.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use domain::{BusinessDayId, CustomerId, OrderId, OrderStatus, StoreId};
+use redis::Script;
+use redis::aio::ConnectionManager;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::OrderKeys;
+use super::orders::{OrderRow, SELECT};
+use crate::error::OrderError;
+use crate::orders::Order;
+
+/// Outlives every cache entry it guards.
+const GENERATION_TTL: Duration = Duration::from_secs(24 * 3600);
+
+impl OrderKeys {
+    /// One order as the chatbot shows it (encoded `Order`).
+    pub fn order_doc(&self, order: OrderId) -> String {
+        self.0.key(&format!("order:{order}"))
+    }
+
+    /// The customer's most recent orders (encoded `OrderList`).
+    pub fn customer_orders(&self, customer: CustomerId) -> String {
+        self.0.key(&format!("orders:customer:{customer}"))
+    }
+
+    /// Moves on every change of what `doc` caches.
+    pub fn generation(doc: &str) -> String {
+        format!("{doc}:gen")
+    }
+}
+
+// KEYS: generation, document. ARGV: the generation read before Postgres ('' for none), value,
+// ttl ms. Writes the document only if nothing changed meanwhile.
+static FILL: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local now = redis.call('GET', KEYS[1]) or ''
+        if now ~= ARGV[1] then
+            return 0
+        end
+        redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+        return 1
+        ",
+    )
+});
+
+// KEYS: pairs of (generation, document). ARGV: generation ttl ms.
+static INVALIDATE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        for i = 1, #KEYS, 2 do
+            redis.call('INCR', KEYS[i])
+            redis.call('PEXPIRE', KEYS[i], ARGV[1])
+            redis.call('DEL', KEYS[i + 1])
+        end
+        return 1
+        ",
+    )
+});
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[derive(Clone)]
+pub struct Cache {
+    pub redis: ConnectionManager,
+    pub keys: OrderKeys,
+    pub ttl: Duration,
+}
+
+/// What the cache holds under a document key, with the generation to fill it under on a miss.
+pub struct Lookup {
+    pub value: Option<Vec<u8>>,
+    pub generation: String,
+}
+
+impl Cache {
+    pub async fn get(&self, doc: &str) -> Result<Lookup, OrderError> {
+        let mut conn = self.redis.clone();
+        let (generation, value): (Option<String>, Option<Vec<u8>>) = redis::cmd("MGET")
+            .arg(OrderKeys::generation(doc))
+            .arg(doc)
+            .query_async(&mut conn)
+            .await?;
+        Ok(Lookup {
+            value,
+            generation: generation.unwrap_or_default(),
+        })
+    }
+
+    /// Caches `value` unless the document changed since `generation` was read.
+    pub async fn fill(&self, doc: &str, generation: &str, value: &[u8]) -> Result<(), OrderError> {
+        let mut conn = self.redis.clone();
+        let _: i64 = FILL
+            .key(OrderKeys::generation(doc))
+            .key(doc)
+            .arg(generation)
+            .arg(value)
+            .arg(millis(self.ttl))
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Forgets the order's document and its customer's list.
+    pub async fn invalidate(&self, order: OrderId, customer: CustomerId) -> Result<(), OrderError> {
+        let mut conn = self.redis.clone();
+        let mut invocation = INVALIDATE.prepare_invoke();
+        for doc in [
+            self.keys.order_doc(order),
+            self.keys.customer_orders(customer),
+        ] {
+            invocation.key(OrderKeys::generation(&doc)).key(doc);
+        }
+        let _: i64 = invocation
+            .arg(millis(GENERATION_TTL))
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+}
+
+fn orders(rows: Vec<OrderRow>) -> Result<Vec<Order>, OrderError> {
+    rows.into_iter().map(Order::try_from).collect()
+}
+
+/// The customer's orders, most recent first.
+pub async fn customer_orders(
+    pool: &PgPool,
+    customer: CustomerId,
+    limit: i64,
+) -> Result<Vec<Order>, OrderError> {
+    let rows: Vec<OrderRow> = sqlx::query_as(&format!(
+        "{SELECT} WHERE o.customer_id = $1 ORDER BY o.created_at DESC, o.id DESC LIMIT $2"
+    ))
+    .bind(customer.as_uuid())
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    orders(rows)
+}
+
+/// The store's business day that is not closed yet, if any.
+pub async fn live_day(pool: &PgPool, store: StoreId) -> Result<Option<BusinessDayId>, OrderError> {
+    let id: Option<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM day_business WHERE store_id = $1 AND state <> 'CLOSED' \
+         ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(store.as_uuid())
+    .fetch_optional(pool)
+    .await?;
+    Ok(id.map(BusinessDayId::from))
+}
+
+/// The orders of one of the store's days with one of `statuses` (any when empty), in the order
+/// they were placed.
+pub async fn day_orders(
+    pool: &PgPool,
+    store: StoreId,
+    day: BusinessDayId,
+    statuses: &[OrderStatus],
+) -> Result<Vec<Order>, OrderError> {
+    let codes: Vec<&str> = statuses.iter().map(|s| s.code()).collect();
+    let rows: Vec<OrderRow> = sqlx::query_as(&format!(
+        "{SELECT} WHERE o.store_id = $1 AND o.day_business_id = $2 \
+         AND (cardinality($3::text[]) = 0 OR o.status = ANY($3)) \
+         ORDER BY o.placed_at NULLS LAST, o.created_at, o.id"
+    ))
+    .bind(store.as_uuid())
+    .bind(day.as_uuid())
+    .bind(codes)
+    .fetch_all(pool)
+    .await?;
+    orders(rows)
+}

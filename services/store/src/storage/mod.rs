@@ -1,0 +1,58 @@
+//! Postgres queries and Redis scripts. Nothing here decides policy; the modules above do.
+
+pub mod day;
+pub mod menu;
+pub mod sessions;
+pub mod stores;
+
+use platform::redis::Keys;
+use uuid::Uuid;
+
+/// The Redis key names of the store service (DESIGN §4), under the deployment's prefix.
+#[derive(Debug, Clone)]
+pub struct StoreKeys(pub Keys);
+
+impl StoreKeys {
+    pub fn session(&self, session_id: &str) -> String {
+        self.0.key(&format!("session:{session_id}"))
+    }
+
+    /// The store's current admin session id: what a new admin login replaces.
+    pub fn admin_session(&self, store_id: Uuid) -> String {
+        self.0.key(&format!("store:{store_id}:admin_session"))
+    }
+
+    pub fn login_failures_account(&self, bucket: &str) -> String {
+        self.0.key(&format!("login_fail:account:{bucket}"))
+    }
+
+    pub fn login_failures_ip(&self, bucket: &str) -> String {
+        self.0.key(&format!("login_fail:ip:{bucket}"))
+    }
+
+    /// Live state of the store's business day (hash).
+    pub fn day_state(&self, store_id: Uuid) -> String {
+        self.0.key(&format!("store:{store_id}:state"))
+    }
+
+    /// Nicknames in use during one business day (set, written by the order service); it ends with
+    /// the day.
+    pub fn day_nicknames(&self, store_id: Uuid, day_id: Uuid) -> String {
+        self.0.key(&format!("nick:{store_id}:{day_id}"))
+    }
+
+    /// Stores in nearby search (GEO set).
+    pub fn stores_geo(&self) -> String {
+        self.0.key("stores:geo")
+    }
+
+    /// The menu document (JSON string).
+    pub fn menu(&self, store_id: Uuid) -> String {
+        self.0.key(&format!("menu:{store_id}"))
+    }
+}
+
+/// Milliseconds since the Unix epoch, the unit every time in a Redis record uses.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

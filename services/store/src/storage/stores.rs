@@ -1,0 +1,171 @@
+//! Stores, their accounts and locations in Postgres, and the GEO set of nearby search.
+
+use chrono::{DateTime, Utc};
+use redis::aio::ConnectionManager;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::StoreKeys;
+use crate::error::StoreError;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Account {
+    pub id: Uuid,
+    pub store_id: Uuid,
+    pub login: String,
+    pub password_hash: String,
+}
+
+pub async fn account_by_login(pool: &PgPool, login: &str) -> Result<Option<Account>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, store_id, login, password_hash FROM store_account WHERE login = $1",
+    )
+    .bind(login)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// The store's admin account (a store has exactly one).
+pub async fn admin_account_id(pool: &PgPool, store_id: Uuid) -> Result<Option<Uuid>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM store_account WHERE store_id = $1 AND role = 'admin' ORDER BY created_at LIMIT 1",
+    )
+    .bind(store_id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoreRow {
+    pub id: Uuid,
+    pub name: String,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub description: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+const STORE_COLUMNS: &str = "s.id, s.name, COALESCE(s.address, l.address) AS address, s.phone, \
+     s.description, l.latitude, l.longitude";
+
+pub async fn store(pool: &PgPool, store_id: Uuid) -> Result<Option<StoreRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {STORE_COLUMNS} FROM store s LEFT JOIN store_location l ON l.store_id = s.id \
+         WHERE s.id = $1"
+    ))
+    .bind(store_id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// The stores among `ids`, in no particular order (missing ids are skipped).
+pub async fn stores(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<StoreRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {STORE_COLUMNS} FROM store s LEFT JOIN store_location l ON l.store_id = s.id \
+         WHERE s.id = ANY($1)"
+    ))
+    .bind(ids)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Stores whose name contains `name` (case-insensitive), the closest names first. The trigram
+/// index serves patterns of three characters or more; shorter ones scan, which the size of a
+/// store table allows.
+pub async fn search_by_name(
+    pool: &PgPool,
+    name: &str,
+    limit: i64,
+) -> Result<Vec<StoreRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {STORE_COLUMNS} FROM store s LEFT JOIN store_location l ON l.store_id = s.id \
+         WHERE s.name ILIKE '%' || $1 || '%' ESCAPE '\\' \
+         ORDER BY similarity(s.name, $2) DESC, s.name, s.id LIMIT $3"
+    ))
+    .bind(escape_like(name))
+    .bind(name)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Makes `%`, `_` and `\` in user input match themselves in an ILIKE pattern.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The stores a customer ordered from, most recent first.
+pub async fn recent_for_customer(
+    pool: &PgPool,
+    customer_id: Uuid,
+    limit: i64,
+) -> Result<Vec<(StoreRow, DateTime<Utc>)>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        store: StoreRow,
+        last_ordered_at: DateTime<Utc>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {STORE_COLUMNS}, r.last_ordered_at FROM customer_recent_store r \
+         JOIN store s ON s.id = r.store_id LEFT JOIN store_location l ON l.store_id = s.id \
+         WHERE r.customer_id = $1 ORDER BY r.last_ordered_at DESC LIMIT $2"
+    ))
+    .bind(customer_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.store, r.last_ordered_at))
+        .collect())
+}
+
+/// Members of the GEO set within `radius_m` of the point, nearest first, with their distance.
+pub async fn geo_search(
+    redis: &ConnectionManager,
+    keys: &StoreKeys,
+    lat: f64,
+    lng: f64,
+    radius_m: f64,
+    limit: usize,
+) -> Result<Vec<(Uuid, f64)>, StoreError> {
+    let mut conn = redis.clone();
+    let hits: Vec<(String, f64)> = redis::cmd("GEOSEARCH")
+        .arg(keys.stores_geo())
+        .arg("FROMLONLAT")
+        .arg(lng)
+        .arg(lat)
+        .arg("BYRADIUS")
+        .arg(radius_m)
+        .arg("m")
+        .arg("ASC")
+        .arg("COUNT")
+        .arg(limit)
+        .arg("WITHDIST")
+        .query_async(&mut conn)
+        .await?;
+    Ok(hits
+        .into_iter()
+        .filter_map(|(member, dist)| Some((member.parse().ok()?, dist)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_in_input_match_literally() {
+        assert_eq!(escape_like("카페"), "카페");
+        assert_eq!(escape_like("100%_\\"), "100\\%\\_\\\\");
+    }
+}
