@@ -154,6 +154,41 @@ fn every_documented_status_has_its_class() {
 }
 
 #[test]
+fn method_and_action_types_keep_values_they_do_not_know() {
+    for (text, known) in [
+        ("CARD", PaymentMethodType::Card),
+        ("MONEY", PaymentMethodType::Money),
+    ] {
+        let parsed: PaymentMethodType = serde_json::from_value(json!(text)).unwrap();
+        assert_eq!(parsed, known);
+        assert_eq!(
+            (parsed.as_str(), parsed.to_string()),
+            (text, text.to_owned())
+        );
+    }
+    let odd: PaymentMethodType = serde_json::from_value(json!("POINT")).unwrap();
+    assert_eq!(odd, PaymentMethodType::Unknown("POINT".into()));
+    assert_eq!(serde_json::to_value(&odd).unwrap(), json!("POINT"));
+
+    for (text, known) in [
+        ("PAYMENT", PaymentActionType::Payment),
+        ("CANCEL", PaymentActionType::Cancel),
+        ("ISSUED_SID", PaymentActionType::IssuedSid),
+    ] {
+        assert_eq!(PaymentActionType::from(text), known);
+        assert_eq!(serde_json::to_value(&known).unwrap(), json!(text));
+    }
+    // Matching is exact: KakaoPay's values are upper case.
+    let odd: PaymentActionType = serde_json::from_value(json!("cancel")).unwrap();
+    assert_eq!(odd, PaymentActionType::Unknown("cancel".into()));
+    assert_eq!(odd.to_string(), "cancel");
+    assert_eq!(
+        PaymentStatus::from(""),
+        PaymentStatus::Unknown(String::new())
+    );
+}
+
+#[test]
 fn error_bodies_new_and_old() {
     let e: ErrorBody = round_trip(include_str!("fixtures/pay_error_approve.json"));
     assert_eq!(e.error_code, codes::APPROVE_FAILED);

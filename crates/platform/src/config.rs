@@ -58,6 +58,19 @@ pub struct Config {
     )]
     pub public_base_url: String,
 
+    /// Proxies in front of the gateway that append the address they saw to `X-Forwarded-For`
+    /// (a Kubernetes Ingress: 1). The client's address, for the per-address login limit and the
+    /// skill calls, is then the N-th entry from the right; 0 uses the TCP peer address and
+    /// ignores the header, which anyone can write.
+    #[arg(
+        long,
+        env = "TRUSTED_PROXY_HOPS",
+        default_value = "0",
+        value_parser = crate::settings::number::<usize>(),
+        global = true
+    )]
+    pub trusted_proxy_hops: usize,
+
     #[command(flatten)]
     pub gateway: GatewayEndpoints,
     #[command(flatten)]
@@ -351,6 +364,10 @@ mod tests {
         assert_eq!(config.redis_prefix, "so:");
         assert_eq!(config.store.endpoints().url, "http://127.0.0.1:50051");
         assert_eq!(config.gateway_addr.port(), 8080);
+        assert_eq!(
+            config.trusted_proxy_hops, 0,
+            "the peer address unless told otherwise"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod ops;
 pub mod redis;
 pub mod runtime;
+pub mod settings;
 pub mod shutdown;
 pub mod telemetry;
 

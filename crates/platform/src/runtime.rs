@@ -125,23 +125,50 @@ pub async fn supervise(
     first_error.map_or(Ok(()), Err)
 }
 
-/// The `main` of a service binary: configuration from flags and the environment, shutdown on
-/// SIGTERM, exit code 1 with the error on failure.
+/// The `main` of a service binary without settings of its own: configuration from flags and
+/// the environment, shutdown on SIGTERM, exit code 1 with the error on failure.
 pub async fn service_main<F, Fut>(serve: F) -> std::process::ExitCode
 where
     F: FnOnce(Config, Shutdown) -> Fut,
     Fut: Future<Output = Result<(), Error>>,
 {
+    service_main_with(|config, NoSettings {}, shutdown| serve(config, shutdown)).await
+}
+
+/// A service with nothing to set beyond the shared [`Config`].
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct NoSettings {}
+
+impl crate::settings::Validate for NoSettings {
+    fn check(&self, _: &mut crate::settings::Problems) {}
+}
+
+/// The `main` of a service binary: the shared configuration and the service's settings `S`
+/// from flags and the environment (both listed by `--help`), the settings checked before
+/// anything connects, shutdown on SIGTERM, exit code 1 with the error on failure.
+pub async fn service_main_with<S, F, Fut>(serve: F) -> std::process::ExitCode
+where
+    S: clap::Args + crate::settings::Validate,
+    F: FnOnce(Config, S, Shutdown) -> Fut,
+    Fut: Future<Output = Result<(), Error>>,
+{
     #[derive(clap::Parser)]
-    struct Flags {
+    struct Flags<S: clap::Args> {
         #[command(flatten)]
         config: Config,
+        #[command(flatten)]
+        settings: S,
     }
-    let flags = <Flags as clap::Parser>::parse();
+    let flags = <Flags<S> as clap::Parser>::parse();
     crate::telemetry::init(&flags.config);
-    let shutdown = Shutdown::new();
-    crate::shutdown::cancel_on_signal(shutdown.clone());
-    let result = serve(flags.config, shutdown).await;
+    let result = match flags.settings.validate() {
+        Ok(()) => {
+            let shutdown = Shutdown::new();
+            crate::shutdown::cancel_on_signal(shutdown.clone());
+            serve(flags.config, flags.settings, shutdown).await
+        }
+        Err(e) => Err(e),
+    };
     crate::telemetry::shutdown();
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

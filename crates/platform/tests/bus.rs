@@ -5,13 +5,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use platform::Shutdown;
+use platform::bus::relay::PUBLISH_LOCK;
 use platform::bus::{
     Consumer, ConsumerOptions, HandlerError, Message, Relay, RelayOptions, idempotency, outbox,
 };
 use platform::redis::Keys;
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
-use sqlx::PgPool;
+use sqlx::{Connection, PgPool};
 use testkit::{TestDb, TestRedis, TestRedisServer, eventually};
 
 const STREAM: &str = "x:test:events";
@@ -467,4 +468,175 @@ async fn a_slow_handler_keeps_its_message_from_other_consumers() {
         "handled once, never taken over"
     );
     let _: () = conn.del(keys.stream(STREAM)).await.unwrap();
+}
+
+/// A relay with a pool of its own, as in another replica; polling fast so relays contend.
+async fn replica_relay(db: &TestDb, redis: &ConnectionManager, keys: &Keys, name: &str) -> Relay {
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&db.url)
+        .await
+        .unwrap();
+    let options = RelayOptions {
+        name: name.to_owned(),
+        batch: 7,
+        idle_poll: Duration::from_millis(1),
+        ..RelayOptions::default()
+    };
+    Relay::new(pool, redis.clone(), keys.clone(), options)
+}
+
+/// Enqueues `n` events one transaction after another, numbered from `from`; their event ids.
+async fn enqueue_numbered(pool: &PgPool, from: u32, n: u32) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in from..from + n {
+        ids.push(enqueue(pool, "test.n", &i.to_be_bytes()).await);
+    }
+    ids
+}
+
+/// The stream's entries as (event id, number), in stream order.
+async fn published(conn: &mut ConnectionManager, keys: &Keys) -> Vec<(String, u32)> {
+    let reply: redis::streams::StreamRangeReply =
+        conn.xrange_all(keys.stream(STREAM)).await.unwrap();
+    reply
+        .ids
+        .iter()
+        .map(|entry| {
+            let message = Message::from_fields(entry.id.clone(), &entry.map, 1).unwrap();
+            let number = u32::from_be_bytes(message.data.as_slice().try_into().unwrap());
+            (message.event_id, number)
+        })
+        .collect()
+}
+
+async fn until_published(conn: &ConnectionManager, keys: &Keys, n: usize) -> Vec<(String, u32)> {
+    let reached = eventually(WAIT, || {
+        let mut conn = conn.clone();
+        async move {
+            let entries = published(&mut conn, keys).await;
+            (entries.len() >= n).then_some(entries)
+        }
+    })
+    .await;
+    match reached {
+        Ok(entries) => entries,
+        Err(_) => {
+            let mut conn = conn.clone();
+            let got = published(&mut conn, keys).await.len();
+            panic!("only {got} of {n} events were published");
+        }
+    }
+}
+
+/// Every event once, in the order the producer committed them.
+fn assert_in_outbox_order(entries: &[(String, u32)], ids: &[String]) {
+    let numbers: Vec<u32> = entries.iter().map(|(_, n)| *n).collect();
+    let expected: Vec<u32> = (0..ids.len() as u32).collect();
+    let first_out_of_order = numbers.windows(2).position(|w| w[0] >= w[1]);
+    assert_eq!(
+        first_out_of_order, None,
+        "stream order differs from outbox order: {numbers:?}"
+    );
+    assert_eq!(numbers, expected, "every event exactly once");
+    let event_ids: Vec<&String> = entries.iter().map(|(id, _)| id).collect();
+    assert_eq!(event_ids, ids.iter().collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn several_relays_publish_a_stream_in_outbox_order_exactly_once() {
+    let db = TestDb::new().await.unwrap();
+    let redis = TestRedis::new().await.unwrap();
+    let keys = redis.keys();
+    let mut ids = enqueue_numbered(&db.pool, 0, 300).await;
+
+    // One relay per replica, batches of 7: many batches, every relay wanting each of them.
+    let shutdown = Shutdown::new();
+    let mut relays = Vec::new();
+    for r in 0..4 {
+        let relay = replica_relay(&db, &redis.conn, &keys, &format!("replica-{r}")).await;
+        relays.push(tokio::spawn(relay.run(shutdown.clone())));
+    }
+    // The producer keeps committing while they publish.
+    ids.extend(enqueue_numbered(&db.pool, 300, 300).await);
+
+    let entries = until_published(&redis.conn, &keys, ids.len()).await;
+    eventually(WAIT, || {
+        let pool = db.pool.clone();
+        async move { (outbox::backlog(&pool).await.unwrap() == 0).then_some(()) }
+    })
+    .await
+    .unwrap();
+    shutdown.cancel();
+    for relay in relays {
+        relay.await.unwrap().unwrap();
+    }
+    assert_in_outbox_order(&entries, &ids);
+    let mut conn = redis.conn.clone();
+    assert_eq!(published(&mut conn, &keys).await.len(), ids.len());
+}
+
+#[tokio::test]
+async fn when_the_publishing_relay_stops_another_carries_on() {
+    let db = TestDb::new().await.unwrap();
+    let redis = TestRedis::new().await.unwrap();
+    let keys = redis.keys();
+    let mut ids = enqueue_numbered(&db.pool, 0, 50).await;
+
+    // A relay stuck in the middle of a batch: it holds the publish lock in an open transaction.
+    let mut stuck = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let stuck_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut stuck)
+        .await
+        .unwrap();
+    sqlx::query("BEGIN").execute(&mut stuck).await.unwrap();
+    let held: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+        .bind(PUBLISH_LOCK)
+        .fetch_one(&mut stuck)
+        .await
+        .unwrap();
+    assert!(held);
+
+    let shutdown = Shutdown::new();
+    let first = tokio::spawn(
+        replica_relay(&db, &redis.conn, &keys, "first")
+            .await
+            .run(shutdown.clone()),
+    );
+    let second = tokio::spawn(
+        replica_relay(&db, &redis.conn, &keys, "second")
+            .await
+            .run(shutdown.clone()),
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut conn = redis.conn.clone();
+    assert!(
+        published(&mut conn, &keys).await.is_empty(),
+        "nobody publishes beside the lock holder"
+    );
+    assert_eq!(outbox::backlog(&db.pool).await.unwrap(), 50);
+
+    // The holder's process dies: its connection, and the lock with it, are gone.
+    let terminated: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
+        .bind(stuck_pid)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(terminated);
+    until_published(&redis.conn, &keys, 50).await;
+
+    // Then one of the two running relays dies too; the other publishes what comes next.
+    first.abort();
+    let _ = first.await;
+    ids.extend(enqueue_numbered(&db.pool, 50, 50).await);
+    let entries = until_published(&redis.conn, &keys, 100).await;
+    eventually(WAIT, || {
+        let pool = db.pool.clone();
+        async move { (outbox::backlog(&pool).await.unwrap() == 0).then_some(()) }
+    })
+    .await
+    .unwrap();
+    shutdown.cancel();
+    second.await.unwrap().unwrap();
+    assert_in_outbox_order(&entries, &ids);
 }

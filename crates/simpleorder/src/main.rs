@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use platform::settings::Validate;
 use platform::{Config, Service, Shutdown};
 
 #[derive(Parser)]
@@ -28,6 +29,8 @@ enum Command {
         /// Which services, comma-separated.
         #[arg(long, value_enum, value_delimiter = ',')]
         services: Vec<Service>,
+        #[command(flatten)]
+        settings: Box<simpleorder::Settings>,
     },
     /// Create the database if missing and apply every pending migration.
     Migrate,
@@ -69,7 +72,9 @@ async fn main() -> ExitCode {
 async fn execute(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config;
     match cli.command {
-        Command::Run { services } => {
+        Command::Run { services, settings } => {
+            // Before anything connects: a contradiction is a configuration error, not an outage.
+            settings.validate()?;
             let services = if services.is_empty() {
                 Service::ALL.to_vec()
             } else {
@@ -77,8 +82,9 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             };
             let shutdown = Shutdown::new();
             platform::shutdown::cancel_on_signal(shutdown.clone());
-            let running = tokio::spawn(simpleorder::run(
+            let running = tokio::spawn(simpleorder::run_with(
                 config.clone(),
+                *settings,
                 services.clone(),
                 shutdown.clone(),
             ));

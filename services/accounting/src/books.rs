@@ -22,9 +22,11 @@ use prost::Message as _;
 use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 use tokio::sync::Notify;
+use tokio::task::JoinSet;
 use tonic::Code;
 use uuid::Uuid;
 
+use crate::AccountingSettings;
 use crate::error::AccountingError;
 use crate::reconcile::{self, DbOrder, Inquiry, KakaoPayment, PayState};
 use crate::storage::{self, Record};
@@ -35,8 +37,11 @@ pub const CONSUMER: &str = "accounting";
 /// KakaoPay inquiries in flight at once for one day.
 const INQUIRY_CONCURRENCY: usize = 8;
 
-/// Days reconciled per pass of the worker.
+/// Due days listed per look of the worker.
 const DUE_BATCH: i64 = 20;
+
+/// Days reconciled at once; each asks KakaoPay up to `INQUIRY_CONCURRENCY` at a time.
+const DAY_CONCURRENCY: usize = 4;
 
 /// How often a day's stream may grow while being archived before the pass gives up (it cannot,
 /// once the day is closed; this only bounds a misbehaving producer).
@@ -83,31 +88,86 @@ impl Books {
 
     /// Reconciles PENDING days until shutdown, each once `settle_delay` has passed since it
     /// closed, so KakaoPay's late answers (a refund finishing) are in.
+    ///
+    /// Days are reconciled side by side, a few at a time, so one day stuck waiting on KakaoPay
+    /// does not hold up the others. A day that fails is tried again after a wait that doubles
+    /// from `poll_interval` up to `retry_max`, its failures recorded on its report row.
     pub async fn run(
         self: Arc<Self>,
-        settle_delay: Duration,
-        poll_interval: Duration,
+        settings: AccountingSettings,
         shutdown: platform::Shutdown,
     ) -> Result<(), platform::Error> {
+        let mut running: JoinSet<()> = JoinSet::new();
+        // Which day each task reconciles, so a day is never reconciled twice at once here.
+        let mut in_flight: HashMap<tokio::task::Id, Uuid> = HashMap::new();
         loop {
-            match storage::due_days(&self.pool, settle_delay, DUE_BATCH).await {
-                Ok(days) => {
-                    for day_id in days {
-                        if shutdown.is_cancelled() {
-                            return Ok(());
-                        }
-                        if let Err(e) = self.reconcile(day_id).await {
-                            tracing::warn!(day_business_id = %day_id, error = %e, "reconciliation failed; retrying later");
+            let free = DAY_CONCURRENCY.saturating_sub(running.len());
+            if free > 0 {
+                match storage::due_days(&self.pool, settings.settle_delay, DUE_BATCH).await {
+                    Ok(days) => {
+                        let busy: BTreeSet<Uuid> = in_flight.values().copied().collect();
+                        for day in days
+                            .into_iter()
+                            .filter(|d| !busy.contains(&d.day_business_id))
+                            .take(free)
+                        {
+                            let books = self.clone();
+                            let settings = settings.clone();
+                            let task = running.spawn(async move {
+                                books.reconcile_due(day, &settings).await;
+                            });
+                            in_flight.insert(task.id(), day.day_business_id);
                         }
                     }
+                    Err(e) => tracing::warn!(error = %e, "listing days to reconcile failed"),
                 }
-                Err(e) => tracing::warn!(error = %e, "listing days to reconcile failed"),
             }
             tokio::select! {
-                () = shutdown.cancelled() => return Ok(()),
-                () = tokio::time::sleep(poll_interval) => {}
+                () = shutdown.cancelled() => break,
+                () = tokio::time::sleep(settings.poll_interval) => {}
                 () = self.wake.notified() => {}
+                Some(done) = running.join_next_with_id() => {
+                    let id = match done {
+                        Ok((id, ())) => id,
+                        Err(e) => {
+                            tracing::error!(error = %e, "a reconciliation task failed");
+                            e.id()
+                        }
+                    };
+                    in_flight.remove(&id);
+                }
             }
+        }
+        // Each step is idempotent, but finishing what started saves redoing it.
+        while running.join_next().await.is_some() {}
+        Ok(())
+    }
+
+    /// One try of a due day by the worker; a failure is recorded and scheduled for later.
+    async fn reconcile_due(&self, day: storage::DueDay, settings: &AccountingSettings) {
+        let day_id = day.day_business_id;
+        let Err(error) = self.reconcile(day_id).await else {
+            return;
+        };
+        let failures = day.failed_attempts.saturating_add(1);
+        let retry_in = retry_delay(
+            u32::try_from(failures).unwrap_or(u32::MAX),
+            settings.poll_interval,
+            settings.retry_max,
+        );
+        tracing::warn!(
+            day_business_id = %day_id,
+            failed_attempts = failures,
+            retry_in = %platform::settings::format_duration(retry_in),
+            error = %error,
+            "reconciliation failed; retrying later"
+        );
+        let message = error.to_string();
+        if let Err(e) =
+            storage::record_failure(&self.pool, day_id, failures, &message, retry_in).await
+        {
+            // Unrecorded, the day is simply due again at the next poll.
+            tracing::warn!(day_business_id = %day_id, error = %e, "recording the failure failed");
         }
     }
 
@@ -217,6 +277,13 @@ impl Books {
     }
 }
 
+/// The wait after the `failures`-th failure in a row: `base`, doubled for each failure before
+/// it, never more than `cap`.
+pub fn retry_delay(failures: u32, base: Duration, cap: Duration) -> Duration {
+    let doublings = failures.saturating_sub(1).min(31);
+    base.saturating_mul(1 << doublings).min(cap)
+}
+
 /// Errors that asking again will not change.
 fn final_refusal(code: Code) -> bool {
     matches!(
@@ -247,5 +314,23 @@ fn payment(answer: contracts::payment::v1::InquireResponse) -> KakaoPayment {
         state,
         amount: Money::won(answer.amount),
         canceled: Money::won(answer.canceled_amount),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_retry_wait_doubles_from_the_base_up_to_the_cap() {
+        let base = Duration::from_secs(5);
+        let cap = Duration::from_secs(600);
+        let waits: Vec<u64> = (1..=9)
+            .map(|n| retry_delay(n, base, cap).as_secs())
+            .collect();
+        assert_eq!(waits, [5, 10, 20, 40, 80, 160, 320, 600, 600]);
+        assert_eq!(retry_delay(0, base, cap), base);
+        assert_eq!(retry_delay(u32::MAX, base, cap), cap);
+        assert_eq!(retry_delay(3, Duration::MAX, cap), cap);
     }
 }

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use contracts::clients::PaymentServiceClient;
 use platform::bus::{Consumer, ConsumerOptions, HandlerError};
+use platform::settings::{Problems, Validate, duration, format_duration};
 use platform::{Config, Runtime, Shutdown};
 use tonic::service::Routes;
 
@@ -28,14 +29,45 @@ pub const ACCOUNTING_STREAM: &str = "x:accounting";
 /// KakaoPay inquiries wait for KakaoPay through the payment service: longer than the default.
 const INQUIRY_DEADLINE: Duration = Duration::from_secs(10);
 
-/// Policies tests (and operators) may want to change.
-#[derive(Debug, Clone, PartialEq)]
+/// Policies tests (and operators) may want to change. Each is an environment variable and a
+/// flag (`ACCOUNTING_SETTLE_DELAY`, `--accounting-settle-delay`); `Default` is the same values
+/// without reading the environment.
+#[derive(Debug, Clone, PartialEq, clap::Args)]
+#[command(next_help_heading = "Accounting service")]
 pub struct AccountingSettings {
     /// How long after a day closed it is reconciled, so KakaoPay's view has settled (a refund
     /// asked for just before closing has finished).
+    #[arg(
+        id = "accounting-settle-delay",
+        long = "accounting-settle-delay",
+        env = "ACCOUNTING_SETTLE_DELAY",
+        value_name = "DURATION",
+        default_value = "2m",
+        value_parser = duration()
+    )]
     pub settle_delay: Duration,
-    /// How often the worker looks for days whose settle delay has passed.
+    /// How often the worker looks for days whose settle delay has passed; also the first wait
+    /// before a failed day is tried again.
+    #[arg(
+        id = "accounting-poll-interval",
+        long = "accounting-poll-interval",
+        env = "ACCOUNTING_POLL_INTERVAL",
+        value_name = "DURATION",
+        default_value = "5s",
+        value_parser = duration()
+    )]
     pub poll_interval: Duration,
+    /// Longest wait before a day whose reconciliation keeps failing is tried again; the wait
+    /// doubles from ACCOUNTING_POLL_INTERVAL with every failure up to this.
+    #[arg(
+        id = "accounting-retry-max",
+        long = "accounting-retry-max",
+        env = "ACCOUNTING_RETRY_MAX",
+        value_name = "DURATION",
+        default_value = "10m",
+        value_parser = duration()
+    )]
+    pub retry_max: Duration,
 }
 
 impl Default for AccountingSettings {
@@ -43,7 +75,22 @@ impl Default for AccountingSettings {
         AccountingSettings {
             settle_delay: Duration::from_secs(120),
             poll_interval: Duration::from_secs(5),
+            retry_max: Duration::from_secs(10 * 60),
         }
+    }
+}
+
+impl Validate for AccountingSettings {
+    fn check(&self, problems: &mut Problems) {
+        problems.non_zero_duration("ACCOUNTING_POLL_INTERVAL", self.poll_interval);
+        problems.require(self.retry_max >= self.poll_interval, || {
+            format!(
+                "ACCOUNTING_RETRY_MAX ({}) must be at least ACCOUNTING_POLL_INTERVAL ({}), the \
+                 first wait after a failure",
+                format_duration(self.retry_max),
+                format_duration(self.poll_interval)
+            )
+        });
     }
 }
 
@@ -84,11 +131,7 @@ pub async fn serve_with(
         }
     };
     runtime.spawn_worker(consumer.run(handler, runtime.shutdown.clone()));
-    runtime.spawn_worker(books.clone().run(
-        settings.settle_delay,
-        settings.poll_interval,
-        runtime.shutdown.clone(),
-    ));
+    runtime.spawn_worker(books.clone().run(settings, runtime.shutdown.clone()));
     let reports = Arc::new(reports::Reports {
         pool: runtime.pool.clone(),
     });
@@ -98,4 +141,41 @@ pub async fn serve_with(
     runtime
         .run(config.accounting.endpoints(), Routes::new(server))
         .await
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+    use platform::settings::parse_from;
+
+    #[test]
+    fn flags_default_to_the_code_defaults() {
+        assert_eq!(
+            parse_from::<AccountingSettings>(&[]).unwrap(),
+            AccountingSettings::default()
+        );
+        AccountingSettings::default().validate().unwrap();
+    }
+
+    #[test]
+    fn a_flag_reaches_its_setting_and_a_bad_duration_names_its_variable() {
+        let settings =
+            parse_from::<AccountingSettings>(&["--accounting-retry-max", "1h30m"]).unwrap();
+        assert_eq!(settings.retry_max, Duration::from_secs(90 * 60));
+        let error = parse_from::<AccountingSettings>(&["--accounting-settle-delay", "2 minutes"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("ACCOUNTING_SETTLE_DELAY"), "{error}");
+    }
+
+    #[test]
+    fn a_retry_cap_below_the_first_wait_is_refused() {
+        let settings = AccountingSettings {
+            poll_interval: Duration::from_secs(30),
+            retry_max: Duration::from_secs(10),
+            ..AccountingSettings::default()
+        };
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("ACCOUNTING_RETRY_MAX (10s)"), "{error}");
+    }
 }

@@ -61,22 +61,54 @@ pub async fn schedule(conn: &mut PgConnection, day_id: Uuid) -> Result<bool, Acc
     Ok(closed)
 }
 
-/// PENDING days closed at least `settle_delay` ago, oldest first.
+/// A day waiting to be reconciled, with how many tries in a row have failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct DueDay {
+    pub day_business_id: Uuid,
+    pub failed_attempts: i32,
+}
+
+/// PENDING days closed at least `settle_delay` ago whose next try (after a failure) is due,
+/// oldest first.
 pub async fn due_days(
     pool: &PgPool,
     settle_delay: std::time::Duration,
     limit: i64,
-) -> Result<Vec<Uuid>, AccountingError> {
-    Ok(sqlx::query_scalar(
-        "SELECT a.day_business_id FROM accounting_day_business a \
+) -> Result<Vec<DueDay>, AccountingError> {
+    Ok(sqlx::query_as(
+        "SELECT a.day_business_id, a.failed_attempts FROM accounting_day_business a \
          JOIN day_business d ON d.id = a.day_business_id \
          WHERE a.status = 'PENDING' AND d.closed_at <= now() - make_interval(secs => $1) \
+             AND (a.next_attempt_at IS NULL OR a.next_attempt_at <= now()) \
          ORDER BY d.closed_at, a.day_business_id LIMIT $2",
     )
     .bind(settle_delay.as_secs_f64())
     .bind(limit)
     .fetch_all(pool)
     .await?)
+}
+
+/// Records a failed try of a PENDING day: the count of failures in a row, the error, and when
+/// to try again (`retry_in` from now).
+pub async fn record_failure(
+    pool: &PgPool,
+    day_id: Uuid,
+    failed_attempts: i32,
+    error: &str,
+    retry_in: std::time::Duration,
+) -> Result<(), AccountingError> {
+    sqlx::query(
+        "UPDATE accounting_day_business SET failed_attempts = $2, last_error = $3, \
+             last_failed_at = now(), next_attempt_at = now() + make_interval(secs => $4) \
+         WHERE day_business_id = $1 AND status = 'PENDING'",
+    )
+    .bind(day_id)
+    .bind(failed_attempts)
+    .bind(error)
+    .bind(retry_in.as_secs_f64())
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 /// The day's orders with the KakaoPay tid of each (the payment row's, else the one recorded at
@@ -362,7 +394,8 @@ pub async fn write_pending(
 /// Publishes a PENDING report with its final status.
 pub async fn finish(pool: &PgPool, day_id: Uuid, status: &str) -> Result<(), AccountingError> {
     sqlx::query(
-        "UPDATE accounting_day_business SET status = $2, reconciled_at = now() \
+        "UPDATE accounting_day_business SET status = $2, reconciled_at = now(), \
+             next_attempt_at = NULL \
          WHERE day_business_id = $1 AND status = 'PENDING'",
     )
     .bind(day_id)

@@ -429,7 +429,7 @@ async fn planted_discrepancies_are_reported_not_hidden() {
 async fn a_closed_day_waits_the_settle_delay_and_an_operator_can_reconcile_it_now() {
     let w = World::start(accounting::AccountingSettings {
         settle_delay: Duration::from_secs(3600),
-        poll_interval: Duration::from_millis(50),
+        ..common::quick()
     })
     .await
     .unwrap();

@@ -21,13 +21,34 @@ mod payload;
 mod skills;
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use platform::settings::{Problems, Validate, format_duration};
 use platform::{Config, Runtime, Shutdown};
 use tonic::service::Routes;
 
 pub const SERVICE: &str = "chatbot-skill";
 
 pub use alerts::{AlertSettings, GROUP as ALERTS_GROUP, STREAM as ORDER_EVENTS_STREAM};
+
+impl Validate for AlertSettings {
+    fn check(&self, problems: &mut Problems) {
+        let floor = self.call_deadline + Duration::from_secs(1);
+        problems.require(self.outcome_grace >= floor, || {
+            format!(
+                "ALERT_OUTCOME_GRACE ({}) must be at least ALERT_CALL_DEADLINE ({}) plus 1s: a \
+                 request another consumer still waits on would be taken for lost and the \
+                 customer messaged twice",
+                format_duration(self.outcome_grace),
+                format_duration(self.call_deadline)
+            )
+        });
+        problems.non_zero_duration("ALERT_CALL_DEADLINE", self.call_deadline);
+        problems.non_zero_duration("ALERT_RETRY_AFTER", self.retry_after);
+        problems.at_least_one("ALERT_CONSUMERS", self.consumers as u64);
+        problems.at_least_one("ALERT_MAX_DELIVERIES", self.max_deliveries);
+    }
+}
 
 pub async fn serve(config: Config, shutdown: Shutdown) -> Result<(), platform::Error> {
     serve_with(config, AlertSettings::default(), shutdown).await
@@ -49,4 +70,43 @@ pub async fn serve_with(
     runtime
         .run(config.chatbot_skill.endpoints(), Routes::new(server))
         .await
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+    use platform::settings::parse_from;
+
+    #[test]
+    fn flags_default_to_the_code_defaults() {
+        assert_eq!(
+            parse_from::<AlertSettings>(&[]).unwrap(),
+            AlertSettings::default()
+        );
+        AlertSettings::default().validate().unwrap();
+    }
+
+    #[test]
+    fn a_grace_shorter_than_a_call_is_refused() {
+        let settings = parse_from::<AlertSettings>(&[
+            "--alert-call-deadline",
+            "10s",
+            "--alert-outcome-grace",
+            "10s",
+        ])
+        .unwrap();
+        assert_eq!(settings.call_deadline, Duration::from_secs(10));
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(
+            error.contains(
+                "ALERT_OUTCOME_GRACE (10s) must be at least ALERT_CALL_DEADLINE (10s) plus 1s"
+            ),
+            "{error}"
+        );
+        let fine = AlertSettings {
+            outcome_grace: Duration::from_secs(11),
+            ..settings
+        };
+        fine.validate().unwrap();
+    }
 }

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    platform::runtime::service_main(chatbot_skill::serve).await
+    platform::runtime::service_main_with(chatbot_skill::serve_with).await
 }

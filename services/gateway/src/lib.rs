@@ -2,6 +2,7 @@
 //! gRPC and reads store day streams for the live board.
 
 mod board;
+mod client_addr;
 mod error;
 mod http;
 mod live;
@@ -34,10 +35,15 @@ pub async fn serve(config: Config, shutdown: Shutdown) -> Result<(), platform::E
         runtime.keys.clone(),
         runtime.shutdown.clone(),
     )?;
-    let app = http::router(state, runtime.readiness()).merge(skill::router(&config)?);
+    let app = http::router(state, runtime.readiness())
+        .merge(skill::router(&config)?)
+        .layer(axum::Extension(client_addr::TrustedProxyHops(
+            config.trusted_proxy_hops,
+        )));
     let stop = runtime.shutdown.clone();
     runtime.spawn_worker(async move {
-        // The peer address feeds the store service's per-IP login rate limit.
+        // The peer address is the client's unless trusted proxies say otherwise (`client_addr`);
+        // it feeds the store service's per-address login limit.
         axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -6,14 +6,12 @@
 //! within its own deadline: Kakao never sees a 5xx or a broken body from us.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::Extension;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -23,6 +21,8 @@ use kakao::SkillResponse;
 use kakao::skill::response::QuickReply;
 use platform::Config;
 use platform::grpc::Client;
+
+use crate::client_addr::ClientAddr;
 
 /// The gateway's whole wait for chatbot-skill (which keeps its own budget under this).
 pub const TIMEOUT: Duration = Duration::from_millis(4_500);
@@ -52,7 +52,7 @@ pub fn router(config: &Config) -> Result<Router, platform::Error> {
 async fn webhook(
     State(state): State<SkillState>,
     name: Result<Path<String>, PathRejection>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    client: ClientAddr,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -62,9 +62,7 @@ async fn webhook(
         name: name.map(|Path(n)| n).unwrap_or_default(),
         body: body.map(|b| b.to_vec()).unwrap_or_default(),
         headers: forwarded(&headers),
-        client_ip: peer
-            .map(|Extension(ConnectInfo(addr))| addr.ip().to_string())
-            .unwrap_or_default(),
+        client_ip: client.to_wire(),
     };
     let mut call = tonic::Request::new(request);
     call.set_timeout(TIMEOUT);

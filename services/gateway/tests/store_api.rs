@@ -106,6 +106,90 @@ async fn repeated_failures_are_rate_limited_with_retry_after() -> anyhow::Result
     Ok(())
 }
 
+/// Limits where only the per-address one can bite within a test.
+fn per_address_limit() -> store::StoreSettings {
+    store::StoreSettings {
+        login_limits: store::LoginLimits {
+            per_account: 100,
+            per_ip: 3,
+            window: std::time::Duration::from_secs(600),
+        },
+        ..store::StoreSettings::default()
+    }
+}
+
+/// A login attempt as it arrives through a proxy: every request comes from the same peer
+/// (this test's loopback address) and carries `forwarded_for` as its X-Forwarded-For.
+async fn login_via(
+    h: &Harness,
+    forwarded_for: Option<&str>,
+    password: &str,
+) -> anyhow::Result<Answer> {
+    let mut request = reqwest::Client::new()
+        .post(h.url("/api/store/login"))
+        .header(CSRF.0, CSRF.1)
+        .json(&json!({ "login": "cafe-proxy", "password": password }));
+    if let Some(forwarded_for) = forwarded_for {
+        request = request.header("X-Forwarded-For", forwarded_for);
+    }
+    Answer::read(request.send().await?).await
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_address_has_its_own_login_limit() -> anyhow::Result<()>
+{
+    let h = Harness::start_configured(per_address_limit(), |config| {
+        config.trusted_proxy_hops = 1;
+    })
+    .await?;
+    h.store("프록시 카페", "cafe-proxy", PASSWORD).await?;
+
+    // Client A is 203.0.113.10 as the Ingress saw it; it also writes an entry of its own in
+    // front, a different one each time, which must not give it a fresh budget.
+    for fake in 1..=3 {
+        let forwarded = format!("10.66.0.{fake}, 203.0.113.10");
+        let answer = login_via(&h, Some(&forwarded), "wrong-password").await?;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{answer:?}");
+    }
+    let limited = login_via(&h, Some("10.66.0.99, 203.0.113.10"), PASSWORD).await?;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{limited:?}");
+    assert_eq!(limited.error(), "rate_limited");
+
+    // Client B comes through the same Ingress (the same peer) and is not locked out by A.
+    let b = login_via(&h, Some("203.0.113.20"), "wrong-password").await?;
+    assert_eq!(b.status, StatusCode::UNAUTHORIZED, "{b:?}");
+    let b = login_via(&h, Some("203.0.113.20"), PASSWORD).await?;
+    assert_eq!(b.status, StatusCode::OK, "{b:?}");
+
+    // A request that did not come through the proxy counts against the peer address.
+    let direct = login_via(&h, None, "wrong-password").await?;
+    assert_eq!(direct.status, StatusCode::UNAUTHORIZED, "{direct:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn without_a_trusted_proxy_a_forged_forwarded_for_does_not_escape_the_limit()
+-> anyhow::Result<()> {
+    let h = Harness::start_with(per_address_limit()).await?;
+    h.store("프록시 카페", "cafe-proxy", PASSWORD).await?;
+
+    for client in 1..=3 {
+        let forged = format!("203.0.113.{client}");
+        let answer = login_via(&h, Some(&forged), "wrong-password").await?;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{answer:?}");
+    }
+    // Every attempt came from the one peer address: a new X-Forwarded-For changes nothing.
+    for forged in [Some("203.0.113.20"), Some("10.0.0.1, 203.0.113.21"), None] {
+        let answer = login_via(&h, forged, PASSWORD).await?;
+        assert_eq!(
+            answer.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{forged:?}: {answer:?}"
+        );
+    }
+    Ok(())
+}
+
 #[tokio::test]
 async fn a_second_admin_login_signs_out_the_first() -> anyhow::Result<()> {
     let h = Harness::start().await?;

@@ -8,7 +8,8 @@
 //! - `GET /v1/tasks/{taskId}`: the task's result;
 //! - `GET /sandbox/events`: every request (`attempts`), every message that went out
 //!   (`deliveries`, one per user) and `counts` of deliveries per event id, so tests can check
-//!   that an event was sent exactly once;
+//!   that an event was sent exactly once; each log keeps its most recent `keep` entries
+//!   ([`KEEP`] unless set) and `dropped` counts the older ones it let go;
 //! - faults (see [`faults`]): `POST`/`GET`/`DELETE /sandbox/events/faults`;
 //! - playing Open Builder: after answering, the sandbox runs the event's block for each user,
 //!   as Kakao does: it posts the SkillPayload (the request's `params` as the block's
@@ -41,10 +42,14 @@ use crate::chat::{self, SetupError};
 use faults::{Fault, FaultConfig, Faults};
 use ledger::{BlockRef, Delivery, ErrorBody, InboxMessage, Ledger};
 
+pub use ledger::KEEP;
+
 /// What the Event API checks against and where it plays Open Builder.
 pub struct Settings {
     pub rest_api_key: String,
     pub bot_id: String,
+    /// Entries each log (attempts, deliveries, tasks, the inbox) keeps; older ones are dropped.
+    pub keep: usize,
     pub chat: chat::Settings,
 }
 
@@ -55,6 +60,7 @@ impl Settings {
         Ok(Settings {
             rest_api_key: config.kakao.rest_api_key.clone(),
             bot_id: config.kakao.bot_id.clone(),
+            keep: KEEP,
             chat: chat::Settings::from_config(config)?,
         })
     }
@@ -90,7 +96,7 @@ pub fn router(settings: Settings) -> Result<Router, SetupError> {
         bot_id: settings.bot_id,
         bot,
         gateway,
-        ledger: Mutex::new(Ledger::default()),
+        ledger: Mutex::new(Ledger::keeping(settings.keep)),
         faults: Mutex::new(Faults::default()),
     });
     Ok(Router::new()

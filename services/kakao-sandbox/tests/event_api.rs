@@ -16,14 +16,25 @@ const KEY: &str = "test-rest-key";
 const BOT: &str = "sandbox-bot";
 const PATIENCE: Duration = Duration::from_secs(10);
 
-/// The whole sandbox (as `simpleorder run` serves it), playing Open Builder against `gateway`.
-async fn sandbox(gateway: &FakeGateway) -> String {
+fn config(gateway: &FakeGateway) -> platform::Config {
     let mut config = platform::Config::local();
     config.public_base_url = gateway.url.clone();
     config.kakao.rest_api_key = KEY.to_owned();
     config.kakao.bot_id = BOT.to_owned();
     config.kakao.openbuilder_file = None;
-    serve(kakao_sandbox::router(&config).expect("router")).await
+    config
+}
+
+/// The whole sandbox (as `simpleorder run` serves it), playing Open Builder against `gateway`.
+async fn sandbox(gateway: &FakeGateway) -> String {
+    serve(kakao_sandbox::router(&config(gateway)).expect("router")).await
+}
+
+/// The Event API alone, its logs keeping `keep` entries each.
+async fn sandbox_keeping(gateway: &FakeGateway, keep: usize) -> String {
+    let mut settings = kakao_sandbox::events::Settings::from_config(&config(gateway)).unwrap();
+    settings.keep = keep;
+    serve(kakao_sandbox::events::router(settings).expect("router")).await
 }
 
 fn alert_answer() -> Value {
@@ -286,4 +297,59 @@ async fn faults_fail_hang_or_lose_the_answer_as_configured() {
         json!({ "ev-after": 1, "ev-ok": 1 }),
         "{view}"
     );
+}
+
+#[tokio::test]
+async fn the_logs_keep_their_most_recent_entries_and_count_the_dropped() {
+    let gateway = FakeGateway::start(Answer::Json(StatusCode::OK, alert_answer())).await;
+    let full = get(&format!("{}/sandbox/events", sandbox(&gateway).await)).await;
+    assert_eq!(full["keep"], kakao_sandbox::events::KEEP);
+    assert_eq!(full["keep"], 10_000);
+
+    let sandbox = sandbox_keeping(&gateway, 3).await;
+    let mut tasks = Vec::new();
+    for i in 0..5 {
+        let body = talk_body("order_ready", &format!("ev-{i}"), &["user-a"]);
+        let (status, answer) = talk(&sandbox, ok_auth(), BOT, &body).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        tasks.push(answer["taskId"].as_str().expect("a taskId").to_owned());
+    }
+    // Each delivery's block runs in the background; its answer is the inbox's fifth entry.
+    let view = testkit::eventually(PATIENCE, || async {
+        let view = get(&format!("{sandbox}/sandbox/events")).await;
+        (view["dropped"]["inbox"] == 2).then_some(view)
+    })
+    .await
+    .expect("five answers reached the inbox");
+    assert_eq!(view["keep"], 3);
+    assert_eq!(
+        view["dropped"],
+        json!({ "attempts": 2, "deliveries": 2, "tasks": 2, "inbox": 2 })
+    );
+    let kept: Vec<&str> = view["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["event_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(kept, ["ev-2", "ev-3", "ev-4"], "the newest, oldest first");
+    assert_eq!(view["attempts"].as_array().unwrap().len(), 3);
+    assert_eq!(view["counts"], json!({ "ev-2": 1, "ev-3": 1, "ev-4": 1 }));
+    let inbox = get(&format!("{sandbox}/chat/inbox?user=user-a&after=0")).await;
+    assert_eq!(inbox["messages"].as_array().unwrap().len(), 3, "{inbox}");
+
+    let task = |id: String| {
+        reqwest::Client::new()
+            .get(format!("{sandbox}/v1/tasks/{id}"))
+            .header("Authorization", "KakaoAK test-rest-key")
+            .send()
+    };
+    let oldest = task(tasks[0].clone()).await.unwrap();
+    assert_eq!(
+        oldest.status().as_u16(),
+        404,
+        "the oldest task is forgotten"
+    );
+    let newest = task(tasks[4].clone()).await.unwrap();
+    assert_eq!(newest.status().as_u16(), 200);
 }

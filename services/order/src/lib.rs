@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use contracts::clients::{PaymentServiceClient, StoreServiceClient};
 use platform::bus::{Consumer, ConsumerOptions, HandlerError};
+use platform::settings::{Problems, Validate, duration, format_duration, number};
 use platform::{Config, Runtime, Shutdown};
 use tonic::service::Routes;
 
@@ -32,34 +33,136 @@ pub use events::{APPROVAL_STREAM, ORDER_EVENTS_STREAM};
 
 pub const SERVICE: &str = "order";
 
-/// Policies of the service that tests (and operators) may want to change.
-#[derive(Debug, Clone, PartialEq)]
+/// Policies of the service that tests (and operators) may want to change. Each is an
+/// environment variable and a flag (`ORDER_STUCK_AFTER`, `--order-stuck-after`); `Default` is the
+/// same values without reading the environment.
+#[derive(Debug, Clone, PartialEq, clap::Args)]
+#[command(next_help_heading = "Order service")]
 pub struct OrderSettings {
     /// An order still APPROVING this long after its last change is settled by asking KakaoPay.
+    #[arg(
+        id = "order-stuck-after",
+        long = "order-stuck-after",
+        env = "ORDER_STUCK_AFTER",
+        value_name = "DURATION",
+        default_value = "2m",
+        value_parser = duration()
+    )]
     pub stuck_after: Duration,
+    /// How often the sweeper looks for orders stuck APPROVING.
+    #[arg(
+        id = "order-sweep-every",
+        long = "order-sweep-every",
+        env = "ORDER_SWEEP_EVERY",
+        value_name = "DURATION",
+        default_value = "30s",
+        value_parser = duration()
+    )]
     pub sweep_every: Duration,
     /// Longest WaitOrderOutcome wait, whatever the caller asks.
+    #[arg(
+        id = "order-wait-cap",
+        long = "order-wait-cap",
+        env = "ORDER_WAIT_CAP",
+        value_name = "DURATION",
+        default_value = "10s",
+        value_parser = duration()
+    )]
     pub wait_cap: Duration,
+    /// How often WaitOrderOutcome looks at the order again.
+    #[arg(
+        id = "order-wait-poll",
+        long = "order-wait-poll",
+        env = "ORDER_WAIT_POLL",
+        value_name = "DURATION",
+        default_value = "100ms",
+        value_parser = duration()
+    )]
     pub wait_poll: Duration,
     /// How long a repeated visit of an approval URL waits for the first visit's decision.
+    #[arg(
+        id = "order-repeat-wait",
+        long = "order-repeat-wait",
+        env = "ORDER_REPEAT_WAIT",
+        value_name = "DURATION",
+        default_value = "3s",
+        value_parser = duration()
+    )]
     pub repeat_wait: Duration,
     /// Approval consumers per replica: each handles one payment at a time.
+    #[arg(
+        id = "order-approvers",
+        long = "order-approvers",
+        env = "ORDER_APPROVERS",
+        value_name = "N",
+        default_value = "2",
+        value_parser = number::<usize>()
+    )]
     pub approvers: usize,
     /// A failed approval is tried again once its message has been idle this long. It must
     /// exceed the longest approval (KakaoPay approve and the inquiry settling it, bounded by the
     /// payment deadline), or another consumer takes over a message still being handled.
+    #[arg(
+        id = "order-approval-retry-after",
+        long = "order-approval-retry-after",
+        env = "ORDER_APPROVAL_RETRY_AFTER",
+        value_name = "DURATION",
+        default_value = "45s",
+        value_parser = duration()
+    )]
     pub approval_retry_after: Duration,
     /// Deliveries of an approval message; the last one refunds a payment whose order cannot be
     /// placed, and after it the sweeper is left to settle what is still unclear.
+    #[arg(
+        id = "order-approval-max-deliveries",
+        long = "order-approval-max-deliveries",
+        env = "ORDER_APPROVAL_MAX_DELIVERIES",
+        value_name = "N",
+        default_value = "8",
+        value_parser = number::<u64>()
+    )]
     pub approval_max_deliveries: u64,
     /// A cart being paid for is kept at least this long: the payment window plus a margin.
+    #[arg(
+        id = "order-hold-cart",
+        long = "order-hold-cart",
+        env = "ORDER_HOLD_CART",
+        value_name = "DURATION",
+        default_value = "17m",
+        value_parser = duration()
+    )]
     pub hold_cart: Duration,
     /// A board cancel whose refund is still unsettled this long after it was last tried is tried
     /// again. Longer than one refund attempt (the payment deadline), so a live attempt is not
     /// repeated needlessly; repeating is safe, KakaoPay's cancellable-amount guard refunds once.
+    #[arg(
+        id = "order-refund-retry-after",
+        long = "order-refund-retry-after",
+        env = "ORDER_REFUND_RETRY_AFTER",
+        value_name = "DURATION",
+        default_value = "45s",
+        value_parser = duration()
+    )]
     pub refund_retry_after: Duration,
+    /// How often unsettled refunds are looked for.
+    #[arg(
+        id = "order-refund-sweep-every",
+        long = "order-refund-sweep-every",
+        env = "ORDER_REFUND_SWEEP_EVERY",
+        value_name = "DURATION",
+        default_value = "10s",
+        value_parser = duration()
+    )]
     pub refund_sweep_every: Duration,
     /// How long the chatbot's views of orders stay cached (every change invalidates them).
+    #[arg(
+        id = "order-read-cache-ttl",
+        long = "order-read-cache-ttl",
+        env = "ORDER_READ_CACHE_TTL",
+        value_name = "DURATION",
+        default_value = "60s",
+        value_parser = duration()
+    )]
     pub read_cache_ttl: Duration,
 }
 
@@ -79,6 +182,36 @@ impl Default for OrderSettings {
             refund_sweep_every: Duration::from_secs(10),
             read_cache_ttl: Duration::from_secs(60),
         }
+    }
+}
+
+impl Validate for OrderSettings {
+    fn check(&self, problems: &mut Problems) {
+        let deadline = payment::MONEY_DEADLINE;
+        problems.require(self.approval_retry_after > deadline, || {
+            format!(
+                "ORDER_APPROVAL_RETRY_AFTER ({}) must exceed the payment deadline ({}): an \
+                 approval still waiting for KakaoPay would be taken over by another consumer",
+                format_duration(self.approval_retry_after),
+                format_duration(deadline)
+            )
+        });
+        problems.require(self.refund_retry_after > deadline, || {
+            format!(
+                "ORDER_REFUND_RETRY_AFTER ({}) must exceed the payment deadline ({}): a refund \
+                 still in flight would be started again",
+                format_duration(self.refund_retry_after),
+                format_duration(deadline)
+            )
+        });
+        problems.non_zero_duration("ORDER_SWEEP_EVERY", self.sweep_every);
+        problems.non_zero_duration("ORDER_WAIT_POLL", self.wait_poll);
+        problems.non_zero_duration("ORDER_REFUND_SWEEP_EVERY", self.refund_sweep_every);
+        problems.at_least_one("ORDER_APPROVERS", self.approvers as u64);
+        problems.at_least_one(
+            "ORDER_APPROVAL_MAX_DELIVERIES",
+            self.approval_max_deliveries,
+        );
     }
 }
 
@@ -224,4 +357,46 @@ pub async fn serve_with(
     runtime
         .run(config.order.endpoints(), Routes::new(server))
         .await
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+    use platform::settings::parse_from;
+
+    #[test]
+    fn flags_default_to_the_code_defaults() {
+        assert_eq!(
+            parse_from::<OrderSettings>(&[]).unwrap(),
+            OrderSettings::default()
+        );
+        OrderSettings::default().validate().unwrap();
+    }
+
+    #[test]
+    fn a_flag_reaches_its_setting() {
+        let settings =
+            parse_from::<OrderSettings>(&["--order-stuck-after", "5m", "--order-approvers", "6"])
+                .unwrap();
+        assert_eq!(settings.stuck_after, Duration::from_secs(300));
+        assert_eq!(settings.approvers, 6);
+        assert_eq!(settings.sweep_every, OrderSettings::default().sweep_every);
+    }
+
+    #[test]
+    fn a_retry_shorter_than_the_payment_deadline_is_refused() {
+        let settings = OrderSettings {
+            approval_retry_after: Duration::from_secs(20),
+            sweep_every: Duration::ZERO,
+            ..OrderSettings::default()
+        };
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(
+            error.contains(
+                "ORDER_APPROVAL_RETRY_AFTER (20s) must exceed the payment deadline (30s)"
+            ),
+            "{error}"
+        );
+        assert!(error.contains("ORDER_SWEEP_EVERY"), "{error}");
+    }
 }

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    platform::runtime::service_main(order::serve).await
+    platform::runtime::service_main_with(order::serve_with).await
 }

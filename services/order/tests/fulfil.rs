@@ -404,6 +404,84 @@ async fn a_refund_survives_the_order_service_dying_mid_cancel() {
     canceled_once(&shop, &order_id, &tid, "기계 고장", &nickname).await;
 }
 
+/// Where a crash between the store's 취소 and the recorded outcome leaves a paid order: the
+/// service down, the order PLACED with its refund recorded as intended (CANCEL_PENDING) and the
+/// store's reason, as the cancel writes them before asking KakaoPay.
+async fn crashed_mid_cancel(shop: &mut Shop, order_id: &str, reason: &str) {
+    shop.kill_order().await;
+    let mut tx = shop.db.pool.begin().await.expect("begin");
+    sqlx::query(
+        "UPDATE order_payment SET status = 'CANCEL_PENDING', updated_at = now() \
+         WHERE order_id = $1::uuid AND status = 'APPROVED'",
+    )
+    .bind(order_id)
+    .execute(&mut *tx)
+    .await
+    .expect("the refund intent");
+    sqlx::query("UPDATE customer_order SET cancel_reason = $2 WHERE id = $1::uuid")
+        .bind(order_id)
+        .bind(reason)
+        .execute(&mut *tx)
+        .await
+        .expect("the reason");
+    tx.commit().await.expect("commit");
+    assert_eq!(shop.order_row(order_id).await.unwrap().0, "PLACED");
+    assert_eq!(
+        shop.payment_row(order_id).await.unwrap().0,
+        "CANCEL_PENDING"
+    );
+}
+
+fn recovering() -> order::OrderSettings {
+    order::OrderSettings {
+        refund_retry_after: Duration::from_secs(1),
+        refund_sweep_every: Duration::from_millis(300),
+        ..quick()
+    }
+}
+
+/// After settling, further rounds of the recovery change nothing.
+async fn settled_for_good(shop: &Shop, order_id: &str, tid: &str, reason: &str, nickname: &str) {
+    shop.until_status(order_id, "CANCELED").await;
+    canceled_once(shop, order_id, tid, reason, nickname).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    canceled_once(shop, order_id, tid, reason, nickname).await;
+    assert_eq!(outbox_count(shop, "store_day.entry", order_id).await, 2);
+}
+
+#[tokio::test]
+async fn the_recovery_records_a_refund_kakaopay_made_before_the_crash() {
+    let mut shop = Shop::open(recovering()).await;
+    let (_, order_id, tid) = paid_order(&shop, "kakao-refunded-then-crashed").await;
+    let (_, nickname, _) = shop.order_row(&order_id).await.expect("the order");
+    crashed_mid_cancel(&mut shop, &order_id, "우유 소진").await;
+    // KakaoPay refunded; the answer died with the service.
+    testkit::kakaopay::Sandbox::new(&shop.config)
+        .cancel(&tid, 10_000)
+        .await
+        .expect("KakaoPay refunds");
+    assert_eq!(shop.ledger(&tid).await["status"], "CANCEL_PAYMENT");
+
+    shop.start_order().await;
+    settled_for_good(&shop, &order_id, &tid, "우유 소진", &nickname).await;
+    // The recovery asked KakaoPay again; it refused a second refund and the inquiry settled it.
+    assert_eq!(shop.ledger(&tid).await["cancel_calls"], 2);
+}
+
+#[tokio::test]
+async fn the_recovery_refunds_an_order_kakaopay_was_never_asked_about() {
+    let mut shop = Shop::open(recovering()).await;
+    let (_, order_id, tid) = paid_order(&shop, "kakao-crashed-before-refund").await;
+    let (_, nickname, _) = shop.order_row(&order_id).await.expect("the order");
+    crashed_mid_cancel(&mut shop, &order_id, "기계 점검").await;
+    let ledger = shop.ledger(&tid).await;
+    assert_eq!(ledger["cancels"], 0, "{ledger}");
+
+    shop.start_order().await;
+    settled_for_good(&shop, &order_id, &tid, "기계 점검", &nickname).await;
+    assert_eq!(shop.ledger(&tid).await["cancel_calls"], 1);
+}
+
 #[tokio::test]
 async fn a_closed_day_refuses_cancels() {
     let shop = Shop::open(quick()).await;

@@ -25,18 +25,51 @@ static CALLS: LazyLock<prometheus::IntCounterVec> = LazyLock::new(|| {
     .expect("metric registers once")
 });
 
-/// Per-call time limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Per-call time limits (`PAYMENT_TIMEOUT_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
 pub struct Timeouts {
     /// `ready` runs inside the 결제하기 skill: Kakao gives a webhook 5 s and each gRPC hop on
     /// that path has 3 s, so a slower answer would reach nobody.
+    #[arg(
+        id = "payment-timeout-ready",
+        long = "payment-timeout-ready",
+        env = "PAYMENT_TIMEOUT_READY",
+        value_name = "DURATION",
+        default_value = "2500ms",
+        value_parser = platform::settings::duration()
+    )]
     pub ready: Duration,
     /// `order` is a read, retried with backoff when settling.
+    #[arg(
+        id = "payment-timeout-order",
+        long = "payment-timeout-order",
+        env = "PAYMENT_TIMEOUT_ORDER",
+        value_name = "DURATION",
+        default_value = "3s",
+        value_parser = platform::settings::duration()
+    )]
     pub order: Duration,
     /// `approve` and `cancel` move money. A timeout there is an unclear outcome that costs an
     /// inquiry and maybe a retry later, so they wait longer (KakaoPay's own limit is 11 s);
     /// they run in the approval consumer and the board, never inside a webhook.
+    #[arg(
+        id = "payment-timeout-approve",
+        long = "payment-timeout-approve",
+        env = "PAYMENT_TIMEOUT_APPROVE",
+        value_name = "DURATION",
+        default_value = "8s",
+        value_parser = platform::settings::duration()
+    )]
     pub approve: Duration,
+    /// Time limit of a KakaoPay `cancel` (a refund); see `approve`.
+    #[arg(
+        id = "payment-timeout-cancel",
+        long = "payment-timeout-cancel",
+        env = "PAYMENT_TIMEOUT_CANCEL",
+        value_name = "DURATION",
+        default_value = "8s",
+        value_parser = platform::settings::duration()
+    )]
     pub cancel: Duration,
 }
 

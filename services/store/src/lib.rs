@@ -13,6 +13,7 @@ mod storage;
 use std::sync::Arc;
 use std::time::Duration;
 
+use platform::settings::{Problems, Validate, duration, number};
 use platform::{Config, Runtime, Shutdown};
 use tonic::service::Routes;
 
@@ -22,17 +23,46 @@ pub use session::SessionTimeouts;
 
 pub const SERVICE: &str = "store";
 
-/// Policies of the service that tests (and operators) may want to change.
-#[derive(Debug, Clone, PartialEq)]
+/// Policies of the service that tests (and operators) may want to change. Each is an
+/// environment variable and a flag (`STORE_CLOSE_WAIT`, `--store-close-wait`); `Default` is the
+/// same values without reading the environment.
+#[derive(Debug, Clone, PartialEq, clap::Args)]
+#[command(next_help_heading = "Store service")]
 pub struct StoreSettings {
+    #[command(flatten)]
     pub sessions: SessionTimeouts,
+    #[command(flatten)]
     pub login_limits: LoginLimits,
     /// Password hashes checked at once; each takes ~19 MiB and a core for tens of milliseconds.
+    #[arg(
+        id = "store-hash-concurrency",
+        long = "store-hash-concurrency",
+        env = "STORE_HASH_CONCURRENCY",
+        value_name = "N",
+        default_value = "4",
+        value_parser = number::<usize>()
+    )]
     pub hash_concurrency: usize,
     /// How long CLOSE waits after CLOSING began: the payment window (15 minutes) plus a margin,
     /// so a customer who started paying just before closing can finish.
+    #[arg(
+        id = "store-close-wait",
+        long = "store-close-wait",
+        env = "STORE_CLOSE_WAIT",
+        value_name = "DURATION",
+        default_value = "17m",
+        value_parser = duration()
+    )]
     pub close_wait: Duration,
     /// How often the Redis copy of every live business day is rewritten from Postgres.
+    #[arg(
+        id = "store-reconcile-interval",
+        long = "store-reconcile-interval",
+        env = "STORE_RECONCILE_INTERVAL",
+        value_name = "DURATION",
+        default_value = "30s",
+        value_parser = duration()
+    )]
     pub reconcile_interval: Duration,
 }
 
@@ -45,6 +75,29 @@ impl Default for StoreSettings {
             close_wait: Duration::from_secs((15 + 2) * 60),
             reconcile_interval: Duration::from_secs(30),
         }
+    }
+}
+
+impl Validate for StoreSettings {
+    fn check(&self, problems: &mut Problems) {
+        for (env, value) in [
+            ("STORE_SESSION_IDLE", self.sessions.idle),
+            ("STORE_SESSION_ABSOLUTE", self.sessions.absolute),
+            ("STORE_LOGIN_LIMIT_WINDOW", self.login_limits.window),
+            ("STORE_RECONCILE_INTERVAL", self.reconcile_interval),
+        ] {
+            problems.non_zero_duration(env, value);
+        }
+        // A limit of 0 refuses every login, the right password included.
+        problems.at_least_one(
+            "STORE_LOGIN_LIMIT_PER_ACCOUNT",
+            u64::from(self.login_limits.per_account),
+        );
+        problems.at_least_one(
+            "STORE_LOGIN_LIMIT_PER_IP",
+            u64::from(self.login_limits.per_ip),
+        );
+        problems.at_least_one("STORE_HASH_CONCURRENCY", self.hash_concurrency as u64);
     }
 }
 
@@ -101,4 +154,44 @@ pub async fn serve_with(
     runtime
         .run(config.store.endpoints(), Routes::new(server))
         .await
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+    use platform::settings::parse_from;
+
+    #[test]
+    fn flags_default_to_the_code_defaults() {
+        assert_eq!(
+            parse_from::<StoreSettings>(&[]).unwrap(),
+            StoreSettings::default()
+        );
+        StoreSettings::default().validate().unwrap();
+    }
+
+    #[test]
+    fn flags_reach_nested_settings() {
+        let settings = parse_from::<StoreSettings>(&[
+            "--store-session-idle",
+            "30m",
+            "--store-login-limit-per-ip",
+            "100",
+        ])
+        .unwrap();
+        assert_eq!(settings.sessions.idle, Duration::from_secs(30 * 60));
+        assert_eq!(settings.login_limits.per_ip, 100);
+        assert_eq!(settings.login_limits.per_account, 5);
+    }
+
+    #[test]
+    fn a_login_limit_of_zero_is_refused() {
+        let mut settings = StoreSettings::default();
+        settings.login_limits.per_account = 0;
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(
+            error.contains("STORE_LOGIN_LIMIT_PER_ACCOUNT must be at least 1"),
+            "{error}"
+        );
+    }
 }

@@ -8,12 +8,38 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Failed-login limits (`STORE_LOGIN_LIMIT_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
 pub struct LoginLimits {
-    /// Failures per login id within `window`.
+    /// Failures per login id within STORE_LOGIN_LIMIT_WINDOW.
+    #[arg(
+        id = "store-login-limit-per-account",
+        long = "store-login-limit-per-account",
+        env = "STORE_LOGIN_LIMIT_PER_ACCOUNT",
+        value_name = "N",
+        default_value = "5",
+        value_parser = platform::settings::number::<u32>()
+    )]
     pub per_account: u32,
-    /// Failures per client address (IPv6: per /64) within `window`.
+    /// Failures per client address (IPv6: per /64) within STORE_LOGIN_LIMIT_WINDOW.
+    #[arg(
+        id = "store-login-limit-per-ip",
+        long = "store-login-limit-per-ip",
+        env = "STORE_LOGIN_LIMIT_PER_IP",
+        value_name = "N",
+        default_value = "20",
+        value_parser = platform::settings::number::<u32>()
+    )]
     pub per_ip: u32,
+    /// The fixed window both limits count failures in, from the first failure.
+    #[arg(
+        id = "store-login-limit-window",
+        long = "store-login-limit-window",
+        env = "STORE_LOGIN_LIMIT_WINDOW",
+        value_name = "DURATION",
+        default_value = "15m",
+        value_parser = platform::settings::duration()
+    )]
     pub window: Duration,
 }
 

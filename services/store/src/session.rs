@@ -22,15 +22,39 @@ use crate::login_limit::{self, LoginLimits, Verdict};
 use crate::storage::sessions::{SessionRecord, SessionRole, SessionStore};
 use crate::storage::{now_ms, stores};
 
-/// Session lifetimes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Session lifetimes (`STORE_SESSION_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
 pub struct SessionTimeouts {
     /// Ends a session nobody used for this long.
+    #[arg(
+        id = "store-session-idle",
+        long = "store-session-idle",
+        env = "STORE_SESSION_IDLE",
+        value_name = "DURATION",
+        default_value = "12h",
+        value_parser = platform::settings::duration()
+    )]
     pub idle: Duration,
     /// Ends every session this long after login, used or not.
+    #[arg(
+        id = "store-session-absolute",
+        long = "store-session-absolute",
+        env = "STORE_SESSION_ABSOLUTE",
+        value_name = "DURATION",
+        default_value = "24h",
+        value_parser = platform::settings::duration()
+    )]
     pub absolute: Duration,
     /// How long an ended or expired session is remembered, so it resolves as replaced or expired
     /// rather than unknown.
+    #[arg(
+        id = "store-session-tombstone",
+        long = "store-session-tombstone",
+        env = "STORE_SESSION_TOMBSTONE",
+        value_name = "DURATION",
+        default_value = "24h",
+        value_parser = platform::settings::duration()
+    )]
     pub tombstone: Duration,
 }
 

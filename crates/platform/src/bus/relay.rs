@@ -1,10 +1,21 @@
 //! The outbox relay: publishes committed events to their streams, always running.
 //!
-//! Rows are taken in batches with `FOR UPDATE SKIP LOCKED`, so several relays (one per producing
-//! service, or replicas) share the work without publishing a row twice at once. Each publish is
-//! one Lua script that XADDs and remembers the event id; if the relay dies after publishing and
-//! before marking the row, the next attempt finds the id and does not publish again, so an event
-//! reaches its stream exactly once.
+//! Every service replica runs one, but only one relay of a database publishes at a time: a batch
+//! transaction first takes the advisory lock [`PUBLISH_LOCK`] with `pg_try_advisory_xact_lock`,
+//! and a relay that finds it taken sits the round out. Relays that took disjoint batches side by
+//! side interleaved their XADDs and reordered a stream; one writer walking the oldest unpublished
+//! rows in order keeps outbox order. Rows are still taken `FOR UPDATE SKIP LOCKED`, so a relay
+//! of an older release without the lock (during a rolling deploy) never publishes a row twice
+//! at once. The lock
+//! lives in the batch's transaction, so a relay that dies, or loses its connection, lets go of
+//! it with the connection and another relay carries on at its next poll.
+//!
+//! Each publish is one Lua script that XADDs and remembers the event id; if the relay dies after
+//! publishing and before marking the row, the next attempt finds the id and does not publish
+//! again, so an event reaches its stream exactly once. The marker also keeps order when a relay
+//! whose session Postgres already ended still finishes its batch beside the new lock holder:
+//! both walk the same rows oldest first, and whichever reaches a row first publishes it, after
+//! every row before it.
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -34,6 +45,11 @@ static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
 
 /// How long the published marker of an event is kept: far longer than any relay retry.
 const MARKER_TTL_SECS: u64 = 7 * 24 * 3600;
+
+/// The advisory lock key (`pg_try_advisory_xact_lock`) of the relay that publishes; advisory
+/// locks are per database, so this is one writer per outbox table. An operator finds the holder
+/// in `pg_locks` (`locktype = 'advisory'`, `classid`/`objid` its high and low 32 bits).
+pub const PUBLISH_LOCK: i64 = 0x6f75_7462_6f78; // "outbox"
 
 #[derive(Debug, Clone)]
 pub struct RelayOptions {
@@ -119,9 +135,18 @@ impl Relay {
         }
     }
 
-    /// Publishes one batch of unpublished events, oldest first; returns how many.
+    /// Publishes one batch of unpublished events, oldest first; returns how many. Publishes
+    /// nothing (0) while another relay of the database holds [`PUBLISH_LOCK`].
     pub async fn publish_batch(&self) -> Result<usize, Error> {
         let mut tx = self.pool.begin().await?;
+        let ours: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+            .bind(PUBLISH_LOCK)
+            .fetch_one(&mut *tx)
+            .await?;
+        if !ours {
+            tx.rollback().await?;
+            return Ok(0);
+        }
         let rows: Vec<Row> = sqlx::query_as(
             "SELECT id, stream, event_type, payload, traceparent, created_at FROM outbox
              WHERE published_at IS NULL ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED",
@@ -130,6 +155,8 @@ impl Relay {
         .fetch_all(&mut *tx)
         .await?;
         if rows.is_empty() {
+            // Ends the transaction now, so the lock is free for the next relay at once.
+            tx.rollback().await?;
             return Ok(0);
         }
         let mut redis = self.redis.clone();

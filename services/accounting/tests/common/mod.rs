@@ -45,6 +45,7 @@ pub fn quick() -> AccountingSettings {
     AccountingSettings {
         settle_delay: Duration::from_millis(300),
         poll_interval: Duration::from_millis(50),
+        retry_max: Duration::from_secs(1),
     }
 }
 

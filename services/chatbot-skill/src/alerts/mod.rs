@@ -68,20 +68,63 @@ static SENDS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     .expect("metric registers once")
 });
 
-/// How the alerts are sent; tests shorten the waits.
-#[derive(Debug, Clone, PartialEq)]
+/// How the alerts are sent; tests shorten the waits. Each is an environment variable and a flag
+/// (`ALERT_RETRY_AFTER`, `--alert-retry-after`); `Default` is the same values without reading the
+/// environment.
+#[derive(Debug, Clone, PartialEq, clap::Args)]
+#[command(next_help_heading = "Customer alerts (chatbot-skill)")]
 pub struct AlertSettings {
     /// Consumers per replica, each sending one alert at a time.
+    #[arg(
+        id = "alert-consumers",
+        long = "alert-consumers",
+        env = "ALERT_CONSUMERS",
+        value_name = "N",
+        default_value = "2",
+        value_parser = platform::settings::number::<usize>()
+    )]
     pub consumers: usize,
     /// A failed alert is tried again once its message has been idle this long.
+    #[arg(
+        id = "alert-retry-after",
+        long = "alert-retry-after",
+        env = "ALERT_RETRY_AFTER",
+        value_name = "DURATION",
+        default_value = "10s",
+        value_parser = platform::settings::duration()
+    )]
     pub retry_after: Duration,
     /// Deliveries before the message moves to `x:dead`.
+    #[arg(
+        id = "alert-max-deliveries",
+        long = "alert-max-deliveries",
+        env = "ALERT_MAX_DELIVERIES",
+        value_name = "N",
+        default_value = "8",
+        value_parser = platform::settings::number::<u64>()
+    )]
     pub max_deliveries: u64,
     /// How long a request whose outcome is unknown may take to show its receipt. Never less
-    /// than `call_deadline` plus a second: a request another consumer still waits on must not
+    /// than ALERT_CALL_DEADLINE plus a second: a request another consumer still waits on must not
     /// be taken for lost.
+    #[arg(
+        id = "alert-outcome-grace",
+        long = "alert-outcome-grace",
+        env = "ALERT_OUTCOME_GRACE",
+        value_name = "DURATION",
+        default_value = "30s",
+        value_parser = platform::settings::duration()
+    )]
     pub outcome_grace: Duration,
     /// Deadline of one Event API request.
+    #[arg(
+        id = "alert-call-deadline",
+        long = "alert-call-deadline",
+        env = "ALERT_CALL_DEADLINE",
+        value_name = "DURATION",
+        default_value = "5s",
+        value_parser = platform::settings::duration()
+    )]
     pub call_deadline: Duration,
 }
 

@@ -6,10 +6,9 @@
 //! it never reaches a server log or a Referer. The second device's page posts the code to
 //! `POST /api/store/viewer/join`, which consumes it (GETDEL) and sets that device's cookie.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -23,6 +22,7 @@ use tonic::Code;
 
 use super::dto::{LoginInput, LoginResult, Me, ViewerJoinInput, ViewerLink};
 use super::extract::Body;
+use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, ErrorBody, staff_message};
 use crate::session::{Admin, Staff, resolve};
 use crate::state::{AppState, grpc_request};
@@ -83,7 +83,7 @@ pub async fn store_name(state: &AppState, store_id: &str) -> String {
 )]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Body(input): Body<LoginInput>,
 ) -> Result<Response, ApiError> {
     if input.login.trim().is_empty() || input.password.is_empty() {
@@ -92,7 +92,7 @@ pub async fn login(
     let request = grpc_request(LoginRequest {
         login_id: input.login.trim().to_owned(),
         password: input.password,
-        client_ip: peer.ip().to_string(),
+        client_ip: client.to_wire(),
     });
     let answer = match state.store.clone().login(request).await {
         Ok(answer) => answer.into_inner(),

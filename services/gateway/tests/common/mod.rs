@@ -48,9 +48,19 @@ impl Harness {
     /// The gateway and a store service with `settings` (short timeouts and limit windows), so
     /// tests can watch sessions expire and limits end.
     pub async fn start_with(settings: store::StoreSettings) -> anyhow::Result<Harness> {
+        Harness::start_configured(settings, |_| {}).await
+    }
+
+    /// [`Harness::start_with`], with the shared configuration changed by `configure` first
+    /// (e.g. `TRUSTED_PROXY_HOPS`).
+    pub async fn start_configured(
+        settings: store::StoreSettings,
+        configure: impl FnOnce(&mut Config),
+    ) -> anyhow::Result<Harness> {
         let db = TestDb::new().await?;
         let redis = TestRedis::new().await?;
-        let config = System::config(&db.url, &redis.url, &redis.prefix)?;
+        let mut config = System::config(&db.url, &redis.url, &redis.prefix)?;
+        configure(&mut config);
         let shutdown = Shutdown::new();
         tokio::spawn(store::serve_with(
             config.clone(),

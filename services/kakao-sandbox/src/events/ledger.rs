@@ -1,8 +1,10 @@
 //! What the sandbox's Event API saw: every request (attempts), every message that went out
 //! (deliveries, one per user), the tasks Kakao would report on, and the chat simulator's inbox
-//! of rendered alerts. In memory, like the rest of the sandbox.
+//! of rendered alerts. In memory, like the rest of the sandbox, and bounded: each log keeps its
+//! most recent [`KEEP`] entries and counts the ones it dropped, so a sandbox left running for
+//! days of chatbot traffic does not grow without end.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 use kakao::event_api::{EventRequest, EventUser, TaskResult, USERS_PER_REQUEST_MAX};
@@ -10,6 +12,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::chat::bot::{BotFile, EventDef};
+
+/// Entries each log keeps (attempts, deliveries, tasks, inbox messages): far more than a test
+/// or a demo makes.
+pub const KEEP: usize = 10_000;
 
 /// One request to `POST /v2/bots/{botId}/talk`, whatever became of it.
 #[derive(Debug, Clone, Serialize)]
@@ -70,13 +76,50 @@ pub struct ErrorBody {
     pub message: String,
 }
 
-#[derive(Debug, Default)]
+/// The most recent entries of one log, oldest first, and how many older ones were dropped.
+#[derive(Debug)]
+struct Log<T> {
+    entries: VecDeque<T>,
+    dropped: u64,
+}
+
+impl<T> Default for Log<T> {
+    fn default() -> Self {
+        Log {
+            entries: VecDeque::new(),
+            dropped: 0,
+        }
+    }
+}
+
+impl<T> Log<T> {
+    /// Appends `entry`; returns the entry dropped to stay within `keep`.
+    fn push(&mut self, entry: T, keep: usize) -> Option<T> {
+        self.entries.push_back(entry);
+        if self.entries.len() > keep {
+            self.dropped += 1;
+            return self.entries.pop_front();
+        }
+        None
+    }
+}
+
+#[derive(Debug)]
 pub struct Ledger {
+    keep: usize,
     next_seq: u64,
-    attempts: Vec<Attempt>,
-    deliveries: Vec<Delivery>,
+    attempts: Log<Attempt>,
+    deliveries: Log<Delivery>,
+    /// Task ids in the order they were given out; the oldest is forgotten first.
+    task_ids: Log<String>,
     tasks: HashMap<String, TaskResult>,
-    inbox: Vec<InboxMessage>,
+    inbox: Log<InboxMessage>,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Ledger::keeping(KEEP)
+    }
 }
 
 /// `GET /sandbox/events`.
@@ -84,8 +127,21 @@ pub struct Ledger {
 pub struct View {
     pub attempts: Vec<Attempt>,
     pub deliveries: Vec<Delivery>,
-    /// Deliveries per `event_id` (from `event.data.event_id` or `params.event_id`).
+    /// Deliveries per `event_id` (from `event.data.event_id` or `params.event_id`), over the
+    /// deliveries still kept: with `dropped.deliveries` above 0 an old event may count low.
     pub counts: BTreeMap<String, usize>,
+    /// How many entries each log keeps.
+    pub keep: usize,
+    pub dropped: Dropped,
+}
+
+/// Entries dropped from each log to stay within [`View::keep`], oldest first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Dropped {
+    pub attempts: u64,
+    pub deliveries: u64,
+    pub tasks: u64,
+    pub inbox: u64,
 }
 
 /// The id the caller gave its event, if any.
@@ -131,6 +187,19 @@ pub fn check<'a>(request: &EventRequest, bot: &'a BotFile) -> Result<&'a EventDe
 }
 
 impl Ledger {
+    /// A ledger whose logs keep their `keep` most recent entries (at least one).
+    pub fn keeping(keep: usize) -> Ledger {
+        Ledger {
+            keep: keep.max(1),
+            next_seq: 0,
+            attempts: Log::default(),
+            deliveries: Log::default(),
+            task_ids: Log::default(),
+            tasks: HashMap::new(),
+            inbox: Log::default(),
+        }
+    }
+
     fn seq(&mut self) -> u64 {
         self.next_seq += 1;
         self.next_seq
@@ -145,14 +214,15 @@ impl Ledger {
         at: DateTime<Utc>,
     ) {
         let seq = self.seq();
-        self.attempts.push(Attempt {
+        let attempt = Attempt {
             seq,
             at,
             event: event.to_owned(),
             event_id,
             users,
             outcome,
-        });
+        };
+        self.attempts.push(attempt, self.keep);
     }
 
     /// Records the message to every user of `request` under one new task; returns the task
@@ -177,10 +247,13 @@ impl Ledger {
                 params: request.params.clone(),
                 data: request.event.data.clone(),
             };
-            self.deliveries.push(delivery.clone());
+            self.deliveries.push(delivery.clone(), self.keep);
             delivered.push(delivery);
         }
         let count = i64::try_from(request.user.len()).unwrap_or(i64::MAX);
+        if let Some(forgotten) = self.task_ids.push(task_id.clone(), self.keep) {
+            self.tasks.remove(&forgotten);
+        }
         self.tasks.insert(
             task_id.clone(),
             TaskResult {
@@ -205,12 +278,13 @@ impl Ledger {
 
     pub fn push_inbox(&mut self, mut message: InboxMessage) {
         message.seq = self.seq();
-        self.inbox.push(message);
+        self.inbox.push(message, self.keep);
     }
 
     /// The messages for `user_key` after `after`, oldest first.
     pub fn inbox(&self, user_key: &str, after: u64) -> Vec<InboxMessage> {
         self.inbox
+            .entries
             .iter()
             .filter(|m| m.user_key == user_key && m.seq > after)
             .cloned()
@@ -219,13 +293,25 @@ impl Ledger {
 
     pub fn view(&self) -> View {
         let mut counts = BTreeMap::new();
-        for id in self.deliveries.iter().filter_map(|d| d.event_id.clone()) {
+        for id in self
+            .deliveries
+            .entries
+            .iter()
+            .filter_map(|d| d.event_id.clone())
+        {
             *counts.entry(id).or_insert(0) += 1;
         }
         View {
-            attempts: self.attempts.clone(),
-            deliveries: self.deliveries.clone(),
+            attempts: self.attempts.entries.iter().cloned().collect(),
+            deliveries: self.deliveries.entries.iter().cloned().collect(),
             counts,
+            keep: self.keep,
+            dropped: Dropped {
+                attempts: self.attempts.dropped,
+                deliveries: self.deliveries.dropped,
+                tasks: self.task_ids.dropped,
+                inbox: self.inbox.dropped,
+            },
         }
     }
 }
@@ -281,5 +367,53 @@ mod tests {
         assert_eq!(task.success_count, Some(2));
         assert!(ledger.task("nope").is_none());
         assert_eq!(event_id(&request(1, "x")), Some("ev-1".into()));
+    }
+
+    #[test]
+    fn each_log_keeps_its_most_recent_entries_and_counts_the_dropped() {
+        assert_eq!(Ledger::default().view().keep, KEEP);
+        let mut ledger = Ledger::keeping(3);
+        let mut tasks = Vec::new();
+        for i in 0..5 {
+            let mut one = request(1, "order_ready");
+            one.event = Event::new("order_ready").data("event_id", format!("ev-{i}"));
+            ledger.attempt(
+                "order_ready",
+                Some(format!("ev-{i}")),
+                1,
+                "delivered".into(),
+                Utc::now(),
+            );
+            tasks.push(ledger.deliver(&one, Utc::now()).0);
+        }
+        let view = ledger.view();
+        let kept: Vec<_> = view
+            .deliveries
+            .iter()
+            .map(|d| d.event_id.clone().unwrap())
+            .collect();
+        assert_eq!(
+            kept,
+            ["ev-2", "ev-3", "ev-4"],
+            "the newest three, oldest first"
+        );
+        assert_eq!(view.attempts.len(), 3);
+        assert_eq!(view.attempts[0].event_id.as_deref(), Some("ev-2"));
+        assert_eq!(
+            view.counts.keys().collect::<Vec<_>>(),
+            ["ev-2", "ev-3", "ev-4"]
+        );
+        assert_eq!(
+            view.dropped,
+            Dropped {
+                attempts: 2,
+                deliveries: 2,
+                tasks: 2,
+                inbox: 0
+            }
+        );
+        assert!(ledger.task(&tasks[1]).is_none(), "an old task is forgotten");
+        assert!(ledger.task(&tasks[2]).is_some());
+        assert_eq!(ledger.tasks.len(), 3);
     }
 }
