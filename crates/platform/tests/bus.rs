@@ -8,6 +8,7 @@ use platform::Shutdown;
 use platform::bus::relay::PUBLISH_LOCK;
 use platform::bus::{
     Consumer, ConsumerOptions, HandlerError, Message, Relay, RelayOptions, idempotency, outbox,
+    permanent,
 };
 use platform::redis::Keys;
 use redis::AsyncCommands;
@@ -285,6 +286,7 @@ async fn a_message_that_always_fails_is_dead_lettered_and_the_stream_moves_on() 
     let letter = &dead.ids[0];
     let field = |name: &str| letter.get::<String>(name).unwrap_or_default();
     assert_eq!(field("error"), "the payload is unreadable");
+    assert_eq!(field("reason"), "failed_too_often");
     assert_eq!(field("deliveries"), "3");
     assert_eq!(field("orig_event_id"), poison);
     assert_eq!(field("group"), "strict");
@@ -295,6 +297,108 @@ async fn a_message_that_always_fails_is_dead_lettered_and_the_stream_moves_on() 
         .await
         .unwrap();
     assert_eq!(pending.count(), 0, "nothing is left pending");
+    assert_eq!(stream_len(&mut redis.conn, &keys, STREAM).await, 2);
+}
+
+/// The `simpleorder_bus_handled_total` count of one group and outcome on the test stream.
+fn handled(group: &str, outcome: &str) -> u64 {
+    let group = format!("group=\"{group}\"");
+    let outcome = format!("outcome=\"{outcome}\"");
+    platform::metrics::render()
+        .lines()
+        .filter(|l| l.starts_with("simpleorder_bus_handled_total{"))
+        .filter(|l| l.contains(&group) && l.contains(&outcome))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+#[tokio::test]
+async fn a_permanent_failure_is_dead_lettered_on_its_first_delivery() {
+    let db = TestDb::new().await.unwrap();
+    let mut redis = TestRedis::new().await.unwrap();
+    let keys = redis.keys();
+    let refused = enqueue(&db.pool, "test.refused", b"unknown user").await;
+    let flaky = enqueue(&db.pool, "test.flaky", b"later").await;
+    relay(&db.pool, &redis.conn, &keys)
+        .publish_batch()
+        .await
+        .unwrap();
+
+    // Nothing is reclaimed within the test: a dead letter can only come from the first delivery.
+    let mut options = fast_options("final");
+    options.claim_idle = Duration::from_secs(120);
+    options.max_deliveries = 5;
+    let refused_calls = Arc::new(AtomicUsize::new(0));
+    let flaky_calls = Arc::new(AtomicUsize::new(0));
+    let (r, f) = (refused_calls.clone(), flaky_calls.clone());
+    let shutdown = Shutdown::new();
+    let consumer = tokio::spawn(Consumer::new(&redis.url, keys.clone(), options).run(
+        move |message| {
+            let (r, f) = (r.clone(), f.clone());
+            async move {
+                if message.event_type == "test.refused" {
+                    r.fetch_add(1, Ordering::SeqCst);
+                    return Err(permanent("the user is unknown"));
+                }
+                f.fetch_add(1, Ordering::SeqCst);
+                Err::<(), HandlerError>("the far side is busy".into())
+            }
+        },
+        shutdown.clone(),
+    ));
+    let dead_key = keys.dead_letters();
+    let conn = redis.conn.clone();
+    let dead: redis::streams::StreamRangeReply = eventually(WAIT, || {
+        let mut conn = conn.clone();
+        let dead_key = dead_key.clone();
+        async move {
+            let reply: redis::streams::StreamRangeReply = conn.xrange_all(&dead_key).await.ok()?;
+            (!reply.ids.is_empty()).then_some(reply)
+        }
+    })
+    .await
+    .expect("the permanent failure is dead-lettered without waiting for a reclaim");
+    eventually(WAIT, || async {
+        (flaky_calls.load(Ordering::SeqCst) == 1).then_some(())
+    })
+    .await
+    .unwrap();
+    shutdown.cancel();
+    consumer.await.unwrap().unwrap();
+
+    assert_eq!(refused_calls.load(Ordering::SeqCst), 1, "handled once");
+    assert_eq!(dead.ids.len(), 1, "only the permanent failure is dead");
+    let letter = &dead.ids[0];
+    let field = |name: &str| letter.get::<String>(name).unwrap_or_default();
+    assert_eq!(field("orig_event_id"), refused);
+    assert_eq!(field("error"), "the user is unknown");
+    assert_eq!(field("reason"), "permanent");
+    assert_eq!(field("deliveries"), "1");
+    assert_eq!(field("group"), "final");
+    assert_eq!(field("stream"), STREAM);
+
+    // The retryable failure waits for its retry; the dead one holds no pending entry.
+    let pending: redis::streams::StreamPendingCountReply = redis
+        .conn
+        .xpending_count(keys.stream(STREAM), "final", "-", "+", 10)
+        .await
+        .unwrap();
+    let pending: Vec<&str> = pending.ids.iter().map(|p| p.id.as_str()).collect();
+    let entries: redis::streams::StreamRangeReply =
+        redis.conn.xrange_all(keys.stream(STREAM)).await.unwrap();
+    let flaky_entry = entries
+        .ids
+        .iter()
+        .find(|e| e.get::<String>("event_id").as_deref() == Some(flaky.as_str()))
+        .expect("the flaky message is in the stream");
+    assert_eq!(pending, [flaky_entry.id.as_str()]);
+    assert_ne!(field("entry_id"), flaky_entry.id);
+    assert_eq!(handled("final", "dead"), 1);
+    assert_eq!(
+        handled("final", "retry"),
+        1,
+        "only the flaky message retries"
+    );
     assert_eq!(stream_len(&mut redis.conn, &keys, STREAM).await, 2);
 }
 

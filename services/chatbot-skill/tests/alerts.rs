@@ -4,7 +4,7 @@
 //! block through the gateway into the `alert` skill, whose answer lands in the chat
 //! simulator's inbox. Every event must reach the customer exactly once: with a healthy API,
 //! with the consumer killed while its request is in flight, with a failing API, and a request
-//! Kakao refuses must end in `x:dead` with its error.
+//! Kakao refuses must end in `x:dead` with its error at once, without retries.
 
 use std::time::Duration;
 
@@ -415,15 +415,19 @@ async fn a_failing_event_api_is_retried_until_it_takes_the_alert() {
 }
 
 #[tokio::test]
-async fn an_alert_kakao_refuses_ends_in_the_dead_letters_with_the_error() {
+async fn an_alert_kakao_refuses_ends_in_the_dead_letters_at_once_with_the_error() {
     let mut rig = Rig::start().await;
     // A REST API key the Event API does not know: 401 on every request, forever.
     let mut wrong_key = rig.config.clone();
     wrong_key.kakao.rest_api_key = "not-the-apps-key".into();
+    // No retry can happen within the test's patience: the letter must come from the first
+    // delivery.
     let settings = chatbot_skill::AlertSettings {
-        max_deliveries: 3,
+        retry_after: Duration::from_secs(120),
+        max_deliveries: 8,
         ..quick()
     };
+    assert!(settings.retry_after > PATIENCE);
     rig.start_skill(settings, wrong_key).await;
     let id = rig
         .publish(types::ORDER_READY, ready("user-refused", "민트"))
@@ -469,9 +473,24 @@ async fn an_alert_kakao_refuses_ends_in_the_dead_letters_with_the_error() {
         field("error").contains("refused the alert for good: HTTP 401"),
         "{fields:?}"
     );
+    assert_eq!(field("reason"), "permanent", "{fields:?}");
+    assert_eq!(field("deliveries"), "1", "{fields:?}");
+    assert_eq!(dead.len(), 1);
 
-    // Kakao was asked once; the retries failed on the recorded refusal.
+    // Kakao was asked once, and the group holds nothing back for a retry.
     assert_eq!(rig.attempts(&id).await, ["rejected: 401"]);
+    let pending: redis::streams::StreamPendingReply = conn
+        .xpending(
+            rig.redis.keys().stream(chatbot_skill::ORDER_EVENTS_STREAM),
+            chatbot_skill::ALERTS_GROUP,
+        )
+        .await
+        .expect("the group's pending entries");
+    assert_eq!(
+        pending.count(),
+        0,
+        "nothing is pending for the alerts group"
+    );
     let (state, attempts, ..) = rig.row(&id).await;
     assert_eq!(state, "FAILED");
     assert_eq!(attempts, 1);

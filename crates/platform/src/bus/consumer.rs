@@ -7,6 +7,9 @@
 //!   XAUTOCLAIM once idle for `claim_idle`.
 //! - A message whose handler failed `max_deliveries` times, or that was delivered that many
 //!   times without an answer, moves to the dead-letter stream with its error.
+//! - A handler that knows retrying cannot help returns a [`permanent`] error: its message moves
+//!   to the dead-letter stream on that delivery, without waiting for `claim_idle` or counting a
+//!   retry. Every other error is retried as above.
 //! - Failures back off with jitter; the stream is trimmed below what every group has consumed.
 
 use std::collections::HashMap;
@@ -30,6 +33,54 @@ use crate::shutdown::Shutdown;
 use crate::{Error, metrics, telemetry};
 
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A handler error marked final by [`permanent`]; it displays as the error it wraps.
+#[derive(Debug)]
+pub struct Permanent(HandlerError);
+
+impl std::fmt::Display for Permanent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Permanent {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+/// Marks a handler's error as final: the same message would fail the same way on every retry
+/// (the payload is unusable, or the far side refused it for good), so the consumer dead-letters
+/// it on this delivery instead of holding it pending through `max_deliveries` retries. Only the
+/// error the handler returns is looked at, not its sources: wrap at the top.
+pub fn permanent(error: impl Into<HandlerError>) -> HandlerError {
+    Box::new(Permanent(error.into()))
+}
+
+/// Why a message was dead-lettered, kept in the letter's `reason` field.
+#[derive(Debug, Clone, Copy)]
+enum DeadReason {
+    /// The handler returned a [`permanent`] error.
+    Permanent,
+    /// The handler failed on each of `max_deliveries` deliveries.
+    FailedTooOften,
+    /// Delivered more than `max_deliveries` times without an answer: its consumers kept dying.
+    NeverAcknowledged,
+    /// The envelope cannot be read.
+    Malformed,
+}
+
+impl DeadReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            DeadReason::Permanent => "permanent",
+            DeadReason::FailedTooOften => "failed_too_often",
+            DeadReason::NeverAcknowledged => "never_acknowledged",
+            DeadReason::Malformed => "malformed",
+        }
+    }
+}
 
 static DEAD_LETTER: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -97,6 +148,9 @@ pub struct Consumer {
 
 enum Outcome {
     Acked,
+    /// Dead-lettered on its first failure as one no retry can fix (a malformed envelope, a
+    /// permanent error): nothing to back off from, the consumer moves on.
+    DeadLettered,
     Failed,
 }
 
@@ -285,8 +339,16 @@ impl Consumer {
                 let error = format!(
                     "delivered {times} times without being acknowledged (its consumer kept dying)"
                 );
-                self.dead_letter(conn, stream, dead, &entry, times, &error)
-                    .await?;
+                self.dead_letter(
+                    conn,
+                    stream,
+                    dead,
+                    &entry,
+                    times,
+                    DeadReason::NeverAcknowledged,
+                    &error,
+                )
+                .await?;
                 continue;
             }
             if let Outcome::Failed = self
@@ -317,9 +379,17 @@ impl Consumer {
             Err(error) => {
                 // A malformed envelope will never succeed; keep it for an operator at once.
                 let error = format!("malformed message: {error}");
-                self.dead_letter(conn, stream, dead, &entry, deliveries, &error)
-                    .await?;
-                return Ok(Outcome::Acked);
+                self.dead_letter(
+                    conn,
+                    stream,
+                    dead,
+                    &entry,
+                    deliveries,
+                    DeadReason::Malformed,
+                    &error,
+                )
+                .await?;
+                return Ok(Outcome::DeadLettered);
             }
         };
         let span = tracing::info_span!(
@@ -337,7 +407,7 @@ impl Consumer {
         let result = self
             .while_holding_claim(conn, stream, &message.id, handling)
             .await;
-        let error = match result {
+        let (error, is_permanent) = match result {
             Ok(Ok(())) => {
                 let _: i64 = conn
                     .xack(stream, &self.options.group, &[&message.id])
@@ -345,20 +415,46 @@ impl Consumer {
                 self.count("ok");
                 return Ok(Outcome::Acked);
             }
-            Ok(Err(e)) => e.to_string(),
-            Err(panic) => format!(
-                "handler panicked: {}",
-                panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default()
+            Ok(Err(e)) => (e.to_string(), e.is::<Permanent>()),
+            // A panic says nothing about whether the message could ever succeed: retry it.
+            Err(panic) => (
+                format!(
+                    "handler panicked: {}",
+                    panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default()
+                ),
+                false,
             ),
         };
+        if is_permanent {
+            tracing::error!(stream = %stream, event_id = %message.event_id, deliveries, error = %error, "message failed for good; dead-lettered without retries");
+            self.dead_letter(
+                conn,
+                stream,
+                dead,
+                &entry,
+                deliveries,
+                DeadReason::Permanent,
+                &error,
+            )
+            .await?;
+            return Ok(Outcome::DeadLettered);
+        }
         if deliveries >= self.options.max_deliveries {
             tracing::error!(stream = %stream, event_id = %message.event_id, deliveries, error = %error, "message failed too often; dead-lettered");
-            self.dead_letter(conn, stream, dead, &entry, deliveries, &error)
-                .await?;
+            self.dead_letter(
+                conn,
+                stream,
+                dead,
+                &entry,
+                deliveries,
+                DeadReason::FailedTooOften,
+                &error,
+            )
+            .await?;
         } else {
             tracing::warn!(stream = %stream, event_id = %message.event_id, deliveries, error = %error, "handler failed; the message will be retried");
             self.count("retry");
@@ -403,6 +499,7 @@ impl Consumer {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn dead_letter(
         &self,
         conn: &mut ConnectionManager,
@@ -410,6 +507,7 @@ impl Consumer {
         dead: &str,
         entry: &StreamId,
         deliveries: u64,
+        reason: DeadReason,
         error: &str,
     ) -> Result<(), RedisError> {
         let mut invocation = DEAD_LETTER.key(stream);
@@ -426,6 +524,8 @@ impl Consumer {
             .arg(&entry.id)
             .arg("deliveries")
             .arg(deliveries)
+            .arg("reason")
+            .arg(reason.as_str())
             .arg("error")
             .arg(error)
             .arg("dead_at")
@@ -534,5 +634,14 @@ mod tests {
         assert!(parse_id("9-0").unwrap() < parse_id("10-0").unwrap());
         assert_eq!(parse_id("0-0"), Some((0, 0)));
         assert_eq!(parse_id("bogus"), None);
+    }
+
+    #[test]
+    fn only_errors_marked_permanent_are_final_and_they_keep_their_text() {
+        let marked = permanent("unknown user");
+        assert!(marked.is::<Permanent>());
+        assert_eq!(marked.to_string(), "unknown user");
+        let plain: HandlerError = "connection reset".into();
+        assert!(!plain.is::<Permanent>());
     }
 }

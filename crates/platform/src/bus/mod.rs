@@ -4,7 +4,8 @@
 //! report ([`outbox::enqueue`]); the [`relay::Relay`] publishes them. Consumers
 //! ([`consumer::Consumer`]) are at-least-once: handlers make their effects idempotent with
 //! [`idempotency::first_time`] in their own transaction, and a message that keeps failing ends in
-//! the dead-letter stream with its error.
+//! the dead-letter stream with its error; one whose handler knows it can never succeed
+//! ([`consumer::permanent`]) ends there at once.
 
 pub mod consumer;
 pub mod idempotency;
@@ -16,10 +17,11 @@ use std::time::Duration;
 
 use rand::Rng;
 
-pub use consumer::{Consumer, ConsumerOptions, HandlerError};
+pub use consumer::{Consumer, ConsumerOptions, HandlerError, Permanent, permanent};
 pub use relay::{Relay, RelayOptions};
 
-/// Messages that failed too often, kept for an operator with their error.
+/// Messages that failed too often or for good, kept for an operator with their error and the
+/// reason they were given up on.
 pub const DEAD_LETTER_STREAM: &str = "x:dead";
 
 /// One stream entry in the envelope every producer writes: `type`, `event_id`, `occurred_at`,

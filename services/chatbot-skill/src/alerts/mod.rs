@@ -29,11 +29,11 @@
 //!
 //! Failures return an error to the platform consumer, which retries the message once it has
 //! been idle for `retry_after` (with jittered backoff) and moves it to `x:dead` with the error
-//! after `max_deliveries`. A refusal (FAILED) is never sent to Kakao again: each retry fails at
-//! once with the recorded error, so the message reaches `x:dead` (after `max_deliveries` ×
-//! `retry_after`; the row says FAILED at once) without more requests.
-//! Events without a customer key, or that cannot be decoded, fail the same way. Event types
-//! other than the four alerts are acknowledged and ignored.
+//! after `max_deliveries`. A failure no retry can fix is returned as permanent
+//! ([`AlertError::is_permanent`], `platform::bus::permanent`) and the consumer moves the message
+//! to `x:dead` on that delivery: a refusal (FAILED, never sent to Kakao again), and events
+//! without a customer key or that cannot be decoded. Event types other than the four alerts are
+//! acknowledged and ignored.
 
 pub mod api;
 pub mod delivery;
@@ -42,7 +42,7 @@ pub mod message;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use platform::bus::{Consumer, ConsumerOptions, HandlerError, Message};
+use platform::bus::{Consumer, ConsumerOptions, HandlerError, Message, permanent};
 use platform::{Config, Runtime};
 use prometheus::{IntCounterVec, Opts, register_int_counter_vec_with_registry};
 use sqlx::PgPool;
@@ -94,7 +94,8 @@ pub struct AlertSettings {
         value_parser = platform::settings::duration()
     )]
     pub retry_after: Duration,
-    /// Deliveries before the message moves to `x:dead`.
+    /// Deliveries of a failing alert before the message moves to `x:dead`. One Kakao refused
+    /// for good, or that names no customer, moves there at once.
     #[arg(
         id = "alert-max-deliveries",
         long = "alert-max-deliveries",
@@ -154,6 +155,17 @@ pub enum AlertError {
     NotDelivered(String),
     #[error("postgres: {0}")]
     Db(#[from] sqlx::Error),
+}
+
+impl AlertError {
+    /// Whether the same event would fail the same way on every delivery: it names no one to
+    /// alert, or Kakao refused it for good. Those need an operator, not `max_deliveries` retries.
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self,
+            AlertError::Unreadable(_) | AlertError::NoRecipient { .. } | AlertError::Refused(_)
+        )
+    }
 }
 
 /// The consumer's handler.
@@ -251,10 +263,13 @@ pub fn spawn(
         let handler = move |message: Message| {
             let alerts = alerts.clone();
             async move {
-                alerts
-                    .handle(&message)
-                    .await
-                    .map_err(|e| Box::new(e) as HandlerError)
+                alerts.handle(&message).await.map_err(|e| {
+                    if e.is_permanent() {
+                        permanent(e)
+                    } else {
+                        Box::new(e) as HandlerError
+                    }
+                })
             }
         };
         runtime.spawn_worker(consumer.run(handler, runtime.shutdown.clone()));
@@ -291,5 +306,27 @@ impl Receipts {
             Ok(Err(e)) => tracing::warn!(event_id, error = %e, "alert receipt not recorded"),
             Err(_) => tracing::warn!(event_id, "alert receipt not recorded in time"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_failures_no_retry_can_fix_are_permanent() {
+        let unreadable = Alert::decode(Kind::Ready, b"\xff\xff\xff").unwrap_err();
+        assert!(AlertError::Unreadable(unreadable).is_permanent());
+        assert!(
+            AlertError::NoRecipient {
+                event_type: "order.ready"
+            }
+            .is_permanent()
+        );
+        assert!(AlertError::Refused("HTTP 401: invalid app key".into()).is_permanent());
+        // Kakao may still take these: a retry is what delivers them.
+        assert!(!AlertError::OutcomeUnknown.is_permanent());
+        assert!(!AlertError::NotDelivered("HTTP 503".into()).is_permanent());
+        assert!(!AlertError::Db(sqlx::Error::PoolTimedOut).is_permanent());
     }
 }
