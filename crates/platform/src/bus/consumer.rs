@@ -203,7 +203,7 @@ impl Consumer {
                 let mut failed = false;
                 if Instant::now() >= next_claim {
                     next_claim = Instant::now() + self.options.claim_idle / 2;
-                    failed |= self.reclaim(conn, &stream, &dead, &handler).await?;
+                    failed |= self.reclaim(conn, &stream, &handler).await?;
                 }
                 if Instant::now() >= next_stats {
                     next_stats = Instant::now() + self.options.stats_every;
@@ -220,9 +220,8 @@ impl Consumer {
                 };
                 for key in reply.map(|r| r.keys).unwrap_or_default() {
                     for entry in key.ids {
-                        if let Outcome::Failed = self
-                            .deliver(conn, &stream, &dead, entry, 1, &handler)
-                            .await?
+                        if let Outcome::Failed =
+                            self.deliver(conn, &stream, entry, 1, &handler).await?
                         {
                             failed = true;
                         }
@@ -294,7 +293,6 @@ impl Consumer {
         &self,
         conn: &mut ConnectionManager,
         stream: &str,
-        dead: &str,
         handler: &H,
     ) -> Result<bool, RedisError>
     where
@@ -342,7 +340,6 @@ impl Consumer {
                 self.dead_letter(
                     conn,
                     stream,
-                    dead,
                     &entry,
                     times,
                     DeadReason::NeverAcknowledged,
@@ -351,10 +348,7 @@ impl Consumer {
                 .await?;
                 continue;
             }
-            if let Outcome::Failed = self
-                .deliver(conn, stream, dead, entry, times, handler)
-                .await?
-            {
+            if let Outcome::Failed = self.deliver(conn, stream, entry, times, handler).await? {
                 failed = true;
             }
         }
@@ -365,7 +359,6 @@ impl Consumer {
         &self,
         conn: &mut ConnectionManager,
         stream: &str,
-        dead: &str,
         entry: StreamId,
         deliveries: u64,
         handler: &H,
@@ -382,7 +375,6 @@ impl Consumer {
                 self.dead_letter(
                     conn,
                     stream,
-                    dead,
                     &entry,
                     deliveries,
                     DeadReason::Malformed,
@@ -434,7 +426,6 @@ impl Consumer {
             self.dead_letter(
                 conn,
                 stream,
-                dead,
                 &entry,
                 deliveries,
                 DeadReason::Permanent,
@@ -448,7 +439,6 @@ impl Consumer {
             self.dead_letter(
                 conn,
                 stream,
-                dead,
                 &entry,
                 deliveries,
                 DeadReason::FailedTooOften,
@@ -499,12 +489,10 @@ impl Consumer {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn dead_letter(
         &self,
         conn: &mut ConnectionManager,
         stream: &str,
-        dead: &str,
         entry: &StreamId,
         deliveries: u64,
         reason: DeadReason,
@@ -512,7 +500,7 @@ impl Consumer {
     ) -> Result<(), RedisError> {
         let mut invocation = DEAD_LETTER.key(stream);
         invocation
-            .key(dead)
+            .key(self.keys.dead_letters())
             .arg(&self.options.group)
             .arg(&entry.id)
             .arg(DEAD_LETTER_MAX_LEN)
