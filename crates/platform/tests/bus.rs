@@ -52,6 +52,24 @@ async fn stream_len(conn: &mut ConnectionManager, keys: &Keys, stream: &str) -> 
     conn.xlen(keys.stream(stream)).await.unwrap()
 }
 
+/// The dead-letter stream once something has reached it; `None` if nothing did within `WAIT`.
+async fn until_dead_lettered(
+    conn: &ConnectionManager,
+    keys: &Keys,
+) -> Option<redis::streams::StreamRangeReply> {
+    let dead_key = keys.dead_letters();
+    eventually(WAIT, || {
+        let mut conn = conn.clone();
+        let dead_key = dead_key.clone();
+        async move {
+            let reply: redis::streams::StreamRangeReply = conn.xrange_all(&dead_key).await.ok()?;
+            (!reply.ids.is_empty()).then_some(reply)
+        }
+    })
+    .await
+    .ok()
+}
+
 /// The handler's effect and its processed-event key in one transaction, as every real handler.
 async fn record_effect(
     pool: &PgPool,
@@ -257,18 +275,9 @@ async fn a_message_that_always_fails_is_dead_lettered_and_the_stream_moves_on() 
             shutdown.clone(),
         ),
     );
-    let dead_key = keys.dead_letters();
-    let conn = redis.conn.clone();
-    let dead: redis::streams::StreamRangeReply = eventually(WAIT, || {
-        let mut conn = conn.clone();
-        let dead_key = dead_key.clone();
-        async move {
-            let reply: redis::streams::StreamRangeReply = conn.xrange_all(&dead_key).await.ok()?;
-            (!reply.ids.is_empty()).then_some(reply)
-        }
-    })
-    .await
-    .unwrap();
+    let dead = until_dead_lettered(&redis.conn, &keys)
+        .await
+        .expect("a message is dead-lettered");
     shutdown.cancel();
     consumer.await.unwrap().unwrap();
 
@@ -346,18 +355,9 @@ async fn a_permanent_failure_is_dead_lettered_on_its_first_delivery() {
         },
         shutdown.clone(),
     ));
-    let dead_key = keys.dead_letters();
-    let conn = redis.conn.clone();
-    let dead: redis::streams::StreamRangeReply = eventually(WAIT, || {
-        let mut conn = conn.clone();
-        let dead_key = dead_key.clone();
-        async move {
-            let reply: redis::streams::StreamRangeReply = conn.xrange_all(&dead_key).await.ok()?;
-            (!reply.ids.is_empty()).then_some(reply)
-        }
-    })
-    .await
-    .expect("the permanent failure is dead-lettered without waiting for a reclaim");
+    let dead = until_dead_lettered(&redis.conn, &keys)
+        .await
+        .expect("the permanent failure is dead-lettered without waiting for a reclaim");
     eventually(WAIT, || async {
         (flaky_calls.load(Ordering::SeqCst) == 1).then_some(())
     })

@@ -156,6 +156,8 @@ mod tests {
     use super::*;
     use platform::settings::parse_from;
 
+    /// The one check that every service's flag defaults match its code `Default` (the values
+    /// tests start from) and pass their own rules.
     #[test]
     fn run_flags_default_to_every_service_default() {
         let settings = parse_from::<Settings>(&[]).unwrap();

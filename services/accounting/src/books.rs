@@ -280,8 +280,7 @@ impl Books {
 /// The wait after the `failures`-th failure in a row: `base`, doubled for each failure before
 /// it, never more than `cap`.
 pub fn retry_delay(failures: u32, base: Duration, cap: Duration) -> Duration {
-    let doublings = failures.saturating_sub(1).min(31);
-    base.saturating_mul(1 << doublings).min(cap)
+    platform::bus::backoff_ceiling(failures.saturating_sub(1), base, cap)
 }
 
 /// Errors that asking again will not change.

@@ -149,15 +149,6 @@ mod settings_tests {
     use platform::settings::parse_from;
 
     #[test]
-    fn flags_default_to_the_code_defaults() {
-        assert_eq!(
-            parse_from::<AccountingSettings>(&[]).unwrap(),
-            AccountingSettings::default()
-        );
-        AccountingSettings::default().validate().unwrap();
-    }
-
-    #[test]
     fn a_flag_reaches_its_setting_and_a_bad_duration_names_its_variable() {
         let settings =
             parse_from::<AccountingSettings>(&["--accounting-retry-max", "1h30m"]).unwrap();

@@ -78,15 +78,6 @@ mod settings_tests {
     use platform::settings::parse_from;
 
     #[test]
-    fn flags_default_to_the_code_defaults() {
-        assert_eq!(
-            parse_from::<AlertSettings>(&[]).unwrap(),
-            AlertSettings::default()
-        );
-        AlertSettings::default().validate().unwrap();
-    }
-
-    #[test]
     fn a_grace_shorter_than_a_call_is_refused() {
         let settings = parse_from::<AlertSettings>(&[
             "--alert-call-deadline",

@@ -365,15 +365,6 @@ mod settings_tests {
     use platform::settings::parse_from;
 
     #[test]
-    fn flags_default_to_the_code_defaults() {
-        assert_eq!(
-            parse_from::<OrderSettings>(&[]).unwrap(),
-            OrderSettings::default()
-        );
-        OrderSettings::default().validate().unwrap();
-    }
-
-    #[test]
     fn a_flag_reaches_its_setting() {
         let settings =
             parse_from::<OrderSettings>(&["--order-stuck-after", "5m", "--order-approvers", "6"])

@@ -175,15 +175,6 @@ mod settings_tests {
     use platform::settings::parse_from;
 
     #[test]
-    fn flags_default_to_the_code_defaults() {
-        assert_eq!(
-            parse_from::<PaymentSettings>(&[]).unwrap(),
-            PaymentSettings::default()
-        );
-        PaymentSettings::default().validate().unwrap();
-    }
-
-    #[test]
     fn a_flag_reaches_a_nested_timeout() {
         let settings =
             parse_from::<PaymentSettings>(&["--payment-timeout-approve", "11s"]).unwrap();

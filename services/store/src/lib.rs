@@ -162,15 +162,6 @@ mod settings_tests {
     use platform::settings::parse_from;
 
     #[test]
-    fn flags_default_to_the_code_defaults() {
-        assert_eq!(
-            parse_from::<StoreSettings>(&[]).unwrap(),
-            StoreSettings::default()
-        );
-        StoreSettings::default().validate().unwrap();
-    }
-
-    #[test]
     fn flags_reach_nested_settings() {
         let settings = parse_from::<StoreSettings>(&[
             "--store-session-idle",

@@ -70,13 +70,17 @@ impl Message {
     }
 }
 
-/// Exponential backoff with full jitter: a random wait in [0, min(cap, base·2^attempt)], so many
+/// Exponential backoff with full jitter: a random wait in [0, [`backoff_ceiling`]], so many
 /// consumers hitting the same fault do not retry in step.
 pub fn backoff(attempt: u32, base: Duration, cap: Duration) -> Duration {
-    let exp = base.saturating_mul(1u32 << attempt.min(16));
-    let ceiling = exp.min(cap);
-    let millis = ceiling.as_millis() as u64;
+    let millis = backoff_ceiling(attempt, base, cap).as_millis() as u64;
     Duration::from_millis(rand::rng().random_range(0..=millis.max(1)))
+}
+
+/// min(cap, base·2^attempt), without jitter: for a single retrier, whose waits an operator
+/// should be able to predict.
+pub fn backoff_ceiling(attempt: u32, base: Duration, cap: Duration) -> Duration {
+    base.saturating_mul(1u32 << attempt.min(16)).min(cap)
 }
 
 #[cfg(test)]
