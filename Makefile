@@ -13,8 +13,8 @@ BIN := target/debug/simpleorder
 # Extra arguments for `cargo test`, e.g. `make test TEST_ARGS='-p platform'`.
 TEST_ARGS ?=
 
-.PHONY: help build run test check bench fmt fmt-check lint migrate demo deps test-deps \
-	browser-deps stop-local clean-local
+.PHONY: help build run test check chaos chaos-short bench fmt fmt-check lint migrate demo deps \
+	test-deps browser-deps stop-local clean-local
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | \
@@ -41,6 +41,17 @@ check:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace --no-fail-fast $(TEST_ARGS)
+
+chaos: ## the chaos suite's long form: every fault repeated under load, then the reconciliation table
+	bash scripts/deps.sh --chaos
+	$(CARGO) build -p simpleorder -p chaos
+	target/debug/chaos long
+
+# The short form (every scenario once, about three minutes); `make test` runs it last.
+chaos-short:
+	bash scripts/deps.sh --chaos
+	$(CARGO) build -p simpleorder -p chaos
+	target/debug/chaos short
 
 bench: deps ## benchmarks that print figures (release build): the event bus
 	$(CARGO) bench -p platform --bench bus

@@ -4,6 +4,8 @@
 #   scripts/deps.sh          # for `make run`
 #   scripts/deps.sh --test   # for `make test`: also needs the redis-server binary, because tests that
 #                            # stop or FLUSHALL Redis start a private redis-server of their own
+#   scripts/deps.sh --chaos  # for `make chaos`: the redis-server and Postgres server binaries, since
+#                            # the chaos suite runs (and kills) a private Postgres and Redis
 #
 # For each of the two:
 #   1. reachable at the configured URL -> use it (the database itself is created by
@@ -20,11 +22,13 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 FOR_TESTS=""
+FOR_CHAOS=""
 for arg in "$@"; do
     case "$arg" in
     --test) FOR_TESTS=1 ;;
+    --chaos) FOR_TESTS=1 FOR_CHAOS=1 ;;
     -h | --help)
-        sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *) die "unknown argument: $arg (try --help)" ;;
@@ -364,5 +368,19 @@ ensure_test_redis_binary() {
     fi
 }
 
+# The chaos suite starts its own cluster with initdb/pg_ctl even when a Postgres already answers.
+ensure_pg_server_binaries() {
+    [[ -n "$FOR_CHAOS" ]] || return 0
+    find_pg_bin && return 0
+    if is_root; then
+        log "postgres: server binaries not found; installing Debian's postgresql for the chaos suite"
+        apt_install postgresql
+        find_pg_bin || die "postgresql installed but initdb/pg_ctl not found under /usr/lib/postgresql/*/bin"
+    else
+        die "the chaos suite needs the Postgres server binaries (initdb, pg_ctl): sudo apt-get install postgresql"
+    fi
+}
+
 ensure_postgres
+ensure_pg_server_binaries
 ensure_redis

@@ -1,0 +1,222 @@
+//! The suite's own Postgres and Redis: it kills, restarts and wipes them, so they can never be
+//! the shared servers of `make run` or the tests. Started the way `scripts/deps.sh` starts its
+//! throwaway servers (Debian's `initdb`/`pg_ctl` run as the `postgres` user when we are root,
+//! `redis-server` without persistence), on free ports, with everything under the run's folder.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+/// A port nothing listens on right now.
+pub fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| out.stdout.trim_ascii() == b"0")
+}
+
+/// The newest Postgres server binaries: Debian keeps them out of PATH.
+fn pg_bin() -> anyhow::Result<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path().join("bin"))
+        .filter(|bin| bin.join("pg_ctl").exists() && bin.join("initdb").exists())
+        .collect();
+    dirs.sort_by_key(|dir| {
+        dir.parent()
+            .and_then(|v| v.file_name())
+            .and_then(|v| v.to_str())
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(0)
+    });
+    dirs.pop().context(
+        "no Postgres server binaries under /usr/lib/postgresql (scripts/deps.sh installs them)",
+    )
+}
+
+pub struct Postgres {
+    pub port: u16,
+    bin: PathBuf,
+    data: PathBuf,
+    log: PathBuf,
+    options: String,
+    as_postgres: bool,
+}
+
+impl Postgres {
+    /// A fresh cluster in `dir`, started.
+    pub fn start(dir: &Path) -> anyhow::Result<Postgres> {
+        let bin = pg_bin()?;
+        let port = free_port()?;
+        let as_postgres = is_root();
+        std::fs::create_dir_all(dir)?;
+        if as_postgres {
+            // PostgreSQL refuses to run as root; the cluster belongs to the `postgres` user.
+            run(Command::new("chown").arg("postgres:postgres").arg(dir))?;
+        }
+        let postgres = Postgres {
+            port,
+            data: dir.join("data"),
+            log: dir.join("postgres.log"),
+            // fsync is only about the machine crashing, which is not a scenario here; commits
+            // stay synchronous, since an immediate restart must lose nothing committed.
+            options: format!(
+                "-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={} \
+                 -c fsync=off -c full_page_writes=off -c max_connections=300",
+                dir.display()
+            ),
+            bin,
+            as_postgres,
+        };
+        let initdb = postgres.bin.join("initdb");
+        postgres.run_pg(Command::new(initdb).arg("-D").arg(&postgres.data).args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+        ]))?;
+        postgres.pg_ctl(&["start"])?;
+        Ok(postgres)
+    }
+
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// `pg_ctl restart -m immediate`: every backend dies at once, crash recovery on the way up.
+    pub fn restart_immediate(&self) -> anyhow::Result<()> {
+        self.pg_ctl(&["restart", "-m", "immediate"])
+    }
+
+    fn pg_ctl(&self, args: &[&str]) -> anyhow::Result<()> {
+        self.run_pg(
+            Command::new(self.bin.join("pg_ctl"))
+                .args(args)
+                .arg("-D")
+                .arg(&self.data)
+                .arg("-l")
+                .arg(&self.log)
+                .args(["-s", "-w", "-t", "60", "-o"])
+                .arg(&self.options),
+        )
+    }
+
+    fn run_pg(&self, command: &mut Command) -> anyhow::Result<()> {
+        if self.as_postgres {
+            let mut wrapped = Command::new("runuser");
+            wrapped
+                .args(["-u", "postgres", "--"])
+                .arg(command.get_program())
+                .args(command.get_args());
+            run(&mut wrapped)
+        } else {
+            run(command)
+        }
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = self.pg_ctl(&["stop", "-m", "immediate"]);
+    }
+}
+
+fn run(command: &mut Command) -> anyhow::Result<()> {
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("running {:?}", command.get_program()))?;
+    if !output.status.success() {
+        bail!(
+            "{:?} {:?} failed: {}{}",
+            command.get_program(),
+            command.get_args().collect::<Vec<_>>(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
+}
+
+pub struct Redis {
+    pub port: u16,
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl Redis {
+    pub async fn start(dir: &Path) -> anyhow::Result<Redis> {
+        std::fs::create_dir_all(dir)?;
+        let mut redis = Redis {
+            port: free_port()?,
+            dir: dir.to_owned(),
+            child: None,
+        };
+        redis.spawn().await?;
+        Ok(redis)
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// SIGKILL, then a new server on the same port: nothing persisted, so it comes back empty.
+    pub async fn kill_and_restart_empty(&mut self) -> anyhow::Result<()> {
+        self.kill();
+        self.spawn().await
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    async fn spawn(&mut self) -> anyhow::Result<()> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("redis.log"))?;
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("starting redis-server (scripts/deps.sh --test installs it)")?;
+        self.child = Some(child);
+        let client = redis::Client::open(self.url())?;
+        for _ in 0..200 {
+            if let Ok(mut conn) = client.get_multiplexed_async_connection().await
+                && redis::cmd("PING")
+                    .query_async::<String>(&mut conn)
+                    .await
+                    .is_ok()
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        bail!("redis-server on port {} did not answer", self.port)
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
