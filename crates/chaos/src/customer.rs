@@ -18,6 +18,9 @@ const PAGE_TIMEOUT: Duration = Duration::from_secs(20);
 /// Reloads of a result page that shows trouble or no answer, as a customer would.
 const RELOADS: usize = 4;
 
+/// The step of the approval URL's result page.
+pub const RESULT_STEP: &str = "결제 결과";
+
 /// The same bot id the services answer for (the default `KAKAO_BOT_ID`).
 pub const BOT_ID: &str = "sandbox-bot";
 
@@ -49,6 +52,8 @@ pub struct Attempt {
     /// Every KakaoPay payment (tid) the customer was offered; one unless requests were replayed.
     pub tids: BTreeSet<String>,
     pub outcome: Outcome,
+    /// Every result page the customer saw, reloads included, at seconds since the start.
+    pub pages: Vec<String>,
 }
 
 pub struct Customer {
@@ -194,25 +199,28 @@ impl Customer {
             .ok_or_else(|| error("카카오페이 승인", format!("HTTP {}", response.status())))
     }
 
-    /// Opens the approval URL, reloading while the page shows trouble.
-    pub async fn open_result(&self, url: &str) -> Outcome {
+    /// Opens the approval URL, reloading while the page shows trouble; every page seen.
+    pub async fn open_result(&self, url: &str) -> (Outcome, Vec<String>) {
+        let started = std::time::Instant::now();
+        let mut pages = Vec::new();
         let mut last = Outcome::Pending;
         for reload in 0..RELOADS {
             if reload > 0 {
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
             last = self.result_once(url).await;
+            pages.push(format!("{:.1}s {last:?}", started.elapsed().as_secs_f64()));
             if !matches!(&last, Outcome::Error { seen, .. } if seen.starts_with("trouble")) {
                 break;
             }
         }
-        last
+        (last, pages)
     }
 
     pub async fn result_once(&self, url: &str) -> Outcome {
         let response = match self.http.get(url).timeout(PAGE_TIMEOUT).send().await {
             Ok(response) => response,
-            Err(e) => return error("결제 결과", format!("trouble: {}", transport(&e))),
+            Err(e) => return error(RESULT_STEP, format!("trouble: {}", transport(&e))),
         };
         let status = response.status();
         let html = response.text().await.unwrap_or_default();
@@ -222,9 +230,9 @@ impl Customer {
             "주문 접수" | "준비 완료" => Outcome::Placed,
             "확인 중" => Outcome::Pending,
             _ if status.is_server_error() => {
-                error("결제 결과", format!("trouble: HTTP {status} {title}"))
+                error(RESULT_STEP, format!("trouble: HTTP {status} {title}"))
             }
-            _ => error("결제 결과", format!("{badge}: {title}")),
+            _ => error(RESULT_STEP, format!("{badge}: {title}")),
         }
     }
 }
@@ -236,7 +244,9 @@ pub async fn order(customer: &Customer, shop: &Shop, item: &str, attempt: &mut A
         let tid = customer.pay(customer.pay_request(&cart)).await?;
         attempt.tids.insert(tid.clone());
         let approval = customer.approve_on_page(&tid).await?;
-        Ok(customer.open_result(&approval).await)
+        let (outcome, pages) = customer.open_result(&approval).await;
+        attempt.pages = pages;
+        Ok(outcome)
     }
     .await;
     attempt.outcome = result.unwrap_or_else(|e| e);

@@ -48,6 +48,7 @@ impl Driver {
                     scenario: label,
                     store_id: shop.store_id.clone(),
                     tids: Default::default(),
+                    pages: Vec::new(),
                     outcome: Outcome::Pending,
                 };
                 customer::order(&customer, &shop, &item, &mut attempt).await;

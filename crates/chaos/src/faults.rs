@@ -185,6 +185,7 @@ impl Lab {
             scenario: scenario.to_owned(),
             store_id: shop.store_id.clone(),
             tids: Default::default(),
+            pages: Vec::new(),
             outcome: Outcome::Pending,
         };
         let result: Result<Outcome, Outcome> = async {
@@ -220,7 +221,9 @@ impl Lab {
             self.note(format!(
                 "{scenario}: {BURST} visits of one approval URL → {seen:?}"
             ));
-            Ok(customer.open_result(&approval).await)
+            let (outcome, pages) = customer.open_result(&approval).await;
+            attempt.pages = pages;
+            Ok(outcome)
         }
         .await;
         attempt.outcome = result.unwrap_or_else(|e| e);

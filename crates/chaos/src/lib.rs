@@ -190,11 +190,12 @@ async fn run_in(options: &Options, dir: &std::path::Path) -> anyhow::Result<bool
     let mut lines = String::new();
     for attempt in &attempts {
         lines += &format!(
-            "{}\t{}\t{:?}\t{}\n",
+            "{}\t{}\t{:?}\t{}\t{:?}\n",
             attempt.scenario,
             attempt.store_id,
             attempt.tids,
-            faults::describe(&attempt.outcome)
+            faults::describe(&attempt.outcome),
+            attempt.pages
         );
     }
     std::fs::write(dir.join("attempts.tsv"), lines)?;

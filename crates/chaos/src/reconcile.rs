@@ -103,6 +103,8 @@ pub struct Figures {
     pub missing_live: usize,
     pub missing_reload: usize,
     pub customer_errors: usize,
+    /// Customers shown a failure page although their payment placed the order.
+    pub misinformed: usize,
 }
 
 impl Figures {
@@ -117,6 +119,7 @@ impl Figures {
         self.missing_live += other.missing_live;
         self.missing_reload += other.missing_reload;
         self.customer_errors += other.customer_errors;
+        self.misinformed += other.misinformed;
     }
 
     /// The figures that must be zero, by name, with their value.
@@ -220,6 +223,13 @@ pub fn reconcile(records: &Records<'_>, order: &[String]) -> Reconciled {
             ));
         }
     }
+    for attempt in records.attempts {
+        let failure_page = matches!(&attempt.outcome, Outcome::Error { step, seen }
+            if *step == crate::customer::RESULT_STEP && !seen.starts_with("trouble"));
+        if failure_page && attempt.tids.iter().any(|t| standing.contains(t.as_str())) {
+            by.entry(attempt.scenario.clone()).or_default().misinformed += 1;
+        }
+    }
     for order in records.orders {
         let figures = by
             .entry(scenario(order.payment_tid.as_deref()))
@@ -305,6 +315,7 @@ mod tests {
             store_id: "s1".into(),
             tids: tids.iter().map(|t| (*t).to_owned()).collect(),
             outcome: Outcome::Placed,
+            pages: Vec::new(),
         }
     }
 
@@ -333,6 +344,29 @@ mod tests {
             .map(|id| ((*id).to_owned(), "placed".to_owned()))
             .collect();
         HashMap::from([("s1".to_owned(), (shown.clone(), shown))])
+    }
+
+    #[test]
+    fn a_failure_page_for_a_placed_order_is_counted_as_misinformed() {
+        let mut told = attempt("redis", &["t1"]);
+        told.outcome = Outcome::Error {
+            step: crate::customer::RESULT_STEP,
+            seen: "주문 안 됨: 결제 정보를 찾을 수 없어요".into(),
+        };
+        let result = reconcile(
+            &Records {
+                attempts: &[told],
+                ledger: &[paid("t1", 4500, 0)],
+                orders: &[order("o1", "PLACED", "t1")],
+                stuck_refunds: &[],
+                boards: &boards(&["o1"]),
+            },
+            &["redis".to_owned()],
+        );
+        assert_eq!(
+            (result.total.customer_errors, result.total.misinformed),
+            (1, 1)
+        );
     }
 
     #[test]

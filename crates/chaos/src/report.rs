@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::reconcile::{Figures, Reconciled};
 
-const COLUMNS: [(&str, &str); 11] = [
+const COLUMNS: [(&str, &str); 12] = [
     ("scenario", ""),
     ("tried", "orders attempted"),
     ("charged", "payments KakaoPay charged"),
@@ -20,6 +20,10 @@ const COLUMNS: [(&str, &str); 11] = [
         "placed but missing from the board after a reload",
     ),
     ("errors", "attempts that ended in an error the customer saw"),
+    (
+        "misinformed",
+        "shown a failure page although the order was placed (the order_placed alert tells them)",
+    ),
 ];
 
 fn cells(name: &str, f: &Figures) -> Vec<String> {
@@ -35,6 +39,7 @@ fn cells(name: &str, f: &Figures) -> Vec<String> {
         f.missing_live.to_string(),
         f.missing_reload.to_string(),
         f.customer_errors.to_string(),
+        f.misinformed.to_string(),
     ]
 }
 
