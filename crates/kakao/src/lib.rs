@@ -4,7 +4,8 @@
 //! `shared/reference/kakao-apis.md`; where sources disagree the stricter value is used.
 //!
 //! - [`skill::payload`]: the SkillPayload Kakao i Open Builder POSTs to a skill.
-//! - [`skill::response`]: SkillResponse 2.0 builders and [`skill::response::validate`].
+//! - [`skill::response`]: SkillResponse 2.0 builders that keep Kakao's limits
+//!   ([`skill::limits`]); [`skill::validate`] checks any answer against them.
 //! - [`event_api`]: the bot Event API (proactive messages).
 //! - [`pay`]: the KakaoPay online single-payment API (new generation).
 
@@ -14,4 +15,5 @@ pub mod pay;
 pub mod skill;
 
 pub use skill::payload::SkillPayload;
-pub use skill::response::{LimitError, SkillResponse, validate};
+pub use skill::response::{LimitError, SkillResponse};
+pub use skill::validate;

@@ -5,7 +5,7 @@
 use contracts::common::v1::Cart;
 use kakao::SkillResponse;
 use kakao::skill::response::{
-    Button, Component, LimitError, QuickReply, SimpleText, TextCard, truncate,
+    Button, Component, LimitError, QuickReply, SimpleText, TextCard, shorten,
 };
 
 use super::common::{self, won};
@@ -108,7 +108,7 @@ pub fn render(
                 format!("{}번 빼기", n + 1),
                 ob.target(
                     Skill::CartRemove,
-                    &format!("{} 빼기", truncate(&line.item_name, 30)),
+                    &format!("{} 빼기", shorten(&line.item_name, 30)),
                 )
                 .extra("line_id", line.line_id.clone())
                 .extra("cart_id", cart.id.clone()),

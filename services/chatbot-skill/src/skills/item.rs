@@ -1,8 +1,8 @@
 //! `item`: one menu item with its option groups, and choosing options in chat.
 //!
 //! The choice so far travels in the buttons' `extra` (`option_ids`, `step`), so nothing is
-//! stored between taps. Each answer asks for one group: its options as quick replies (or list
-//! cards when they do not fit), plus "선택 안 함"/"다음" once the group's minimum is met. A
+//! stored between taps. Each answer asks for one group: its options as quick replies (or pages of
+//! list cards, with 이전 / 더 보기, when they do not fit or would read alike), plus "선택 안 함"/"다음" once the group's minimum is met. A
 //! group that reaches its maximum moves on by itself. After the last group comes the 담기
 //! button. Whatever `extra` says, the plan is recomputed from the menu, so a stale or
 //! tampered button can never skip a required group.
@@ -10,21 +10,19 @@
 use contracts::common::v1::Item;
 use domain::{ItemId, OptionId, StoreId};
 use kakao::SkillResponse;
+use kakao::skill::limits;
 use kakao::skill::response::{
     BlockTarget, Button, Carousel, ItemCard, ItemRow, LimitError, ListCard, ListItem, QuickReply,
-    SimpleText, Thumbnail, truncate,
+    SimpleText, Thumbnail, shorten,
 };
 use serde_json::Value;
 
 use super::catalog::{Catalog, Group};
 use super::common::{self, extra_price, won};
+use super::menu::{page_chips, page_mark, page_of};
 use super::{Ctx, Skill, input};
 use crate::error::Error;
 use crate::openbuilder::OpenBuilder;
-
-const QUICK_REPLIES_MAX: usize = 10;
-const LIST_ROWS: usize = 5;
-const CAROUSEL_MAX: usize = 10;
 
 pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
     let payload = ctx.payload;
@@ -44,15 +42,15 @@ pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
         .iter()
         .map(ToString::to_string)
         .collect();
-    let step = input::number(payload, "step").unwrap_or(0) as usize;
-    Ok(render(
-        ctx.ob,
-        &Catalog::new(&menu),
-        &store_id,
-        &item_id.to_string(),
-        &chosen,
-        step,
-    )?)
+    let item_id = item_id.to_string();
+    let at = At {
+        store_id: &store_id,
+        item_id: &item_id,
+        chosen: &chosen,
+        step: input::number(payload, "step").unwrap_or(0) as usize,
+        page: input::number(payload, "page").unwrap_or(0) as usize,
+    };
+    Ok(render(ctx.ob, &Catalog::new(&menu), &at)?)
 }
 
 /// Where the customer is in choosing options.
@@ -155,19 +153,38 @@ fn not_found(ob: &OpenBuilder, store_id: &str) -> Result<SkillResponse, LimitErr
     )
 }
 
+/// Bytes one page of option rows may take. Every row carries the choice so far in its
+/// `extra`, so a page of an item with many chosen options holds fewer rows, and the whole
+/// answer stays under Kakao's size limit with room for the card and the chips.
+const ROWS_BYTES_BUDGET: usize = 16_000;
+
+/// Options on one page of list cards: 5 cards of 4 rows in a carousel.
+const ROWS_PER_PAGE_MAX: usize =
+    limits::CAROUSEL_LIST_CARDS_MAX * limits::LIST_CARD_ITEMS_IN_CAROUSEL_MAX;
+
+/// Where the customer is: the item, the options chosen so far, the group being asked
+/// (`step`) and the page of its options (`page`).
+pub struct At<'a> {
+    pub store_id: &'a str,
+    pub item_id: &'a str,
+    pub chosen: &'a [String],
+    pub step: usize,
+    pub page: usize,
+}
+
 pub fn render(
     ob: &OpenBuilder,
     catalog: &Catalog<'_>,
-    store_id: &str,
-    item_id: &str,
-    chosen: &[String],
-    step: usize,
+    at: &At<'_>,
 ) -> Result<SkillResponse, LimitError> {
+    let At {
+        store_id, item_id, ..
+    } = *at;
     let Some(item) = catalog.item(item_id) else {
         return not_found(ob, store_id);
     };
     let groups = catalog.groups(item);
-    let picked = settle(&groups, chosen);
+    let picked = settle(&groups, at.chosen);
     let flat: Vec<String> = picked.iter().flatten().cloned().collect();
     let unit_price = item.price
         + flat
@@ -190,9 +207,9 @@ pub fn render(
             item_target(ob, store_id, item_id, &[], 0, "옵션 다시 고르기"),
         )
     });
-    match plan(&groups, &picked, step) {
+    match plan(&groups, &picked, at.step) {
         Plan::Ready => {
-            let name = truncate(&item.name, 30);
+            let name = shorten(&item.name, 30);
             let add = Button::block(
                 format!("담기 {}", won(unit_price)),
                 add_target(ob, store_id, item_id, &flat, 1, &format!("{name} 담기")),
@@ -243,7 +260,7 @@ pub fn render(
             }
             nav.extend(restart);
             nav.push(back);
-            let choices: Vec<(String, BlockTarget)> = group
+            let choices: Vec<Choice> = group
                 .orderable()
                 .filter(|o| !picked[i].contains(&o.id))
                 .map(|o| {
@@ -252,44 +269,91 @@ pub fn render(
                     // A group that becomes full moves on; `plan` does the same on the next tap.
                     let next_step = if count + 1 >= group.max() { i + 1 } else { i };
                     let label = format!("{}{}", o.name, extra_price(o.price));
-                    (
-                        label.clone(),
-                        item_target(ob, store_id, item_id, &next, next_step, &label),
-                    )
+                    Choice {
+                        name: o.name.clone(),
+                        price: extra_price(o.price).trim().to_owned(),
+                        target: item_target(ob, store_id, item_id, &next, next_step, &label),
+                        label,
+                    }
                 })
                 .collect();
-            let prompt = SimpleText::new(prompt_text(group, &picked[i]));
-            let response = SkillResponse::from_output(card).output(prompt)?;
-            if choices.len() + nav.len() <= QUICK_REPLIES_MAX {
+            let response = SkillResponse::from_output(card);
+            if fits_chips(&choices, nav.len()) {
+                let prompt = SimpleText::new(prompt_text(group, &picked[i], ""));
                 let chips = choices
                     .into_iter()
-                    .map(|(label, target)| QuickReply::block(label, target));
-                response.quick_replies(chips.chain(nav))
-            } else {
-                let header = format!("{} · {}", group.selection.name, group.rule());
-                let cards = choices
-                    .chunks(LIST_ROWS)
-                    .take(CAROUSEL_MAX)
-                    .map(|rows| {
-                        let items = rows
-                            .iter()
-                            .map(|(label, target)| {
-                                ListItem::new(label.clone()).on_tap_block(target.clone())
-                            })
-                            .collect();
-                        ListCard::new(header.clone(), items)
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                response.output(Carousel::new(cards)?)?.quick_replies(nav)
+                    .map(|c| QuickReply::block(c.label, c.target));
+                return response.output(prompt)?.quick_replies(chips.chain(nav));
             }
+            let per_page = rows_per_page(&choices);
+            let (page, pages, range) = page_of(choices.len(), per_page, at.page);
+            let prompt = SimpleText::new(prompt_text(
+                group,
+                &picked[i],
+                &format!("\n아래 목록에서 골라 주세요{}.", page_mark(page, pages)),
+            ));
+            let header = shorten(&format!("{} · {}", group.selection.name, group.rule()), 40);
+            let cards = choices[range]
+                .chunks(limits::LIST_CARD_ITEMS_IN_CAROUSEL_MAX)
+                .map(|rows| {
+                    let items = rows
+                        .iter()
+                        .map(|c| ListItem::new(&c.name, c.target.clone()).description(&c.price))
+                        .collect();
+                    ListCard::new(&header, items)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let paging = page_chips(page, pages, |p| {
+                item_target(ob, store_id, item_id, &flat, i, "옵션 더 보기").extra("page", p as u64)
+            });
+            response
+                .output(prompt)?
+                .output(Carousel::new(cards)?)?
+                .quick_replies(paging.into_iter().chain(nav))
         }
     }
 }
 
-fn prompt_text(group: &Group<'_>, picked: &[String]) -> String {
+/// One option the customer may pick now.
+struct Choice {
+    name: String,
+    /// "+500원", or empty when free.
+    price: String,
+    label: String,
+    target: BlockTarget,
+}
+
+/// Chips only when all choices fit beside the navigation and every label reads whole: a
+/// shortened label could make two choices look the same.
+fn fits_chips(choices: &[Choice], nav: usize) -> bool {
+    choices.len() + nav <= limits::QUICK_REPLIES_MAX
+        && choices
+            .iter()
+            .all(|c| c.label.chars().count() <= limits::LABEL_MAX)
+}
+
+fn rows_per_page(choices: &[Choice]) -> usize {
+    let widest = choices
+        .iter()
+        .map(|c| {
+            serde_json::to_vec(&c.target).map_or(0, |b| b.len()) + c.name.len() + c.price.len() + 64
+        })
+        .max()
+        .unwrap_or(1);
+    (ROWS_BYTES_BUDGET / widest).clamp(1, ROWS_PER_PAGE_MAX)
+}
+
+/// The question, the group's options with what is chosen and sold out (when the list is
+/// short enough to read), then `tail`.
+fn prompt_text(group: &Group<'_>, picked: &[String], tail: &str) -> String {
     let mut text = format!("[{}] 골라 주세요 ({})", group.selection.name, group.rule());
+    let listed = group.options.len() <= ROWS_PER_PAGE_MAX;
     for o in &group.options {
-        let mark = if picked.contains(&o.id) {
+        let chosen = picked.contains(&o.id);
+        if !(listed || chosen) {
+            continue;
+        }
+        let mark = if chosen {
             " ✓"
         } else if o.sold_out {
             " (품절)"
@@ -298,10 +362,12 @@ fn prompt_text(group: &Group<'_>, picked: &[String]) -> String {
         };
         text.push_str(&format!("\n· {}{}{}", o.name, extra_price(o.price), mark));
     }
+    text.push_str(tail);
     text
 }
 
-/// Rows of the item card: the price, then each group (the last row gathers any that do not fit).
+/// Rows of the item card: the price, then each group; when there are more groups than rows,
+/// the last row gathers the rest.
 fn item_card(
     item: &Item,
     groups: &[Group<'_>],
@@ -317,9 +383,12 @@ fn item_card(
             .collect()
     };
     let mut rows = vec![ItemRow::new("가격", won(item.price))];
-    // The price and four groups fill the card's five rows; with more, the last row gathers
-    // the groups from the fourth on.
-    let shown = if groups.len() <= 4 { groups.len() } else { 3 };
+    let room = limits::ITEM_CARD_ROWS_MAX - rows.len();
+    let shown = if groups.len() <= room {
+        groups.len()
+    } else {
+        room - 1
+    };
     for (i, group) in groups.iter().enumerate().take(shown) {
         let chosen = names(i);
         let value = if chosen.is_empty() {
@@ -327,7 +396,7 @@ fn item_card(
         } else {
             chosen.join(", ")
         };
-        rows.push(ItemRow::new(truncate(&group.selection.name, 10), value));
+        rows.push(ItemRow::new(&group.selection.name, value));
     }
     if groups.len() > shown {
         let rest: Vec<String> = (shown..groups.len()).flat_map(names).collect();
@@ -336,7 +405,7 @@ fn item_card(
         } else {
             rest.join(", ")
         };
-        rows.push(ItemRow::new("그 외 옵션", value));
+        rows.push(ItemRow::new("그 외", value));
     }
     let description = if item.sold_out {
         format!("[품절] {}", item.description)
@@ -344,9 +413,8 @@ fn item_card(
         item.description.clone()
     };
     let mut card = ItemCard::new(rows)?
-        .title(item.name.clone())
-        .description(description)
-        .summary(ItemRow::new("합계", won(unit_price)));
+        .text(&item.name, description)
+        .summary("합계", won(unit_price));
     if !item.image_url.trim().is_empty() {
         card = card.thumbnail(Thumbnail::new(item.image_url.trim()));
     }
@@ -362,10 +430,20 @@ mod tests {
         OpenBuilder::load(None).unwrap()
     }
 
+    fn at<'a>(item_id: &'a str, chosen: &'a [String], step: usize) -> At<'a> {
+        At {
+            store_id: STORE,
+            item_id,
+            chosen,
+            step,
+            page: 0,
+        }
+    }
+
     fn answer(item: &str, chosen: &[&str], step: usize) -> Value {
         let menu = menu();
         let chosen: Vec<String> = chosen.iter().map(|s| s.to_string()).collect();
-        let r = render(&ob(), &Catalog::new(&menu), STORE, item, &chosen, step).unwrap();
+        let r = render(&ob(), &Catalog::new(&menu), &at(item, &chosen, step)).unwrap();
         let v = r.to_value();
         kakao::validate(&v).unwrap();
         v
@@ -471,25 +549,75 @@ mod tests {
         let r = render(
             &ob(),
             &Catalog::new(&menu),
-            STORE,
-            AMERICANO,
-            &[ICE.into()],
-            1,
+            &at(AMERICANO, &[ICE.into()], 1),
         )
         .unwrap();
         let v = r.to_value();
         kakao::validate(&v).unwrap();
         let carousel = &v["template"]["outputs"][2]["carousel"];
         assert_eq!(carousel["type"], "listCard");
-        assert_eq!(carousel["items"].as_array().unwrap().len(), 3);
+        assert_eq!(carousel["items"].as_array().unwrap().len(), 4, "14 choices");
         assert_eq!(carousel["items"][0]["items"][0]["action"], "block");
+    }
+
+    #[test]
+    fn options_beyond_one_carousel_are_paged_and_none_is_lost() {
+        let mut menu = menu();
+        let group = menu.selections.iter_mut().find(|s| s.id == SHOT).unwrap();
+        group.option_ids.clear();
+        for n in 0..45 {
+            let id = format!("00000000-0000-7000-8000-1000000000{n:02}");
+            group.option_ids.push(id.clone());
+            menu.options.push(contracts::common::v1::Option {
+                id,
+                name: format!("아주 긴 이름의 옵션 {n}"),
+                price: 100,
+                ..Default::default()
+            });
+        }
+        let catalog = Catalog::new(&menu);
+        let mut seen = Vec::new();
+        let mut page = 0;
+        loop {
+            let chosen = [ICE.to_owned()];
+            let at = At {
+                page,
+                ..at(AMERICANO, &chosen, 1)
+            };
+            let v = render(&ob(), &catalog, &at).unwrap().to_value();
+            kakao::validate(&v).unwrap();
+            for card in v["template"]["outputs"][2]["carousel"]["items"]
+                .as_array()
+                .unwrap()
+            {
+                for row in card["items"].as_array().unwrap() {
+                    assert_eq!(row["description"], "+100원");
+                    seen.push(row["title"].as_str().unwrap().to_owned());
+                }
+            }
+            if page > 0 {
+                assert!(chip(&v, "이전").is_some());
+            }
+            match chip(&v, "더 보기") {
+                Some(more) => {
+                    page = more["extra"]["page"].as_u64().unwrap() as usize;
+                    assert_eq!(more["extra"]["step"], 1);
+                }
+                None => break,
+            }
+        }
+        assert_eq!(page, 2, "45 choices on pages of 20");
+        let expected: Vec<String> = (0..45)
+            .map(|n| format!("아주 긴 이름의 옵션 {n}"))
+            .collect();
+        assert_eq!(seen, expected);
     }
 
     #[test]
     fn more_groups_than_rows_are_gathered_in_the_last_row() {
         let mut menu = menu();
         let mut extra_groups = Vec::new();
-        for n in 0..4 {
+        for n in 0..10 {
             let selection = format!("50000000-0000-7000-8000-1000000000{n:02}");
             let option = format!("00000000-0000-7000-8000-2000000000{n:02}");
             menu.selections.push(contracts::common::v1::Selection {
@@ -514,15 +642,29 @@ mod tests {
             .into_iter()
             .chain(extra_groups.iter().skip(1).map(|(_, o)| o.clone()))
             .collect();
-        let r = render(&ob(), &Catalog::new(&menu), STORE, AMERICANO, &chosen, 9).unwrap();
+        let r = render(&ob(), &Catalog::new(&menu), &at(AMERICANO, &chosen, 9)).unwrap();
         let v = r.to_value();
         kakao::validate(&v).unwrap();
         let rows = v["template"]["outputs"][0]["itemCard"]["itemList"]
             .as_array()
             .unwrap();
         let titles: Vec<&str> = rows.iter().map(|r| r["title"].as_str().unwrap()).collect();
-        assert_eq!(titles, ["가격", "온도", "샷 추가", "그룹 0", "그 외 옵션"]);
-        assert_eq!(rows[4]["description"], "선택 1, 선택 2, 선택 3");
+        assert_eq!(
+            titles,
+            [
+                "가격",
+                "온도",
+                "샷 추가",
+                "그룹 0",
+                "그룹 1",
+                "그룹 2",
+                "그룹 3",
+                "그룹 4",
+                "그룹 5",
+                "그 외"
+            ]
+        );
+        assert_eq!(rows[9]["description"], "선택 6, 선택 7, 선택 8, 선택 9");
     }
 
     #[test]

@@ -1,13 +1,16 @@
-//! `menu`: a store's categories, then a carousel of a category's items with their prices and
-//! a button to add (items without option groups) or to choose options.
+//! `menu`: a store's categories (chips, or pages of list cards when there are many), then a
+//! category's items in pages of carousel cards with their prices and a button to add (items
+//! without option groups) or to choose options. Every page has 이전 / 더 보기, so no category
+//! and no item is ever out of reach.
 
 use contracts::common::v1::{Category, Item};
 use contracts::store::v1::Store;
 use domain::{CategoryId, StoreId};
 use kakao::SkillResponse;
+use kakao::skill::limits;
 use kakao::skill::response::{
-    BasicCard, Button, Carousel, LimitError, ListCard, ListItem, QuickReply, SimpleText, TextCard,
-    Thumbnail, truncate,
+    BasicCard, BlockTarget, Button, Carousel, LimitError, ListCard, ListItem, QuickReply,
+    SimpleText, TextCard, Thumbnail, shorten,
 };
 
 use super::catalog::Catalog;
@@ -17,11 +20,14 @@ use super::{Ctx, Skill, input};
 use crate::error::Error;
 use crate::openbuilder::OpenBuilder;
 
-/// Cards in one carousel; further items are one "더 보기" away.
-const PAGE: usize = 10;
-/// Category chips; the rest of the ten go to navigation.
+/// Item cards in one carousel.
+const ITEMS_PER_PAGE: usize = limits::CAROUSEL_ITEMS_MAX;
+/// Categories as chips, leaving room for the navigation chips; only when every name fits a
+/// chip whole, so that no two chips read alike.
 const CATEGORY_CHIPS: usize = 8;
-const LIST_ROWS: usize = 5;
+/// Categories on one page of list cards: 5 cards of 4 rows in a carousel.
+pub const CATEGORIES_PER_PAGE: usize =
+    limits::CAROUSEL_LIST_CARDS_MAX * limits::LIST_CARD_ITEMS_IN_CAROUSEL_MAX;
 
 pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
     let payload = ctx.payload;
@@ -55,11 +61,43 @@ fn category_target(
     store_id: &str,
     category: &Category,
     page: usize,
-) -> kakao::skill::response::BlockTarget {
-    ob.target(Skill::Menu, &category.name)
+) -> BlockTarget {
+    ob.target(Skill::Menu, &shorten(&category.name, 30))
         .extra("store_id", store_id)
         .extra("category_id", category.id.clone())
         .extra("page", page as u64)
+}
+
+/// 이전 / 더 보기 chips around page `page` of `pages`.
+pub fn page_chips(
+    page: usize,
+    pages: usize,
+    target: impl Fn(usize) -> BlockTarget,
+) -> Vec<QuickReply> {
+    let mut chips = Vec::new();
+    if page > 0 {
+        chips.push(QuickReply::block("이전", target(page - 1)));
+    }
+    if page + 1 < pages {
+        chips.push(QuickReply::block("더 보기", target(page + 1)));
+    }
+    chips
+}
+
+/// The page to show (the last one when `page` is past the end) and its range.
+pub fn page_of(len: usize, per_page: usize, page: usize) -> (usize, usize, std::ops::Range<usize>) {
+    let pages = len.div_ceil(per_page).max(1);
+    let page = page.min(pages - 1);
+    (page, pages, page * per_page..len.min((page + 1) * per_page))
+}
+
+/// "(2/5)" when there is more than one page.
+pub fn page_mark(page: usize, pages: usize) -> String {
+    if pages > 1 {
+        format!(" ({}/{pages})", page + 1)
+    } else {
+        String::new()
+    }
 }
 
 pub fn render(
@@ -69,7 +107,6 @@ pub fn render(
     category_id: Option<&str>,
     page: usize,
 ) -> Result<SkillResponse, LimitError> {
-    let store_id = store.store_id.as_str();
     let categories = catalog.categories();
     let notice = if is_open(store.state) {
         String::new()
@@ -88,7 +125,34 @@ pub fn render(
     let chosen = category_id
         .and_then(|id| catalog.category(id))
         .or_else(|| (categories.len() == 1).then(|| categories[0]));
-    let Some(category) = chosen else {
+    match chosen {
+        Some(category) => render_items(
+            ob,
+            store,
+            catalog,
+            category,
+            categories.len(),
+            page,
+            &notice,
+        ),
+        None => render_categories(ob, store, &categories, page, &notice),
+    }
+}
+
+fn render_categories(
+    ob: &OpenBuilder,
+    store: &Store,
+    categories: &[&Category],
+    page: usize,
+    notice: &str,
+) -> Result<SkillResponse, LimitError> {
+    let store_id = store.store_id.as_str();
+    let nav = [common::show_cart(ob), common::home(ob)];
+    let fits_chips = categories.len() <= CATEGORY_CHIPS
+        && categories
+            .iter()
+            .all(|c| c.name.chars().count() <= limits::LABEL_MAX);
+    if fits_chips {
         let header = TextCard::new(
             format!("{} 메뉴", store.name),
             format!(
@@ -96,60 +160,65 @@ pub fn render(
                 state_label(store.state)
             ),
         );
-        let nav = [common::show_cart(ob), common::home(ob)];
-        if categories.len() <= CATEGORY_CHIPS {
-            let chips = categories
-                .iter()
-                .map(|c| QuickReply::block(&c.name, category_target(ob, store_id, c, 0)));
-            return SkillResponse::from_output(header).quick_replies(chips.chain(nav));
-        }
-        let cards = categories
-            .chunks(LIST_ROWS)
-            .take(PAGE)
-            .map(|chunk| {
-                let rows = chunk
-                    .iter()
-                    .map(|c| {
-                        ListItem::new(c.name.clone())
-                            .on_tap_block(category_target(ob, store_id, c, 0))
-                    })
-                    .collect();
-                ListCard::new("카테고리", rows)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        return SkillResponse::from_output(header)
-            .output(Carousel::new(cards)?)?
-            .quick_replies(nav);
-    };
-
-    let items = catalog.items_of(category);
-    let pages = items.len().div_ceil(PAGE).max(1);
-    let page = page.min(pages - 1);
-    let shown = &items[page * PAGE..items.len().min((page + 1) * PAGE)];
-    let title = if pages > 1 {
-        format!(
-            "{} · {} ({}/{})",
-            store.name,
-            category.name,
-            page + 1,
-            pages
-        )
-    } else {
-        format!("{} · {}", store.name, category.name)
-    };
-    let mut replies = Vec::new();
-    if page + 1 < pages {
-        replies.push(QuickReply::block(
-            "더 보기",
-            category_target(ob, store_id, category, page + 1),
-        ));
+        let chips = categories
+            .iter()
+            .map(|c| QuickReply::block(&c.name, category_target(ob, store_id, c, 0)));
+        return SkillResponse::from_output(header).quick_replies(chips.chain(nav));
     }
-    if categories.len() > 1 {
+    let (page, pages, range) = page_of(categories.len(), CATEGORIES_PER_PAGE, page);
+    let header = TextCard::new(
+        format!("{} 메뉴", store.name),
+        format!(
+            "{}{notice}\n카테고리를 골라 주세요{}.",
+            state_label(store.state),
+            page_mark(page, pages)
+        ),
+    );
+    let cards = categories[range]
+        .chunks(limits::LIST_CARD_ITEMS_IN_CAROUSEL_MAX)
+        .map(|chunk| {
+            let rows = chunk
+                .iter()
+                .map(|c| ListItem::new(&c.name, category_target(ob, store_id, c, 0)))
+                .collect();
+            ListCard::new("카테고리", rows)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = page_chips(page, pages, |p| {
+        ob.target(Skill::Menu, "카테고리 더 보기")
+            .extra("store_id", store_id)
+            .extra("page", p as u64)
+    });
+    SkillResponse::from_output(header)
+        .output(Carousel::new(cards)?)?
+        .quick_replies(more.into_iter().chain(nav))
+}
+
+fn render_items(
+    ob: &OpenBuilder,
+    store: &Store,
+    catalog: &Catalog<'_>,
+    category: &Category,
+    category_count: usize,
+    page: usize,
+    notice: &str,
+) -> Result<SkillResponse, LimitError> {
+    let store_id = store.store_id.as_str();
+    let items = catalog.items_of(category);
+    let (page, pages, range) = page_of(items.len(), ITEMS_PER_PAGE, page);
+    let title = format!(
+        "{} · {}{}",
+        store.name,
+        category.name,
+        page_mark(page, pages)
+    );
+    let mut replies = page_chips(page, pages, |p| category_target(ob, store_id, category, p));
+    if category_count > 1 {
         replies.push(common::store_menu(ob, store_id, "다른 카테고리"));
     }
     replies.extend([common::show_cart(ob), common::home(ob)]);
     SkillResponse::from_output(SimpleText::new(format!("{title}{notice}")))
-        .output(item_carousel(ob, store_id, catalog, shown)?)?
+        .output(item_carousel(ob, store_id, catalog, &items[range])?)?
         .quick_replies(replies)
 }
 
@@ -162,7 +231,7 @@ fn item_carousel(
     let cards: Vec<(String, String, Vec<Button>)> = items
         .iter()
         .map(|item| {
-            let name = truncate(&item.name, 30);
+            let name = shorten(&item.name, 30);
             let mut description = won(item.price);
             if item.sold_out {
                 description.push_str(" · 품절");
@@ -338,7 +407,23 @@ mod tests {
         assert_eq!(more["label"], "더 보기");
         assert_eq!(more["extra"]["page"], 1);
         let v = answer(&menu, DayState::Open, None, 0);
-        assert_eq!(v["template"]["outputs"][1]["carousel"]["type"], "listCard");
+        let carousel = &v["template"]["outputs"][1]["carousel"];
+        assert_eq!(carousel["type"], "listCard");
+        assert_eq!(carousel["items"].as_array().unwrap().len(), 5);
+        assert_eq!(carousel["items"][0]["items"].as_array().unwrap().len(), 4);
+        let more = &v["template"]["quickReplies"][0];
+        assert_eq!(more["label"], "더 보기");
+        assert!(more["extra"].get("category_id").is_none());
+        let v = answer(&menu, DayState::Open, None, 1);
+        let cards = v["template"]["outputs"][1]["carousel"]["items"]
+            .as_array()
+            .unwrap();
+        let rows: usize = cards
+            .iter()
+            .map(|c| c["items"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(rows, 5, "25 categories: 20, then 5");
+        assert_eq!(v["template"]["quickReplies"][0]["label"], "이전");
     }
 
     #[test]

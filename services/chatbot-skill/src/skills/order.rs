@@ -83,8 +83,7 @@ pub fn render(
                 format!(
                     "{store} 주문이에요. 아래 버튼을 눌러 카카오페이로 결제해 주세요. 결제가 끝나면 주문이 접수돼요."
                 )
-                .trim()
-                .to_owned(),
+                .trim(),
             )
             .button(Button::web_link("카카오페이 결제", url))?;
             SkillResponse::from_output(card)

@@ -4,7 +4,7 @@
 
 use contracts::store::v1::StoreSummary;
 use kakao::SkillResponse;
-use kakao::skill::response::{Button, Carousel, LimitError, SimpleText, TextCard, truncate};
+use kakao::skill::response::{Button, Carousel, LimitError, SimpleText, TextCard, shorten};
 
 use super::common::{self, state_label};
 use super::{Ctx, Skill, input};
@@ -84,7 +84,7 @@ pub fn render(
         let text = match query {
             Query::Name(name) => format!(
                 "'{}' 이름의 매장을 찾지 못했어요. 이름을 다시 확인해 주세요.",
-                truncate(name, 30)
+                shorten(name, 30)
             ),
             Query::Nearby { .. } => "가까운 곳(3km 안)에 영업 중인 매장이 없어요.".to_owned(),
             Query::Recent => "아직 주문한 매장이 없어요. '매장 찾기 간편카페'처럼 이름으로 찾아 보세요."
@@ -100,7 +100,7 @@ pub fn render(
         return common::text(text, replies());
     }
     let intro = match query {
-        Query::Name(name) => format!("'{}' 검색 결과예요.", truncate(name, 30)),
+        Query::Name(name) => format!("'{}' 검색 결과예요.", shorten(name, 30)),
         Query::Nearby { .. } => "가까운 매장이에요.".to_owned(),
         Query::Recent | Query::NeedLocation => "최근 주문한 매장이에요.".to_owned(),
         Query::Start => {
@@ -124,7 +124,7 @@ pub fn render(
             }
             let menu = Button::block(
                 "메뉴 보기",
-                ob.target(Skill::Menu, &format!("{} 메뉴", truncate(&store.name, 30)))
+                ob.target(Skill::Menu, &format!("{} 메뉴", shorten(&store.name, 30)))
                     .extra("store_id", store.store_id.clone()),
             );
             let mut card = TextCard::new(store.name.clone(), lines.join("\n")).button(menu)?;
