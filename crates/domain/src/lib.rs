@@ -6,6 +6,7 @@ pub mod cart;
 pub mod code;
 pub mod day;
 pub mod ids;
+pub mod input;
 pub mod korean;
 pub mod menu;
 pub mod money;

@@ -310,3 +310,59 @@ async fn adding_from_another_store_asks_before_replacing_the_sheet() -> anyhow::
     );
     Ok(())
 }
+
+/// A pasted URL or a sentence as the store name used to fail in the store service and answer
+/// the try-again bubble, whose 다시 시도 chip failed the same way. Now the customer is told
+/// the limit the store service keeps, with chips that work.
+#[tokio::test]
+async fn long_or_odd_input_is_told_what_is_wrong_never_the_error_bubble() -> anyhow::Result<()> {
+    let cafe = demo_cafe().await?;
+    let chat = Chat::new(&cafe.system);
+    let try_again = "잠시 후 다시 시도해 주세요";
+
+    let long = format!(
+        "매장 찾기 https://place.map.kakao.com/{}",
+        "1234567890".repeat(6)
+    );
+    let r = chat.say(&long).await?;
+    ok(&r);
+    assert!(!r.says(try_again), "{}", r.body);
+    assert!(r.says("매장 이름은 60자까지 찾을 수 있어요"), "{}", r.body);
+    for chip in ["매장 찾기", "최근 매장"] {
+        let next = chat.tap(r.button(chip)?).await?;
+        ok(&next);
+        assert!(!next.says(try_again), "{chip}: {}", next.body);
+    }
+    let r = chat
+        .call(
+            "stores",
+            "매장 찾기",
+            json!({"store_name": "간".repeat(61)}),
+            json!({}),
+        )
+        .await;
+    ok(&r);
+    assert!(r.says("60자까지"), "{}", r.body);
+    let r = chat.say(&format!("매장 찾기 {}", "간".repeat(60))).await?;
+    ok(&r);
+    assert!(
+        r.says("이름의 매장을 찾지 못했어요"),
+        "60 chars are searched: {}",
+        r.body
+    );
+
+    let r = chat
+        .say(&format!("닉네임 설정 {}", "민트".repeat(300)))
+        .await?;
+    ok(&r);
+    assert!(!r.says(try_again), "{}", r.body);
+    assert!(r.says("닉네임은 10자까지 정할 수 있어요"), "{}", r.body);
+    let r = chat.say("닉네임 설정 민트 초코 칩").await?;
+    ok(&r);
+    assert!(
+        r.says("닉네임을 정했어요: 민트 초코 칩"),
+        "10 chars are taken: {}",
+        r.body
+    );
+    Ok(())
+}

@@ -8,8 +8,7 @@ use sqlx::PgPool;
 use crate::error::OrderError;
 use crate::storage::customers as db;
 
-/// Most characters of a nickname: it is read out loud and shown on a small board.
-pub const NICKNAME_MAX_CHARS: usize = 10;
+use domain::input::NICKNAME_MAX_CHARS;
 /// Kakao's keys are far shorter; anything longer is not a key.
 const USER_KEY_MAX_CHARS: usize = 200;
 

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use domain::input::STORE_SEARCH_MAX_CHARS;
 use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -19,7 +20,6 @@ const DEFAULT_LIMIT: u32 = 10;
 const MAX_LIMIT: u32 = 50;
 const DEFAULT_RADIUS_M: u32 = 2_000;
 const MAX_RADIUS_M: u32 = 20_000;
-const QUERY_MAX_CHARS: usize = 60;
 
 /// A store with its live day (none when closed) and what the search knows about it.
 #[derive(Debug, Clone)]
@@ -60,9 +60,9 @@ impl Search {
 
     pub async fn by_name(&self, name: &str, requested: u32) -> Result<Vec<Hit>, StoreError> {
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > QUERY_MAX_CHARS {
+        if name.is_empty() || name.chars().count() > STORE_SEARCH_MAX_CHARS {
             return Err(StoreError::Invalid(format!(
-                "가게 이름을 1~{QUERY_MAX_CHARS}자로 입력해 주세요"
+                "가게 이름을 1~{STORE_SEARCH_MAX_CHARS}자로 입력해 주세요"
             )));
         }
         let rows = stores::search_by_name(&self.pool, name, limit(requested)).await?;

@@ -2,37 +2,76 @@
 //! 결제하기 button carrying the cart id the customer is looking at. The sheet is also how
 //! cart-add, cart-remove and order show the cart after a change.
 
-use contracts::common::v1::Cart;
+use contracts::common::v1::{Cart, CartLine};
 use kakao::SkillResponse;
+use kakao::skill::limits;
 use kakao::skill::response::{
-    Button, Component, LimitError, QuickReply, SimpleText, TextCard, shorten,
+    BlockTarget, Button, Carousel, Component, LimitError, ListCard, ListItem, QuickReply,
+    SimpleText, TextCard, shorten,
 };
 
 use super::common::{self, won};
+use super::menu::{page_chips, page_mark, page_of};
 use super::{Ctx, Skill};
 use crate::error::Error;
 use crate::openbuilder::OpenBuilder;
 
-/// Lines that get a remove chip; with 처음으로 they fill at most 9 of the 10 chips.
+/// Lines that get a remove chip each; with 처음으로 they fill at most 9 of the 10 chips.
+/// A longer cart gets one chip leading to the list of its lines instead.
 const REMOVE_CHIPS: usize = 8;
+/// Lines on one page of the remove list: 5 cards of 4 rows in a carousel.
+const LINES_PER_PAGE: usize =
+    limits::CAROUSEL_LIST_CARDS_MAX * limits::LIST_CARD_ITEMS_IN_CAROUSEL_MAX;
 
 pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
     let cart = ctx.clients.cart(&ctx.customer.customer_id).await?;
     Ok(render(ctx.ob, cart.as_ref(), None)?)
 }
 
-/// The sheet's text: one entry per line with its options, then the total.
+/// The sheet's text: one entry per line with its options, then the total. A sheet too long for
+/// one bubble names each line's options by count, then shortens long item names, so that
+/// every line and the total stay in view.
 pub fn sheet_text(cart: &Cart) -> String {
+    let full = sheet_with(cart, Detail::Options);
+    if full.chars().count() <= limits::SIMPLE_TEXT_MAX {
+        return full;
+    }
+    let counted = sheet_with(cart, Detail::OptionCount);
+    if counted.chars().count() <= limits::SIMPLE_TEXT_MAX {
+        return counted;
+    }
+    sheet_with(cart, Detail::Short)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Detail {
+    Options,
+    OptionCount,
+    Short,
+}
+
+/// Item names in the shortest sheet.
+const SHORT_NAME_CHARS: usize = 12;
+
+fn sheet_with(cart: &Cart, detail: Detail) -> String {
     let mut text = format!("[{}] 주문서", cart.store_name);
     for (n, line) in cart.lines.iter().enumerate() {
+        let name = if detail == Detail::Short {
+            shorten(&line.item_name, SHORT_NAME_CHARS)
+        } else {
+            line.item_name.clone()
+        };
         text.push_str(&format!(
             "\n{}. {} ×{}  {}",
             n + 1,
-            line.item_name,
+            name,
             line.quantity,
             won(line.line_total)
         ));
-        if !line.options.is_empty() {
+        if line.options.is_empty() {
+            continue;
+        }
+        if detail == Detail::Options {
             let options: Vec<String> = line
                 .options
                 .iter()
@@ -45,6 +84,8 @@ pub fn sheet_text(cart: &Cart) -> String {
                 })
                 .collect();
             text.push_str(&format!("\n    {}", options.join(", ")));
+        } else {
+            text.push_str(&format!(" (옵션 {}개)", line.options.len()));
         }
     }
     text.push_str(&format!("\n합계 {}", won(cart.total)));
@@ -98,23 +139,80 @@ pub fn render(
     }
     outputs.push(SimpleText::new(sheet_text(cart)).into());
     outputs.push(pay_card(ob, cart)?.into());
-    let removes = cart
-        .lines
-        .iter()
+    let removes: Vec<QuickReply> = if cart.lines.len() <= REMOVE_CHIPS {
+        cart.lines
+            .iter()
+            .enumerate()
+            .map(|(n, line)| {
+                QuickReply::block(format!("{}번 빼기", n + 1), remove_target(ob, cart, line))
+            })
+            .collect()
+    } else {
+        vec![QuickReply::block(
+            "메뉴 빼기",
+            remove_list_target(ob, cart, 0),
+        )]
+    };
+    SkillResponse::with_outputs(outputs)?
+        .quick_replies(removes.into_iter().chain([common::home(ob)]))
+}
+
+fn remove_target(ob: &OpenBuilder, cart: &Cart, line: &CartLine) -> BlockTarget {
+    ob.target(
+        Skill::CartRemove,
+        &format!("{} 빼기", shorten(&line.item_name, 30)),
+    )
+    .extra("line_id", line.line_id.clone())
+    .extra("cart_id", cart.id.clone())
+}
+
+fn remove_list_target(ob: &OpenBuilder, cart: &Cart, page: usize) -> BlockTarget {
+    ob.target(Skill::CartRemove, "메뉴 빼기")
+        .extra("cart_id", cart.id.clone())
+        .extra("page", page as u64)
+}
+
+/// Every line of the cart as a row to tap, in pages, for a cart too long for one chip each.
+pub fn render_remove_list(
+    ob: &OpenBuilder,
+    cart: &Cart,
+    page: usize,
+) -> Result<SkillResponse, LimitError> {
+    let (page, pages, range) = page_of(cart.lines.len(), LINES_PER_PAGE, page);
+    let cards = cart.lines[range.clone()]
+        .chunks(limits::LIST_CARD_ITEMS_IN_CAROUSEL_MAX)
         .enumerate()
-        .take(REMOVE_CHIPS)
-        .map(|(n, line)| {
-            QuickReply::block(
-                format!("{}번 빼기", n + 1),
-                ob.target(
-                    Skill::CartRemove,
-                    &format!("{} 빼기", shorten(&line.item_name, 30)),
-                )
-                .extra("line_id", line.line_id.clone())
-                .extra("cart_id", cart.id.clone()),
-            )
-        });
-    SkillResponse::with_outputs(outputs)?.quick_replies(removes.chain([common::home(ob)]))
+        .map(|(chunk, lines)| {
+            let first = range.start + chunk * limits::LIST_CARD_ITEMS_IN_CAROUSEL_MAX;
+            let rows = lines
+                .iter()
+                .enumerate()
+                .map(|(k, line)| {
+                    ListItem::new(
+                        format!("{}. {}", first + k + 1, line.item_name),
+                        remove_target(ob, cart, line),
+                    )
+                    .description(format!(
+                        "×{}  {}",
+                        line.quantity,
+                        won(line.line_total)
+                    ))
+                })
+                .collect();
+            ListCard::new("뺄 메뉴", rows)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let paging = page_chips(page, pages, |p| remove_list_target(ob, cart, p));
+    SkillResponse::from_output(SimpleText::new(format!(
+        "주문서에서 뺄 메뉴를 골라 주세요{}.",
+        page_mark(page, pages)
+    )))
+    .output(Carousel::new(cards)?)?
+    .quick_replies(
+        paging
+            .into_iter()
+            .chain([common::show_cart(ob), common::home(ob)]),
+    )
 }
 
 #[cfg(test)]
@@ -195,11 +293,36 @@ mod tests {
     }
 
     #[test]
-    fn a_big_cart_stays_within_the_limits() {
-        let r = render(&ob(), Some(&cart(20)), Some("담았어요")).unwrap();
-        kakao::validate(&r.to_value()).unwrap();
+    fn a_big_cart_stays_within_the_limits_and_every_line_can_be_removed() {
+        let mut big = cart(20);
+        for line in &mut big.lines {
+            line.item_name = "아주 긴 이름의 시그니처 메뉴 ".repeat(4).trim().to_owned();
+        }
+        let r = render(&ob(), Some(&big), Some("담았어요")).unwrap();
+        let v = r.to_value();
+        kakao::validate(&v).unwrap();
         assert_eq!(r.outputs().len(), 3);
-        assert_eq!(r.quick_replies_ref().len(), REMOVE_CHIPS + 1);
+        let sheet = v["template"]["outputs"][1]["simpleText"]["text"]
+            .as_str()
+            .unwrap();
+        assert!(
+            sheet.contains("\n20. ") && sheet.ends_with("합계 200,000원"),
+            "{sheet}"
+        );
+        let chips = r.quick_replies_ref();
+        assert_eq!(chips[0].label(), "메뉴 빼기");
+
+        let list = render_remove_list(&ob(), &big, 0).unwrap().to_value();
+        kakao::validate(&list).unwrap();
+        let line_ids: Vec<&str> = list["template"]["outputs"][1]["carousel"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|card| card["items"].as_array().unwrap())
+            .map(|row| row["extra"]["line_id"].as_str().unwrap())
+            .collect();
+        let expected: Vec<String> = (1..=20).map(|n| n.to_string()).collect();
+        assert_eq!(line_ids, expected);
     }
 
     #[test]

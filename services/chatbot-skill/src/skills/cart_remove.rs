@@ -13,7 +13,14 @@ pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
     let customer_id = &ctx.customer.customer_id;
     // Line ids are the cart's line numbers (domain::CartLine).
     let Some(line_id) = input::number(ctx.payload, "line_id") else {
-        return show_current(ctx, "뺄 메뉴를 주문서에서 골라 주세요.").await;
+        let current = ctx.clients.cart(customer_id).await?;
+        return Ok(match current.filter(|c| !c.lines.is_empty()) {
+            Some(cart) => {
+                let page = input::number(ctx.payload, "page").unwrap_or(0) as usize;
+                cart::render_remove_list(ctx.ob, &cart, page)?
+            }
+            None => cart::render(ctx.ob, None, Some("뺄 메뉴가 없어요."))?,
+        });
     };
     let request = RemoveFromCartRequest {
         customer_id: customer_id.clone(),

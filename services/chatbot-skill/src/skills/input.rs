@@ -76,7 +76,8 @@ pub fn coordinate(payload: &SkillPayload, key: &str, range: (f64, f64)) -> Optio
 
 /// What the customer said after one of the block's utterances, e.g. "간편카페" from
 /// "매장 찾기 간편카페". The longest matching utterance is removed; an utterance that matches
-/// none of them is returned whole.
+/// none of them is returned whole. Nothing is cut: the skill judges the length, so that it
+/// can tell the customer.
 pub fn rest_of_utterance(utterance: &str, prefixes: &[String]) -> String {
     let said = utterance.trim();
     let rest = prefixes
@@ -84,7 +85,7 @@ pub fn rest_of_utterance(utterance: &str, prefixes: &[String]) -> String {
         .filter(|p| !p.is_empty() && said.starts_with(p.as_str()))
         .max_by_key(|p| p.len())
         .map_or(said, |p| &said[p.len()..]);
-    rest.trim().chars().take(TEXT_MAX_CHARS).collect()
+    rest.trim().to_owned()
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! the rest of the utterance ("닉네임 설정 민트"). The order service judges the name; its
 //! refusal is shown as it is.
 
+use domain::input::NICKNAME_MAX_CHARS;
 use kakao::SkillResponse;
 use kakao::skill::response::LimitError;
 
@@ -26,6 +27,11 @@ pub fn wanted(payload: &kakao::SkillPayload, ob: &OpenBuilder) -> Option<String>
 pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
     let customer_id = &ctx.customer.customer_id;
     match wanted(ctx.payload, ctx.ob) {
+        // The order service's own limit, told before asking it.
+        Some(name) if name.chars().count() > NICKNAME_MAX_CHARS => Ok(render_refused(
+            ctx.ob,
+            &format!("닉네임은 {NICKNAME_MAX_CHARS}자까지 정할 수 있어요."),
+        )?),
         Some(name) => match ctx.clients.set_nickname(customer_id, &name).await {
             Ok(customer) => Ok(render_set(ctx.ob, &customer.nickname)?),
             Err(e) => match e.invalid_argument() {

@@ -3,6 +3,7 @@
 //! state and leads to its menu.
 
 use contracts::store::v1::StoreSummary;
+use domain::input::STORE_SEARCH_MAX_CHARS;
 use kakao::SkillResponse;
 use kakao::skill::response::{Button, Carousel, LimitError, SimpleText, TextCard, shorten};
 
@@ -18,6 +19,8 @@ const NEARBY_RADIUS_M: u32 = 3_000;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Query {
     Name(String),
+    /// A name longer than the store service searches for (a pasted URL, a sentence).
+    NameTooLong,
     Nearby {
         lat: f64,
         lng: f64,
@@ -35,13 +38,20 @@ pub fn query(payload: &kakao::SkillPayload, ob: &OpenBuilder) -> Query {
     if let (Some(lat), Some(lng)) = (lat, lng) {
         return Query::Nearby { lat, lng };
     }
-    if let Some(name) = input::text(payload, "store_name") {
-        return Query::Name(name);
-    }
     let said = payload.utterance().trim();
-    let rest = input::rest_of_utterance(said, ob.utterances(Skill::Stores));
-    if !rest.is_empty() {
-        Query::Name(rest)
+    // Free text, read whole: a long name is answered as such, not mistaken for no name.
+    let name = payload
+        .param("store_name")
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .or_else(|| Some(input::rest_of_utterance(said, ob.utterances(Skill::Stores))))
+        .filter(|name| !name.is_empty());
+    if let Some(name) = name {
+        if name.chars().count() > STORE_SEARCH_MAX_CHARS {
+            Query::NameTooLong
+        } else {
+            Query::Name(name)
+        }
     } else if said.contains("최근") {
         Query::Recent
     } else if said.contains("주변") {
@@ -63,7 +73,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
                 .await?
         }
         Query::Recent | Query::Start => clients.recent_stores(customer_id, RESULTS_MAX).await?,
-        Query::NeedLocation => Vec::new(),
+        Query::NeedLocation | Query::NameTooLong => Vec::new(),
     };
     Ok(render(ctx.ob, &query, &stores)?)
 }
@@ -86,6 +96,9 @@ pub fn render(
                 "'{}' 이름의 매장을 찾지 못했어요. 이름을 다시 확인해 주세요.",
                 shorten(name, 30)
             ),
+            Query::NameTooLong => format!(
+                "매장 이름은 {STORE_SEARCH_MAX_CHARS}자까지 찾을 수 있어요. '매장 찾기 간편카페'처럼 짧게 보내 주세요."
+            ),
             Query::Nearby { .. } => "가까운 곳(3km 안)에 영업 중인 매장이 없어요.".to_owned(),
             Query::Recent => "아직 주문한 매장이 없어요. '매장 찾기 간편카페'처럼 이름으로 찾아 보세요."
                 .to_owned(),
@@ -102,7 +115,9 @@ pub fn render(
     let intro = match query {
         Query::Name(name) => format!("'{}' 검색 결과예요.", shorten(name, 30)),
         Query::Nearby { .. } => "가까운 매장이에요.".to_owned(),
-        Query::Recent | Query::NeedLocation => "최근 주문한 매장이에요.".to_owned(),
+        Query::Recent | Query::NeedLocation | Query::NameTooLong => {
+            "최근 주문한 매장이에요.".to_owned()
+        }
         Query::Start => {
             "최근 주문한 매장이에요. 다른 매장은 '매장 찾기 간편카페'처럼 찾아 보세요.".to_owned()
         }
@@ -213,6 +228,23 @@ mod tests {
             q(json!({"userRequest": {"utterance": "매장 찾기"}})),
             Query::Start
         );
+        let long = format!("매장 찾기 https://example.com/{}", "a".repeat(50));
+        assert_eq!(
+            q(json!({"userRequest": {"utterance": long}})),
+            Query::NameTooLong
+        );
+        assert_eq!(
+            q(json!({"action": {"params": {"store_name": "가".repeat(61)}}})),
+            Query::NameTooLong
+        );
+        assert_eq!(
+            q(json!({"action": {"params": {"store_name": "가".repeat(500)}}})),
+            Query::NameTooLong
+        );
+        assert_eq!(
+            q(json!({"action": {"params": {"store_name": "가".repeat(60)}}})),
+            Query::Name("가".repeat(60))
+        );
     }
 
     #[test]
@@ -259,6 +291,7 @@ mod tests {
     fn no_result_explains_what_to_do_next() {
         for q in [
             Query::Name("x".repeat(300)),
+            Query::NameTooLong,
             Query::Nearby { lat: 0.0, lng: 0.0 },
             Query::Recent,
             Query::NeedLocation,
