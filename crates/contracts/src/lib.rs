@@ -36,10 +36,58 @@ pub mod events {
         pub const ORDER_APPROVAL_FAILED: &str = "order.approval_failed";
         /// `x:store:{store}:{day}`: [`super::v1::StoreDayEntry`].
         pub const STORE_DAY_ENTRY: &str = "store_day.entry";
+        /// `x:store:{store}:{day}`, its first entry: [`super::v1::StoreDayEntry`] holding
+        /// [`super::v1::StoreDayOpened`].
+        pub const STORE_DAY_OPENED: &str = "store_day.opened";
         /// `x:accounting`: [`super::v1::BusinessDayClosed`].
         pub const BUSINESS_DAY_CLOSED: &str = "business_day.closed";
         /// Menu rebuild: [`super::v1::MenuChanged`].
         pub const MENU_CHANGED: &str = "menu.changed";
+    }
+}
+
+/// A store's day stream `x:store:{store}:{day}`: its name, and the event ids of its entries.
+///
+/// The ids are derived from what an entry reports (the day opening, an order's placement…)
+/// rather than drawn at random, so a stream rebuilt from Postgres carries the same ids as the
+/// entries the outbox relay publishes, and each fact appears in the stream once.
+pub mod day_stream {
+    use uuid::Uuid;
+
+    /// Namespace of the name-based (v5) ids below.
+    const NAMESPACE: Uuid = Uuid::from_u128(0x5e3c_1d2a_8f4b_4c6e_9a7d_0b1c_2d3e_4f50);
+
+    /// The stream key, without the Redis prefix.
+    pub fn key(store_id: Uuid, day_business_id: Uuid) -> String {
+        format!("x:store:{store_id}:{day_business_id}")
+    }
+
+    /// What an entry reports about an order.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum OrderFact {
+        Placed,
+        Ready,
+        Canceled,
+    }
+
+    impl OrderFact {
+        fn name(self) -> &'static str {
+            match self {
+                OrderFact::Placed => "placed",
+                OrderFact::Ready => "ready",
+                OrderFact::Canceled => "canceled",
+            }
+        }
+    }
+
+    /// The event id of the day's `opened` entry.
+    pub fn opened_event_id(day_business_id: Uuid) -> Uuid {
+        Uuid::new_v5(&NAMESPACE, format!("{day_business_id}/opened").as_bytes())
+    }
+
+    /// The event id of the entry reporting `fact` of an order.
+    pub fn order_event_id(order_id: Uuid, fact: OrderFact) -> Uuid {
+        Uuid::new_v5(&NAMESPACE, format!("{order_id}/{}", fact.name()).as_bytes())
     }
 }
 
@@ -178,6 +226,20 @@ mod tests {
         let back = events::v1::OrderApprovalRequested::decode(requested.encode_to_vec().as_slice())
             .unwrap();
         assert_eq!(back, requested);
+    }
+
+    #[test]
+    fn day_stream_ids_name_one_fact_each() {
+        use day_stream::{OrderFact, opened_event_id, order_event_id};
+        let order = uuid::Uuid::from_u128(7);
+        let again = order_event_id(order, OrderFact::Placed);
+        assert_eq!(order_event_id(order, OrderFact::Placed), again);
+        assert_ne!(order_event_id(order, OrderFact::Ready), again);
+        assert_ne!(
+            order_event_id(uuid::Uuid::from_u128(8), OrderFact::Placed),
+            again
+        );
+        assert_ne!(opened_event_id(order), again);
     }
 
     #[test]

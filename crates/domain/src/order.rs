@@ -30,6 +30,12 @@ impl OrderStatus {
         OrderStatus::Failed,
     ];
 
+    /// Whether the order still waits at the counter under its nickname, so no other order of
+    /// the day may be called by the same name.
+    pub const fn holds_nickname(self) -> bool {
+        matches!(self, OrderStatus::Approving | OrderStatus::Placed)
+    }
+
     /// The code stored in `customer_order.status`.
     pub const fn code(self) -> &'static str {
         match self {
@@ -172,6 +178,15 @@ mod tests {
                 .any(|to| transition(from, to) == Ok(Transition::Changed));
             assert_eq!(from.is_finished(), !changes, "{from:?}");
         }
+    }
+
+    #[test]
+    fn only_orders_still_to_be_handed_over_hold_their_nickname() {
+        let holding: Vec<_> = OrderStatus::ALL
+            .into_iter()
+            .filter(|s| s.holds_nickname())
+            .collect();
+        assert_eq!(holding, [OrderStatus::Approving, OrderStatus::Placed]);
     }
 
     #[test]

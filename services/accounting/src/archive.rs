@@ -17,6 +17,8 @@ use crate::reconcile::{EntryKind, StreamEntry};
 pub const PLACED: &str = "placed";
 pub const READY: &str = "ready";
 pub const CANCELED: &str = "canceled";
+/// The stream's first entry: the day opened (or the stream was rebuilt from Postgres).
+pub const OPENED: &str = "opened";
 pub const UNREADABLE: &str = "unreadable";
 
 /// One `order_history` row.
@@ -39,7 +41,8 @@ pub fn archive(stream_id: &str, fields: &HashMap<String, redis::Value>) -> Archi
     let occurred_at = DateTime::parse_from_rfc3339(&message.occurred_at)
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or(fallback_time);
-    if message.event_type != contracts::events::types::STORE_DAY_ENTRY {
+    let opened = message.event_type == contracts::events::types::STORE_DAY_OPENED;
+    if !opened && message.event_type != contracts::events::types::STORE_DAY_ENTRY {
         let error = format!("unexpected event type {}", message.event_type);
         return unreadable(stream_id, fields, &error, occurred_at);
     }
@@ -61,6 +64,34 @@ pub fn archive(stream_id: &str, fields: &HashMap<String, redis::Value>) -> Archi
         "day_business_id": entry.day_business_id,
     });
     let (event_type, order_id, body) = match entry.entry {
+        Some(Entry::Opened(day)) if opened => {
+            let body = json!({
+                "opened_at": time(day.opened_at.as_ref()),
+                "rebuilt": day.rebuilt,
+            });
+            if let (Value::Object(map), Value::Object(body)) = (&mut payload, body) {
+                map.extend(body);
+            }
+            return Archived {
+                stream_id: stream_id.to_owned(),
+                order_id: None,
+                event_type: OPENED.to_owned(),
+                payload,
+                occurred_at,
+            };
+        }
+        Some(Entry::Opened(_)) => {
+            let error = format!("opened entry of type {}", message.event_type);
+            return unreadable(stream_id, fields, &error, occurred_at);
+        }
+        Some(_) if opened => {
+            return unreadable(
+                stream_id,
+                fields,
+                "opened type without its entry",
+                occurred_at,
+            );
+        }
         Some(Entry::Placed(placed)) => {
             let order = placed.order.unwrap_or_default();
             let lines: Vec<Value> = order
@@ -159,14 +190,16 @@ fn time(t: Option<&prost_types::Timestamp>) -> Option<String> {
     Some(at.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 
-/// What reconciliation needs from an archived row.
+/// What reconciliation needs from an archived row; `None` for the `opened` entry, which
+/// reports no order.
 pub fn stream_entry(
     stream_id: String,
     order_id: Option<Uuid>,
     event_type: &str,
     payload: &Value,
-) -> StreamEntry {
+) -> Option<StreamEntry> {
     let kind = match event_type {
+        OPENED => return None,
         PLACED => match payload.get("total").and_then(Value::as_i64) {
             Some(total) => EntryKind::Placed {
                 total: Money::won(total),
@@ -185,11 +218,11 @@ pub fn stream_entry(
                 .to_owned(),
         },
     };
-    StreamEntry {
+    Some(StreamEntry {
         stream_id,
         order_id: order_id.map(OrderId::from),
         kind,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -248,7 +281,8 @@ mod tests {
             row.occurred_at.to_rfc3339_opts(SecondsFormat::Millis, true),
             "2026-03-02T03:04:05.678Z"
         );
-        let back = stream_entry(row.stream_id, row.order_id, &row.event_type, &row.payload);
+        let back = stream_entry(row.stream_id, row.order_id, &row.event_type, &row.payload)
+            .expect("an order's entry");
         assert_eq!(
             back.kind,
             EntryKind::Placed {
@@ -286,7 +320,8 @@ mod tests {
             row.occurred_at.to_rfc3339_opts(SecondsFormat::Millis, true),
             "2026-03-02T03:04:05.678Z"
         );
-        let back = stream_entry(row.stream_id, row.order_id, &row.event_type, &row.payload);
+        let back = stream_entry(row.stream_id, row.order_id, &row.event_type, &row.payload)
+            .expect("an order's entry");
         assert!(matches!(back.kind, EntryKind::Unreadable { .. }));
 
         let row = archive("2-0", &fields("order.placed", Vec::new()));

@@ -10,8 +10,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use contracts::clients::PaymentServiceClient;
+use contracts::clients::{OrderServiceClient, PaymentServiceClient};
 use contracts::events::v1::BusinessDayClosed;
+use contracts::order::v1::EnsureDayStreamRequest;
 use contracts::payment::v1::{InquireRequest, KakaoPayStatus};
 use domain::Money;
 use futures::StreamExt;
@@ -52,6 +53,8 @@ pub struct Books {
     pub redis: ConnectionManager,
     pub keys: Keys,
     pub payment: PaymentServiceClient<Client>,
+    /// Makes a day stream complete before it is archived.
+    pub order: OrderServiceClient<Client>,
     /// Wakes the worker when a day was scheduled.
     pub wake: Notify,
 }
@@ -189,6 +192,7 @@ impl Books {
                 "아직 마감되지 않은 영업일입니다. 마감한 뒤에 정산할 수 있습니다".to_owned(),
             ));
         }
+        self.complete_stream(&day).await?;
         let stream_key = self.keys.stream(&day.stream_key);
         let mut changed = false;
         for _ in 0..ARCHIVE_ATTEMPTS {
@@ -247,6 +251,42 @@ impl Books {
     /// KakaoPay's answer for every payment of the day. A payment KakaoPay says it cannot tell
     /// about is reported; KakaoPay (or the payment service) being unavailable fails the pass, to
     /// be retried, rather than report a day full of unknowns.
+    /// Has the day stream rebuilt from Postgres when Redis lost its beginning, so the archive
+    /// holds the whole day. A day archived before keeps its archive: its stream is gone on
+    /// purpose.
+    async fn complete_stream(&self, day: &storage::Day) -> Result<(), AccountingError> {
+        if storage::stream_complete(&self.redis, &self.keys.stream(&day.stream_key)).await? {
+            return Ok(());
+        }
+        let mut conn = self.pool.acquire().await?;
+        if storage::archived(&mut conn, day.id).await? {
+            return Ok(());
+        }
+        drop(conn);
+        let request = EnsureDayStreamRequest {
+            store_id: day.store_id.to_string(),
+            day_business_id: day.id.to_string(),
+        };
+        let ensured = self
+            .order
+            .clone()
+            .ensure_day_stream(request)
+            .await
+            .map_err(|status| {
+                AccountingError::Unavailable(format!(
+                    "day stream of {}: {:?} {}",
+                    day.id,
+                    status.code(),
+                    status.message()
+                ))
+            })?
+            .into_inner();
+        if ensured.rebuilt {
+            tracing::warn!(day_business_id = %day.id, "day stream rebuilt from Postgres before archiving");
+        }
+        Ok(())
+    }
+
     async fn inquire(
         &self,
         orders: &[DbOrder],

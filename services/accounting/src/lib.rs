@@ -15,7 +15,7 @@ mod storage;
 use std::sync::Arc;
 use std::time::Duration;
 
-use contracts::clients::PaymentServiceClient;
+use contracts::clients::{OrderServiceClient, PaymentServiceClient};
 use platform::bus::{Consumer, ConsumerOptions, HandlerError};
 use platform::settings::{Problems, Validate, duration, format_duration};
 use platform::{Config, Runtime, Shutdown};
@@ -28,6 +28,8 @@ pub const ACCOUNTING_STREAM: &str = "x:accounting";
 
 /// KakaoPay inquiries wait for KakaoPay through the payment service: longer than the default.
 const INQUIRY_DEADLINE: Duration = Duration::from_secs(10);
+/// A day stream rebuild reads the whole day from Postgres: allow it more than one inquiry.
+const STREAM_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Policies tests (and operators) may want to change. Each is an environment variable and a
 /// flag (`ACCOUNTING_SETTLE_DELAY`, `--accounting-settle-delay`); `Default` is the same values
@@ -108,11 +110,16 @@ pub async fn serve_with(
         &config.payment.endpoints().url,
         INQUIRY_DEADLINE,
     )?);
+    let order = OrderServiceClient::new(platform::grpc::client_with_deadline(
+        &config.order.endpoints().url,
+        STREAM_DEADLINE,
+    )?);
     let books = Arc::new(books::Books {
         pool: runtime.pool.clone(),
         redis: runtime.redis.clone(),
         keys: runtime.keys.clone(),
         payment,
+        order,
         wake: tokio::sync::Notify::new(),
     });
     let consumer = Consumer::new(

@@ -195,12 +195,24 @@ pub async fn history(
     .await?;
     let mut entries: Vec<StreamEntry> = rows
         .into_iter()
-        .map(|(stream_id, order_id, event_type, payload)| {
+        .filter_map(|(stream_id, order_id, event_type, payload)| {
             archive::stream_entry(stream_id, order_id, &event_type, &payload)
         })
         .collect();
     entries.sort_by_key(|e| crate::reconcile::stream_order(&e.stream_id));
     Ok(entries)
+}
+
+/// Whether any entry of the day's stream was archived already (its stream may be gone since).
+pub async fn archived(conn: &mut PgConnection, day_id: Uuid) -> Result<bool, AccountingError> {
+    Ok(
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM order_history WHERE day_business_id = $1)",
+        )
+        .bind(day_id)
+        .fetch_one(conn)
+        .await?,
+    )
 }
 
 /// A reconciliation as the two tables hold it; equal records mean a rerun changed nothing.
@@ -532,6 +544,24 @@ pub async fn kakaopay_totals(
 /// (DESIGN §4); accounting removes them with the stream.
 pub fn stream_dedupe_key(keys: &Keys, order_id: Uuid) -> String {
     keys.key(&format!("order:stream:{order_id}"))
+}
+
+/// Whether the day stream begins with its `opened` entry, i.e. lost nothing of its beginning.
+pub async fn stream_complete(
+    redis: &ConnectionManager,
+    key: &str,
+) -> Result<bool, AccountingError> {
+    let first: StreamRangeReply = redis::cmd("XRANGE")
+        .arg(key)
+        .arg("-")
+        .arg("+")
+        .arg("COUNT")
+        .arg(1)
+        .query_async(&mut redis.clone())
+        .await?;
+    Ok(first.ids.first().is_some_and(|entry| {
+        entry.get::<String>("type").as_deref() == Some(contracts::events::types::STORE_DAY_OPENED)
+    }))
 }
 
 /// Every entry of the day stream, oldest first; empty when the stream is gone.

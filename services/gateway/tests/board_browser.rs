@@ -116,6 +116,7 @@ async fn open_day(config: &Config, db: &TestDb, redis: &TestRedis) -> anyhow::Re
         .into_inner()
         .day
         .context("day")?;
+    common::until_opened(redis, &day.stream_key).await?;
     Ok(Day {
         store_id: demo.store_id.to_string(),
         day_id: day.day_business_id,

@@ -179,7 +179,8 @@ impl World {
                     .query_async(&mut redis)
                     .await
                     .ok()?;
-                (n == 4).then_some(())
+                // The day's `opened` entry and the four orders' entries.
+                (n == 5).then_some(())
             }
         })
         .await

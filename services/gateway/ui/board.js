@@ -28,6 +28,8 @@
     // Where to resume: the last stream entry seen, on which business day.
     lastId: null,
     dayId: null,
+    // The day stream's `opened` entry id: a new one means the stream was rebuilt.
+    streamId: null,
     dayOpen: false,
     orders: new Map(),
     filter: 'placed',
@@ -140,7 +142,7 @@
     beep();
   }
 
-  // Entries can arrive twice across a snapshot and a replay: each applies idempotently, and an
+  // Entries can arrive twice across two sockets' replays: each applies idempotently, and an
   // order never goes back to waiting.
   function apply(message) {
     const incoming = message.order;
@@ -199,28 +201,18 @@
     switch (message.kind) {
       case 'hello':
         syncClock(message.server_time);
-        if (message.day_business_id !== board.dayId) {
-          // Another business day (or none): yesterday's orders are not today's board.
+        if (message.day_business_id !== board.dayId || message.stream_id !== board.streamId) {
+          // Another business day (or none), or the day's stream rebuilt from the database after
+          // a data loss: the replay that follows brings the whole board again.
           clearOrders();
           board.lastId = null;
         }
         board.dayId = message.day_business_id;
+        board.streamId = message.stream_id;
         board.dayOpen = Boolean(message.day_business_id);
         showNotice('');
         // Without a day there is no replay to wait for: this connection is as good as it gets.
         if (!board.dayOpen) connected();
-        break;
-      case 'snapshot':
-        syncClock(message.server_time);
-        if (message.complete) {
-          clearOrders();
-          for (const order of message.orders) board.orders.set(order.order_id, { ...order });
-        } else {
-          for (const order of message.orders) apply({ kind: order.status, order });
-        }
-        // The stream is new: the server follows it from its start.
-        board.lastId = null;
-        showNotice(message.notice || '');
         break;
       case 'placed':
       case 'ready':
@@ -237,6 +229,7 @@
         syncClock(message.server_time);
         return;
       case 'day_changed':
+      case 'reload':
         // The server closes next; reconnecting at once loads the new day.
         board.attempts = 0;
         board.expectClose = true;

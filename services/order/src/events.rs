@@ -1,10 +1,12 @@
 //! The events the order service writes to its outbox (DESIGN §4), built from the recorded order.
 
 use chrono::{DateTime, Utc};
+use contracts::day_stream;
 use contracts::events::types;
 use contracts::events::v1 as ev;
 use domain::Money;
 use prost::Message as _;
+use uuid::Uuid;
 
 use crate::orders::{Order, PaymentRef};
 use crate::pb::{line, ts};
@@ -17,6 +19,9 @@ pub const ORDER_EVENTS_STREAM: &str = "x:order:events";
 /// One outbox entry: its stream, its `type` and the encoded message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
+    /// Set for day stream entries, whose id names the fact they report (see
+    /// [`contracts::day_stream`]); the outbox draws one for the others.
+    pub id: Option<Uuid>,
     pub stream: String,
     pub event_type: &'static str,
     pub data: Vec<u8>,
@@ -45,6 +50,7 @@ pub fn approval_requested(
         store_name: order.snapshot.store_name.clone(),
     };
     Event {
+        id: None,
         stream: APPROVAL_STREAM.to_owned(),
         event_type: types::ORDER_APPROVAL_REQUESTED,
         data: message.encode_to_vec(),
@@ -65,6 +71,7 @@ pub fn placed(order: &Order, placed_at: DateTime<Utc>) -> Event {
         placed_at: Some(ts(placed_at)),
     };
     Event {
+        id: None,
         stream: ORDER_EVENTS_STREAM.to_owned(),
         event_type: types::ORDER_PLACED,
         data: message.encode_to_vec(),
@@ -88,6 +95,10 @@ pub fn store_day_placed(order: &Order, placed_at: DateTime<Utc>, stream_key: &st
         })),
     };
     Event {
+        id: Some(day_stream::order_event_id(
+            order.id.as_uuid(),
+            day_stream::OrderFact::Placed,
+        )),
         stream: stream_key.to_owned(),
         event_type: types::STORE_DAY_ENTRY,
         data: message.encode_to_vec(),
@@ -118,6 +129,7 @@ pub fn approval_failed(order: &Order, failure: &Failure, failed_at: DateTime<Utc
         failed_at: Some(ts(failed_at)),
     };
     Event {
+        id: None,
         stream: ORDER_EVENTS_STREAM.to_owned(),
         event_type: types::ORDER_APPROVAL_FAILED,
         data: message.encode_to_vec(),
@@ -126,6 +138,8 @@ pub fn approval_failed(order: &Order, failure: &Failure, failed_at: DateTime<Utc
 
 /// Writes the event in the caller's transaction.
 pub async fn enqueue(conn: &mut sqlx::PgConnection, event: &Event) -> Result<(), sqlx::Error> {
-    platform::bus::outbox::enqueue(conn, &event.stream, event.event_type, &event.data).await?;
+    let id = event.id.unwrap_or_else(Uuid::now_v7);
+    platform::bus::outbox::enqueue_as(conn, id, &event.stream, event.event_type, &event.data)
+        .await?;
     Ok(())
 }

@@ -10,7 +10,7 @@
 //! with the cancellable amount as guard: a refund already made is not made twice, and the
 //! payment service settles a refused or silent cancel by inquiry.
 
-mod events;
+pub mod events;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, Weak};

@@ -11,6 +11,7 @@ use tonic::{Request, Response, Status};
 use crate::callback::{AbortKind, Callbacks};
 use crate::cart::{AddRequest, Carts};
 use crate::customer::{Customers, parse_customer_id};
+use crate::day_stream::DayStreams;
 use crate::error::OrderError;
 use crate::fulfil::{Action, Fulfilment};
 use crate::orders::Orders;
@@ -28,6 +29,7 @@ pub struct OrderGrpc {
     pub orders: Arc<Orders>,
     pub fulfilment: Arc<Fulfilment>,
     pub reads: Arc<Reads>,
+    pub day_streams: Arc<DayStreams>,
 }
 
 fn parse<T: FromStr<Err = IdParseError>>(field: &str, value: &str) -> Result<T, OrderError> {
@@ -270,5 +272,20 @@ impl pb::order_service_server::OrderService for OrderGrpc {
         let statuses = read::statuses(&r.statuses)?;
         let orders = self.reads.day_orders(store, day, &statuses).await?;
         Ok(Response::new(pb::OrderList { orders }))
+    }
+
+    async fn ensure_day_stream(
+        &self,
+        request: Request<pb::EnsureDayStreamRequest>,
+    ) -> Reply<pb::EnsureDayStreamResponse> {
+        let r = request.into_inner();
+        let store = parse("store_id", &r.store_id)?;
+        let day = parse("day_business_id", &r.day_business_id)?;
+        let ensured = self.day_streams.ensure(store, day).await?;
+        Ok(Response::new(pb::EnsureDayStreamResponse {
+            stream_key: ensured.stream_key,
+            opened_entry_id: ensured.opened_entry_id,
+            rebuilt: ensured.rebuilt,
+        }))
     }
 }

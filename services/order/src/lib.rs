@@ -5,6 +5,7 @@ mod callback;
 mod cart;
 mod customer;
 mod day;
+mod day_stream;
 mod error;
 mod events;
 mod fulfil;
@@ -246,6 +247,7 @@ pub async fn serve_with(
         menus.clone(),
     ));
     let nicknames = nickname::Nicknames {
+        pool: runtime.pool.clone(),
         redis: runtime.redis.clone(),
         keys: keys.clone(),
     };
@@ -341,7 +343,7 @@ pub async fn serve_with(
         callbacks: Arc::new(callback::Callbacks {
             pool: runtime.pool.clone(),
             redis: runtime.redis.clone(),
-            keys,
+            keys: keys.clone(),
             payment,
             carts,
             customers,
@@ -352,6 +354,11 @@ pub async fn serve_with(
         orders,
         fulfilment,
         reads,
+        day_streams: Arc::new(day_stream::DayStreams {
+            pool: runtime.pool.clone(),
+            redis: runtime.redis.clone(),
+            keys,
+        }),
     };
     let server = contracts::order::v1::order_service_server::OrderServiceServer::new(order);
     runtime

@@ -2,6 +2,11 @@
 //! nickname, or a generated Korean one ("행복한 판다"). It is unique among the store's
 //! not-yet-ready orders of the business day, held in a Redis set; a taken name gets 2 random
 //! digits, then 3, and so on. READY and CANCELED (and FAILED) orders give theirs back.
+//!
+//! The set is trusted only while it holds its completeness mark, which is put there together
+//! with the names Postgres says are held: a set without it (the day's first order, or Redis
+//! restarted empty) is filled from Postgres before a name is chosen, so a waiting customer's
+//! name is never handed out twice.
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -11,9 +16,11 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use redis::Script;
 use redis::aio::ConnectionManager;
+use sqlx::PgPool;
 
 use crate::error::OrderError;
 use crate::storage::OrderKeys;
+use crate::storage::orders as db;
 
 const ADJECTIVES: [&str; 20] = [
     "행복한",
@@ -69,12 +76,17 @@ const TRIES_PER_LENGTH: usize = 3;
 /// Digit counts tried: 2, 3, … up to this.
 const MAX_DIGITS: u32 = 8;
 
-// KEYS: the day's nickname set. ARGV: ttl ms, candidates in order. Adds and returns the first
-// candidate not yet in the set, or false when all are taken.
+/// A member no nickname can be (names are trimmed text): the set was filled from Postgres.
+const COMPLETE: &str = "\u{0}complete";
+
+// KEYS: the day's nickname set. ARGV: ttl ms, the completeness mark, candidates in order. Adds
+// and returns the first candidate not yet in the set, false when all are taken, or 0 when the
+// set lacks its mark and must be filled from Postgres first.
 static RESERVE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-        for i = 2, #ARGV do
+        if redis.call('SISMEMBER', KEYS[1], ARGV[2]) == 0 then return 0 end
+        for i = 3, #ARGV do
             if redis.call('SADD', KEYS[1], ARGV[i]) == 1 then
                 redis.call('PEXPIRE', KEYS[1], ARGV[1])
                 return ARGV[i]
@@ -109,8 +121,26 @@ pub fn candidates(base: &str, rng: &mut impl Rng) -> Vec<String> {
     names
 }
 
+/// What the reserve script answered.
+enum Reserved {
+    Name(String),
+    AllTaken,
+    Incomplete,
+}
+
+impl redis::FromRedisValue for Reserved {
+    fn from_redis_value(value: redis::Value) -> Result<Reserved, redis::ParsingError> {
+        Ok(match value {
+            redis::Value::Int(0) => Reserved::Incomplete,
+            redis::Value::Nil | redis::Value::Boolean(false) => Reserved::AllTaken,
+            other => Reserved::Name(String::from_redis_value(other)?),
+        })
+    }
+}
+
 #[derive(Clone)]
 pub struct Nicknames {
+    pub pool: PgPool,
     pub redis: ConnectionManager,
     pub keys: OrderKeys,
 }
@@ -129,14 +159,50 @@ impl Nicknames {
             None => generate(&mut rand::rng()),
         };
         let names = candidates(&base, &mut rand::rng());
+        let key = self.keys.nicknames(store, day);
         let mut conn = self.redis.clone();
-        let mut invocation = RESERVE.key(self.keys.nicknames(store, day));
-        invocation.arg(u64::try_from(SET_TTL.as_millis()).unwrap_or(u64::MAX));
+        let mut invocation = RESERVE.key(&key);
+        invocation.arg(ttl_ms()).arg(COMPLETE);
         for name in &names {
             invocation.arg(name);
         }
-        let taken: Option<String> = invocation.invoke_async(&mut conn).await?;
-        taken.ok_or_else(|| OrderError::Internal(format!("every nickname like '{base}' is taken")))
+        let mut reserved: Reserved = invocation.invoke_async(&mut conn).await?;
+        if matches!(reserved, Reserved::Incomplete) {
+            self.fill(store, day, &key).await?;
+            reserved = invocation.invoke_async(&mut conn).await?;
+        }
+        match reserved {
+            Reserved::Name(name) => Ok(name),
+            Reserved::AllTaken => Err(OrderError::Internal(format!(
+                "every nickname like '{base}' is taken"
+            ))),
+            Reserved::Incomplete => Err(OrderError::Internal(format!(
+                "the nickname set {key} lost its mark again while filled"
+            ))),
+        }
+    }
+
+    /// Adds the names Postgres says are held, with the completeness mark, in one command. Two
+    /// fills at once add the same names; a name released between the read and the add stays
+    /// taken until the day closes, which costs only digits on a later order of that name.
+    async fn fill(&self, store: StoreId, day: BusinessDayId, key: &str) -> Result<(), OrderError> {
+        let held = db::held_nicknames(&self.pool, store, day).await?;
+        tracing::info!(%store, %day, held = held.len(), "nickname set filled from Postgres");
+        let mut conn = self.redis.clone();
+        redis::pipe()
+            .atomic()
+            .cmd("SADD")
+            .arg(key)
+            .arg(COMPLETE)
+            .arg(&held)
+            .ignore()
+            .cmd("PEXPIRE")
+            .arg(key)
+            .arg(ttl_ms())
+            .ignore()
+            .query_async::<()>(&mut conn)
+            .await?;
+        Ok(())
     }
 
     /// Gives a name back once its order no longer waits at the counter (READY, CANCELED or
@@ -155,6 +221,10 @@ impl Nicknames {
             .await?;
         Ok(())
     }
+}
+
+fn ttl_ms() -> u64 {
+    u64::try_from(SET_TTL.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]

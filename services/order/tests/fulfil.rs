@@ -74,6 +74,7 @@ async fn day_entries(shop: &Shop, order_id: &str) -> Vec<ev::store_day_entry::En
                 }
                 ev::store_day_entry::Entry::Ready(r) => Some(r.order_id.as_str()),
                 ev::store_day_entry::Entry::Canceled(c) => Some(c.order_id.as_str()),
+                ev::store_day_entry::Entry::Opened(_) => None,
             };
             id == Some(order_id)
         })
@@ -506,4 +507,232 @@ async fn a_closed_day_refuses_cancels() {
     assert_eq!(shop.order_row(&order_id).await.unwrap().0, "PLACED");
     assert_eq!(shop.payment_row(&order_id).await.unwrap().0, "APPROVED");
     assert_eq!(shop.ledger(&tid).await["cancels"], 0);
+}
+
+type Board =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The demo café's admin signed in on the gateway: the session cookie.
+async fn admin_cookie(shop: &Shop) -> String {
+    let answer = shop
+        .http
+        .post(format!("{}/api/store/login", shop.system.gateway_url()))
+        .header("X-SimpleOrder-CSRF", "1")
+        .json(
+            &json!({ "login": store::admin::DEMO_LOGIN, "password": store::admin::DEMO_PASSWORD }),
+        )
+        .send()
+        .await
+        .expect("login");
+    assert!(answer.status().is_success(), "login: {}", answer.status());
+    let set_cookie = answer.headers()["set-cookie"].to_str().expect("ascii");
+    set_cookie.split(';').next().expect("a cookie").to_owned()
+}
+
+/// A live board of the demo café, resuming after `after` when given.
+async fn board(shop: &Shop, cookie: &str, after: Option<&str>) -> Board {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::http::HeaderValue;
+    let gateway = shop.config.gateway_addr;
+    let query = after.map_or(String::new(), |id| {
+        format!("?after={id}&day={}", shop.day_id)
+    });
+    let mut request = format!("ws://{gateway}/api/store/live{query}")
+        .into_client_request()
+        .expect("a request");
+    let headers = request.headers_mut();
+    headers.insert("cookie", HeaderValue::from_str(cookie).expect("ascii"));
+    let origin = format!("http://{gateway}");
+    headers.insert("origin", HeaderValue::from_str(&origin).expect("ascii"));
+    tokio_tungstenite::connect_async(request)
+        .await
+        .expect("the board connects")
+        .0
+}
+
+/// The board's next message other than a heartbeat.
+async fn board_message(board: &mut Board) -> serde_json::Value {
+    use futures::StreamExt;
+    loop {
+        let message = tokio::time::timeout(PATIENCE, board.next())
+            .await
+            .expect("a board message in time")
+            .expect("the board is open")
+            .expect("a message");
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+            let value: serde_json::Value = serde_json::from_str(text.as_str()).expect("JSON");
+            if value["kind"] != "heartbeat" {
+                return value;
+            }
+        }
+    }
+}
+
+/// `hello`, then the replayed entries up to `caught_up`: (hello, what the board shows by order
+/// id → status, the last entry id).
+async fn board_opening(
+    board: &mut Board,
+) -> (
+    serde_json::Value,
+    std::collections::BTreeMap<String, String>,
+    String,
+) {
+    let hello = board_message(board).await;
+    assert_eq!(hello["kind"], "hello", "{hello}");
+    let mut shown = std::collections::BTreeMap::new();
+    loop {
+        let message = board_message(board).await;
+        match message["kind"].as_str() {
+            Some("caught_up") => {
+                let last = message["id"].as_str().unwrap_or_default().to_owned();
+                return (hello, shown, last);
+            }
+            Some(kind @ ("placed" | "ready" | "canceled")) => {
+                let id = message["order"]["order_id"].as_str().expect("an order");
+                let previous = shown.insert(id.to_owned(), kind.to_owned());
+                if kind == "placed" {
+                    assert_eq!(previous, None, "{id} placed twice in one replay");
+                }
+            }
+            _ => panic!("unexpected during the replay: {message}"),
+        }
+    }
+}
+
+/// Redis restarted empty, as far as this test's keys go: every key under its prefix is gone.
+async fn lose_redis_data(shop: &Shop) {
+    let mut conn = shop.redis.conn.clone();
+    let keys: Vec<String> = conn
+        .keys(format!("{}*", shop.redis.prefix))
+        .await
+        .expect("KEYS");
+    if !keys.is_empty() {
+        let _: usize = conn.del(keys).await.expect("DEL");
+    }
+}
+
+#[tokio::test]
+async fn after_redis_loses_the_day_stream_the_board_shows_the_whole_day_again() {
+    let shop = Shop::open(quick()).await;
+    let cookie = admin_cookie(&shop).await;
+    let (_, handed_over, _) = paid_order(&shop, "kakao-rebuild-ready").await;
+    let (_, refunded, _) = paid_order(&shop, "kakao-rebuild-cancel").await;
+    let (_, waiting, _) = paid_order(&shop, "kakao-rebuild-wait").await;
+    let mut client = shop.order();
+    client
+        .mark_ready(ready(&shop, &handed_over))
+        .await
+        .expect("ready");
+    client
+        .cancel_order(cancel(&shop, &refunded, "재료 소진"))
+        .await
+        .expect("cancel");
+    until_stream(&shop, &refunded, |e| e.len() >= 2).await;
+    until_stream(&shop, &handed_over, |e| e.len() >= 2).await;
+
+    // A board that follows the day when Redis loses it.
+    let mut watching = board(&shop, &cookie, None).await;
+    let (hello, shown, last_seen) = board_opening(&mut watching).await;
+    let first_stream = hello["stream_id"].as_str().expect("a stream id").to_owned();
+    assert_eq!(shown.len(), 3, "{shown:?}");
+
+    lose_redis_data(&shop).await;
+    // The next order re-creates the stream with itself first.
+    let (_, after_loss, _) = paid_order(&shop, "kakao-rebuild-after").await;
+    let entries = until_stream(&shop, &after_loss, |e| !e.is_empty()).await;
+    assert!(matches!(entries[0], ev::store_day_entry::Entry::Placed(_)));
+
+    // Sessions lived in Redis too: staff sign in again. A board opened now, and many readers
+    // at once: one rebuild, and every board shows the whole day, each order once and as it
+    // stands.
+    let cookie = admin_cookie(&shop).await;
+    let requests = (0..6).map(|_| {
+        let mut client = shop.order();
+        let request = pb::EnsureDayStreamRequest {
+            store_id: shop.store_id.clone(),
+            day_business_id: shop.day_id.clone(),
+        };
+        async move { client.ensure_day_stream(request).await }
+    });
+    let mut fresh = board(&shop, &cookie, None).await;
+    let answers: Vec<pb::EnsureDayStreamResponse> = join_all(requests)
+        .await
+        .into_iter()
+        .map(|a| a.expect("EnsureDayStream").into_inner())
+        .collect();
+    let (hello, shown, _) = board_opening(&mut fresh).await;
+    let rebuilt_stream = hello["stream_id"].as_str().expect("a stream id").to_owned();
+    assert_ne!(rebuilt_stream, first_stream);
+    assert!(answers.iter().all(|a| a.opened_entry_id == rebuilt_stream));
+    assert!(answers.iter().filter(|a| a.rebuilt).count() <= 1);
+    let expected: std::collections::BTreeMap<String, String> = [
+        (handed_over.clone(), "ready"),
+        (refunded.clone(), "canceled"),
+        (waiting.clone(), "placed"),
+        (after_loss.clone(), "placed"),
+    ]
+    .into_iter()
+    .map(|(id, kind)| (id, kind.to_owned()))
+    .collect();
+    assert_eq!(shown, expected);
+    for order in [&handed_over, &refunded, &waiting, &after_loss] {
+        let facts = day_entries(&shop, order).await;
+        let placed = facts
+            .iter()
+            .filter(|f| matches!(f, ev::store_day_entry::Entry::Placed(_)))
+            .count();
+        assert_eq!(placed, 1, "{order}: {facts:?}");
+    }
+
+    // The board that was following is told to start over, and then shows the whole day too.
+    loop {
+        let message = board_message(&mut watching).await;
+        if message["kind"] == "reload" {
+            break;
+        }
+        assert_ne!(message["kind"], "caught_up", "{message}");
+    }
+    let mut resumed = board(&shop, &cookie, Some(&last_seen)).await;
+    let (hello, shown, _) = board_opening(&mut resumed).await;
+    assert_eq!(hello["stream_id"], rebuilt_stream.as_str());
+    assert_eq!(shown, expected);
+
+    // Orders after the rebuild reach the boards once.
+    let (_, later, _) = paid_order(&shop, "kakao-rebuild-later").await;
+    let message = board_message(&mut fresh).await;
+    assert_eq!(message["kind"], "placed", "{message}");
+    assert_eq!(message["order"]["order_id"], later.as_str());
+    assert_eq!(day_entries(&shop, &later).await.len(), 1);
+}
+
+#[tokio::test]
+async fn after_redis_loses_the_nickname_set_a_waiting_customers_name_is_not_given_again() {
+    let shop = Shop::open(quick()).await;
+    let mut client = shop.order();
+    for bot_user_key in ["kakao-nick-first", "kakao-nick-second"] {
+        let customer_id = shop.customer(bot_user_key).await;
+        client
+            .set_nickname(pb::SetNicknameRequest {
+                customer_id,
+                nickname: "커피왕".into(),
+            })
+            .await
+            .expect("SetNickname");
+    }
+    let (_, first, _) = paid_order(&shop, "kakao-nick-first").await;
+    assert_eq!(shop.order_row(&first).await.unwrap().1, "커피왕");
+
+    lose_redis_data(&shop).await;
+    let (_, second, _) = paid_order(&shop, "kakao-nick-second").await;
+    let called = shop.order_row(&second).await.unwrap().1;
+    assert_ne!(called, "커피왕", "two waiting orders called by one name");
+    assert!(called.starts_with("커피왕"), "{called}");
+
+    // Once the first order is handed over its name is free again.
+    client
+        .mark_ready(ready(&shop, &first))
+        .await
+        .expect("ready");
+    let (_, third, _) = paid_order(&shop, "kakao-nick-first").await;
+    assert_eq!(shop.order_row(&third).await.unwrap().1, "커피왕");
 }

@@ -187,9 +187,11 @@ impl Days {
         let day_id = match &active {
             None => {
                 let day_id = Uuid::now_v7();
-                let stream_key = format!("x:store:{store_id}:{day_id}");
+                let stream_key = contracts::day_stream::key(store_id, day_id);
                 db::insert_day(&mut tx, day_id, store_id, &stream_key).await?;
                 db::insert_history(&mut tx, day_id, store_id, None, to, &actor).await?;
+                self.record_opened(&mut tx, store_id, day_id, &stream_key)
+                    .await?;
                 day_id
             }
             Some(day) => {
@@ -259,6 +261,38 @@ impl Days {
                 }
             }),
         )
+    }
+
+    /// The day stream's first entry, in the transaction that creates the day: the relay
+    /// publishes it before any order of the day, so a stream that does not begin with it lost
+    /// its beginning.
+    async fn record_opened(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        store_id: Uuid,
+        day_id: Uuid,
+        stream_key: &str,
+    ) -> Result<(), StoreError> {
+        let opened_at = db::db_now(tx).await?;
+        let entry = contracts::events::v1::StoreDayEntry {
+            store_id: store_id.to_string(),
+            day_business_id: day_id.to_string(),
+            entry: Some(contracts::events::v1::store_day_entry::Entry::Opened(
+                contracts::events::v1::StoreDayOpened {
+                    opened_at: Some(timestamp(opened_at)),
+                    rebuilt: false,
+                },
+            )),
+        };
+        platform::bus::outbox::enqueue_as(
+            tx,
+            contracts::day_stream::opened_event_id(day_id),
+            stream_key,
+            contracts::events::types::STORE_DAY_OPENED,
+            &entry.encode_to_vec(),
+        )
+        .await?;
+        Ok(())
     }
 
     /// The day's summary and the `x:accounting` event, in the closing transaction.

@@ -251,14 +251,32 @@ async fn ready_creates_the_day_with_its_stream_key_and_refusals_name_the_state()
         ("PREPARING", day.stream_key.as_str())
     );
     assert_eq!(actor, "readyshop", "history records who moved the day");
-    // The day stream is only named; nothing is written to it yet.
-    let mut conn = h.redis.conn.clone();
-    let exists: bool = redis::cmd("EXISTS")
-        .arg(h.keys.key(&day.stream_key))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    assert!(!exists);
+    // The day stream begins with its `opened` entry, so a reader can tell it lost nothing.
+    let stream = h.keys.key(&day.stream_key);
+    let first = testkit::eventually(Duration::from_secs(10), || {
+        let mut conn = h.redis.conn.clone();
+        let stream = stream.clone();
+        async move {
+            let entries: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+                .arg(&stream)
+                .arg("-")
+                .arg("+")
+                .query_async(&mut conn)
+                .await
+                .ok()?;
+            (!entries.ids.is_empty()).then_some(entries.ids)
+        }
+    })
+    .await
+    .expect("the opened entry is published");
+    assert_eq!(first.len(), 1);
+    let kind: String = first[0].get("type").unwrap();
+    assert_eq!(kind, contracts::events::types::STORE_DAY_OPENED);
+    let event_id: String = first[0].get("event_id").unwrap();
+    assert_eq!(
+        event_id,
+        contracts::day_stream::opened_event_id(day.day_business_id.parse().unwrap()).to_string()
+    );
 
     let refusal = h.transition(&store_id, A::Break).await.refusal.unwrap();
     assert!(refusal.message.contains("준비"), "{}", refusal.message);

@@ -12,7 +12,18 @@ pub async fn enqueue(
     event_type: &str,
     data: &[u8],
 ) -> Result<Uuid, sqlx::Error> {
-    let id = Uuid::now_v7();
+    enqueue_as(tx, Uuid::now_v7(), stream, event_type, data).await
+}
+
+/// [`enqueue`] under an event id the producer derives from what the event reports, for streams
+/// that are rebuilt from Postgres and must recognise an event they already hold.
+pub async fn enqueue_as(
+    tx: &mut PgConnection,
+    id: Uuid,
+    stream: &str,
+    event_type: &str,
+    data: &[u8],
+) -> Result<Uuid, sqlx::Error> {
     sqlx::query(
         "INSERT INTO outbox (id, stream, event_type, payload, traceparent) VALUES ($1, $2, $3, $4, $5)",
     )

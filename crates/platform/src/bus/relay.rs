@@ -44,7 +44,13 @@ static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// How long the published marker of an event is kept: far longer than any relay retry.
-const MARKER_TTL_SECS: u64 = 7 * 24 * 3600;
+pub const MARKER_TTL_SECS: u64 = 7 * 24 * 3600;
+
+/// The key that says an event is in its stream: while it exists, the relay does not publish the
+/// event again. Whoever writes an event to a stream by other means (a rebuild) sets it too.
+pub fn published_marker(keys: &Keys, event_id: &str) -> String {
+    keys.key(&format!("outbox:published:{event_id}"))
+}
 
 /// The advisory lock key (`pg_try_advisory_xact_lock`) of the relay that publishes; advisory
 /// locks are per database, so this is one writer per outbox table. An operator finds the holder
@@ -166,7 +172,7 @@ impl Relay {
             let occurred_at = row.created_at.to_rfc3339_opts(SecondsFormat::Millis, true);
             let mut invocation = PUBLISH.key(self.keys.stream(&row.stream));
             invocation
-                .key(self.keys.key(&format!("outbox:published:{event_id}")))
+                .key(published_marker(&self.keys, &event_id))
                 .arg(MARKER_TTL_SECS)
                 .arg("type")
                 .arg(&row.event_type)

@@ -404,10 +404,11 @@ impl World {
         .context("the day was never reconciled")
     }
 
-    /// Waits until the relay has published `n` entries to the day stream.
+    /// Waits until the relay has published `n` entries to the day stream after its `opened`
+    /// entry.
     pub async fn wait_stream(&self, shop: &Shop, n: usize) -> anyhow::Result<()> {
         testkit::eventually(Duration::from_secs(10), || async {
-            (self.stream_ids(shop).await.len() == n).then_some(())
+            (self.stream_ids(shop).await.len() == n + 1).then_some(())
         })
         .await
         .with_context(|| format!("the day stream never held {n} entries"))

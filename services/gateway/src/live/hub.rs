@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
-use contracts::events::types::STORE_DAY_ENTRY;
+use contracts::events::types::{STORE_DAY_ENTRY, STORE_DAY_OPENED};
 use contracts::events::v1::StoreDayEntry;
 use contracts::store::v1::GetDayRequest;
 use contracts::store::v1::store_service_client::StoreServiceClient;
@@ -66,11 +66,22 @@ pub static STREAM_READS: LazyLock<IntCounter> = LazyLock::new(|| {
     counter
 });
 
-/// A stream entry rendered for the board.
+/// A stream entry as a board takes it.
 #[derive(Debug)]
-pub struct Frame {
-    pub id: EntryId,
-    pub json: String,
+pub enum Frame {
+    /// An order's entry, rendered for the board.
+    Board { id: EntryId, json: String },
+    /// An `opened` entry: the first of every stream. Met after the first, it says the stream was
+    /// rebuilt under the reader.
+    Opened { id: EntryId },
+}
+
+impl Frame {
+    pub fn id(&self) -> EntryId {
+        match self {
+            Frame::Board { id, .. } | Frame::Opened { id } => *id,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -94,17 +105,36 @@ pub fn frame(entry: &StreamId) -> Result<Option<Frame>, String> {
         .parse()
         .map_err(|_| format!("bad entry id {}", entry.id))?;
     let message = Message::from_fields(entry.id.clone(), &entry.map, 1)?;
+    if message.event_type == STORE_DAY_OPENED {
+        return Ok(Some(Frame::Opened { id }));
+    }
     if message.event_type != STORE_DAY_ENTRY {
         return Ok(None);
     }
     let decoded = StoreDayEntry::decode(message.data.as_slice())
         .map_err(|e| format!("StoreDayEntry: {e}"))?;
     Ok(
-        Outgoing::entry(id, message.occurred_at, decoded).map(|out| Frame {
+        Outgoing::entry(id, message.occurred_at, decoded).map(|out| Frame::Board {
             id,
             json: out.to_json(),
         }),
     )
+}
+
+/// The id of the stream's first entry when it is the `opened` entry: the stream is complete.
+/// `None` when it is missing or lost its beginning.
+pub async fn opened_entry(
+    redis: &mut ConnectionManager,
+    stream: &str,
+) -> redis::RedisResult<Option<EntryId>> {
+    let reply: StreamRangeReply = redis.xrange_count(stream, "-", "+", 1).await?;
+    Ok(reply.ids.first().and_then(|first| {
+        let event_type: Option<String> = first.get("type");
+        if event_type.as_deref() != Some(STORE_DAY_OPENED) {
+            return None;
+        }
+        first.id.parse().ok()
+    }))
 }
 
 /// [`frame`] for entries a reader passes over: unreadable ones are logged and skipped, so one

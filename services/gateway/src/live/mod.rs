@@ -3,8 +3,9 @@
 //! The socket belongs to a signed-in staff member (admin or viewer) of one store, and only to a
 //! page of our own origin: a browser sends the cookie with a WebSocket handshake from any site,
 //! so the Origin header is what stops another site from reading the board. The socket replays
-//! the store's current day stream after `after` (from the start without it, or when `day` names
-//! another day), then follows it; see [`wire`] for the messages.
+//! the store's current day stream after `after` (from the start without it, when `day` names
+//! another day, or when `after` lies before the stream's `opened` entry: the stream was rebuilt
+//! since), then follows it; see [`wire`] for the messages.
 
 pub mod hub;
 mod socket;

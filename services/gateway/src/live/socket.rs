@@ -1,7 +1,8 @@
-//! One board's socket: `hello`, then a replay of the day stream (or a snapshot from Postgres when
-//! the stream is missing), `caught_up`, then live entries from the store's hub, with heartbeats
-//! and periodic checks that the session still holds. Entries are sent in stream order, each at
-//! most once per socket: anything at or before the last id sent is skipped.
+//! One board's socket: `hello`, then a replay of the day stream, `caught_up`, then live entries
+//! from the store's hub, with heartbeats and periodic checks that the session still holds.
+//! Before the replay the stream is known complete: it begins with its `opened` entry, or the
+//! order service rebuilds it from Postgres first. Entries are sent in stream order, each at most
+//! once per socket: anything at or before the last id sent is skipped.
 
 use std::convert::Infallible;
 use std::sync::LazyLock;
@@ -9,19 +10,17 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use chrono::Utc;
-use contracts::common::v1::OrderStatus;
-use contracts::order::v1::ListDayOrdersRequest;
+use contracts::order::v1::EnsureDayStreamRequest;
 use contracts::store::v1::{BusinessDay, GetDayRequest};
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
 use prometheus::IntGauge;
-use redis::AsyncCommands;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, MissedTickBehavior, interval_at};
 
 use super::Resume;
 use super::hub::{self, HubEvent};
-use super::wire::{BoardOrder, EntryId, Outgoing};
+use super::wire::{EntryId, Outgoing};
 use crate::session::{self, Staff};
 use crate::state::{AppState, grpc_request};
 use crate::store_api::dto::DayStateName;
@@ -43,10 +42,7 @@ const CLOSE_RESTART: u16 = 1012;
 
 const MSG_UNAVAILABLE: &str = "주문 현황을 잠시 불러올 수 없습니다. 곧 다시 연결합니다.";
 const MSG_DAY_CHANGED: &str = "영업일이 바뀌어 주문 현황을 새로 불러옵니다.";
-const MSG_NO_SNAPSHOT_YET: &str =
-    "이전 주문 목록은 아직 불러올 수 없어 지금부터 들어오는 주문만 표시합니다.";
-const MSG_SNAPSHOT_FAILED: &str =
-    "이전 주문 목록을 불러오지 못해 지금부터 들어오는 주문만 표시합니다. 잠시 후 새로 고쳐 주세요.";
+const MSG_RELOAD: &str = "주문 현황을 다시 맞추는 중입니다. 곧 새로 불러옵니다.";
 
 pub static SOCKETS: LazyLock<IntGauge> = LazyLock::new(|| {
     let gauge =
@@ -94,6 +90,15 @@ impl End {
         )
     }
 
+    fn reload() -> End {
+        End::saying(
+            CLOSE_NORMAL,
+            Outgoing::Reload {
+                message: MSG_RELOAD.to_owned(),
+            },
+        )
+    }
+
     fn day_changed() -> End {
         End::saying(
             CLOSE_NORMAL,
@@ -133,17 +138,57 @@ impl Board {
     async fn serve(&mut self, incoming: &mut Incoming, resume: &Resume) -> Result<Infallible, End> {
         let day = self.day().await.ok_or_else(End::unavailable)?;
         let live = !day.stream_key.is_empty() && !day.day_business_id.is_empty();
+        let opened = match live {
+            true => Some(self.complete_stream(&day).await?),
+            false => None,
+        };
         self.send(&Outgoing::Hello {
             day_business_id: live.then(|| day.day_business_id.clone()),
             day_state: DayStateName::from_proto(day.state),
+            stream_id: opened.map(|id| id.to_string()),
             server_time: Utc::now(),
         })
         .await?;
-        if !live {
+        let Some(opened) = opened else {
             return self.wait_for_day(incoming).await;
-        }
-        self.follow(incoming, &day, resume.after_on(&day.day_business_id))
+        };
+        // A position before the `opened` entry was taken on a stream since replaced.
+        let after = match resume.after_on(&day.day_business_id) {
+            after if after < opened => EntryId::ZERO,
+            after => after,
+        };
+        self.follow(incoming, &day, opened, after).await
+    }
+
+    /// The id of the day stream's `opened` entry, once the stream is complete: when it lost its
+    /// beginning (Redis restarted empty), the order service rebuilds it from Postgres first.
+    async fn complete_stream(&mut self, day: &BusinessDay) -> Result<EntryId, End> {
+        let stream = self.state.keys.key(&day.stream_key);
+        let found = hub::opened_entry(&mut self.state.redis.clone(), &stream)
             .await
+            .map_err(|_| End::unavailable())?;
+        if let Some(opened) = found {
+            return Ok(opened);
+        }
+        let request = grpc_request(EnsureDayStreamRequest {
+            store_id: self.store_id.clone(),
+            day_business_id: day.day_business_id.clone(),
+        });
+        let ensured = self
+            .state
+            .order
+            .clone()
+            .ensure_day_stream(request)
+            .await
+            .map_err(|status| {
+                tracing::warn!(store_id = %self.store_id, %status, "day stream could not be made complete");
+                End::unavailable()
+            })?
+            .into_inner();
+        ensured
+            .opened_entry_id
+            .parse()
+            .map_err(|()| End::unavailable())
     }
 
     /// Replays the day stream after `after`, then follows it through the store's hub.
@@ -151,6 +196,7 @@ impl Board {
         &mut self,
         incoming: &mut Incoming,
         day: &BusinessDay,
+        opened: EntryId,
         after: EntryId,
     ) -> Result<Infallible, End> {
         // Joined before the replay reads the stream, so the two overlap instead of leaving a gap.
@@ -161,19 +207,7 @@ impl Board {
             .await
             .map_err(|_| End::unavailable())?;
         let stream = self.state.keys.key(&day.stream_key);
-        let mut cursor = after;
-        let exists: bool = self
-            .state
-            .redis
-            .clone()
-            .exists(&stream)
-            .await
-            .map_err(|_| End::unavailable())?;
-        if !exists {
-            self.snapshot(&day.day_business_id).await?;
-            cursor = EntryId::ZERO;
-        }
-        cursor = self.replay(&stream, cursor).await?;
+        let mut cursor = self.replay(&stream, opened, after).await?;
         self.send(&Outgoing::CaughtUp {
             id: (cursor != EntryId::ZERO).then(|| cursor.to_string()),
         })
@@ -189,14 +223,14 @@ impl Board {
                 _ = shutdown.cancelled() => return Err(End::Closing(CLOSE_GOING_AWAY, None)),
                 event = subscription.events.recv() => match event {
                     Ok(HubEvent::Entry(frame)) => {
-                        if frame.id > cursor {
-                            self.send_text(frame.json.clone()).await?;
-                            cursor = frame.id;
+                        if frame.id() > cursor {
+                            self.pass(&frame, opened).await?;
+                            cursor = frame.id();
                         }
                     }
                     Ok(HubEvent::DayChanged) => return Err(End::day_changed()),
                     // Fell behind the broadcast: what it dropped is still in the stream.
-                    Err(RecvError::Lagged(_)) => cursor = self.replay(&stream, cursor).await?,
+                    Err(RecvError::Lagged(_)) => cursor = self.replay(&stream, opened, cursor).await?,
                     Err(RecvError::Closed) => return Err(End::Closing(CLOSE_RESTART, None)),
                 },
                 _ = ended.cancelled() => return Err(End::Closing(CLOSE_RESTART, None)),
@@ -230,7 +264,12 @@ impl Board {
     }
 
     /// Sends the entries after `cursor`, page by page; returns the last id passed.
-    async fn replay(&mut self, stream: &str, mut cursor: EntryId) -> Result<EntryId, End> {
+    async fn replay(
+        &mut self,
+        stream: &str,
+        opened: EntryId,
+        mut cursor: EntryId,
+    ) -> Result<EntryId, End> {
         let mut redis = self.state.redis.clone();
         loop {
             let page = hub::range_after(&mut redis, stream, cursor, PAGE)
@@ -245,7 +284,7 @@ impl Board {
                 }
                 cursor = id;
                 if let Some(frame) = hub::readable(stream, entry) {
-                    self.send_text(frame.json).await?;
+                    self.pass(&frame, opened).await?;
                 }
             }
             if page.len() < PAGE {
@@ -254,44 +293,14 @@ impl Board {
         }
     }
 
-    /// The day's orders from Postgres (through the order service), for a missing stream.
-    async fn snapshot(&mut self, day_business_id: &str) -> Result<(), End> {
-        let statuses = [
-            OrderStatus::Placed,
-            OrderStatus::Ready,
-            OrderStatus::Canceled,
-        ];
-        let request = grpc_request(ListDayOrdersRequest {
-            store_id: self.store_id.clone(),
-            day_business_id: day_business_id.to_owned(),
-            statuses: statuses.into_iter().map(|s| s as i32).collect(),
-        });
-        let (orders, notice) = match self.state.order.clone().list_day_orders(request).await {
-            Ok(list) => {
-                let mut orders: Vec<BoardOrder> = list
-                    .into_inner()
-                    .orders
-                    .into_iter()
-                    .filter_map(BoardOrder::from_order)
-                    .collect();
-                orders.sort_by_key(|order| order.placed_at);
-                (orders, None)
-            }
-            Err(status) if status.code() == tonic::Code::Unimplemented => {
-                (Vec::new(), Some(MSG_NO_SNAPSHOT_YET))
-            }
-            Err(status) => {
-                tracing::warn!(store_id = %self.store_id, %status, "board snapshot failed");
-                (Vec::new(), Some(MSG_SNAPSHOT_FAILED))
-            }
-        };
-        self.send(&Outgoing::Snapshot {
-            orders,
-            complete: notice.is_none(),
-            notice: notice.map(str::to_owned),
-            server_time: Utc::now(),
-        })
-        .await
+    /// Sends an order's entry; an `opened` entry other than the stream's own means the stream
+    /// was rebuilt under this board, which then starts over.
+    async fn pass(&mut self, frame: &hub::Frame, opened: EntryId) -> Result<(), End> {
+        match frame {
+            hub::Frame::Board { json, .. } => self.send_text(json.clone()).await,
+            hub::Frame::Opened { id } if *id == opened => Ok(()),
+            hub::Frame::Opened { .. } => Err(End::reload()),
+        }
     }
 
     async fn day(&self) -> Option<BusinessDay> {

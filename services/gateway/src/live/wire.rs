@@ -2,14 +2,16 @@
 //! Made here from store day stream entries (protobuf `StoreDayEntry`) and from the order
 //! service's orders, with no I/O, so the format is checked by unit tests.
 //!
-//! - `hello` `{day_business_id, day_state, server_time}`: first, once per connection.
-//! - `snapshot` `{orders, complete, notice, server_time}`: the day's orders from Postgres, sent
-//!   instead of a replay when the day stream is missing (e.g. Redis restarted empty).
+//! - `hello` `{day_business_id, day_state, stream_id, server_time}`: first, once per connection.
+//!   `stream_id` is the id of the day stream's `opened` entry: a board that holds orders of
+//!   another stream (it was rebuilt after Redis lost it) drops them, and the replay that follows
+//!   starts from the beginning.
 //! - `placed` / `ready` / `canceled` `{id, occurred_at, order}`: one stream entry; `id` is the
 //!   stream entry id to resume from with `?after=`.
 //! - `caught_up` `{id}`: the replay is over; what follows is live.
 //! - `heartbeat` `{server_time}`: every 15 s.
-//! - `day_changed`, `signed_out`, `error` `{message}`: the last message before the server closes.
+//! - `day_changed`, `reload`, `signed_out`, `error` `{message}`: the last message before the
+//!   server closes; after `day_changed` and `reload` the board reconnects at once.
 
 use std::fmt;
 use std::str::FromStr;
@@ -206,6 +208,7 @@ impl BoardOrder {
                 refunded_amount: Some(canceled.refunded_amount),
                 ..BoardOrder::bare(canceled.order_id, canceled.nickname, BoardStatus::Canceled)
             },
+            Entry::Opened(_) => return None,
         })
     }
 }
@@ -218,14 +221,8 @@ pub enum Outgoing {
         /// `null` when the store has no business day (closed).
         day_business_id: Option<String>,
         day_state: DayStateName,
-        server_time: DateTime<Utc>,
-    },
-    Snapshot {
-        orders: Vec<BoardOrder>,
-        /// False when the orders could not be read: the client keeps what it shows.
-        complete: bool,
-        /// Korean, for staff, when the snapshot is not complete.
-        notice: Option<String>,
+        /// `null` without a business day.
+        stream_id: Option<String>,
         server_time: DateTime<Utc>,
     },
     Placed {
@@ -251,6 +248,10 @@ pub enum Outgoing {
         server_time: DateTime<Utc>,
     },
     DayChanged {
+        message: String,
+    },
+    /// The day stream was rebuilt while the board followed it: it starts over.
+    Reload {
         message: String,
     },
     SignedOut {

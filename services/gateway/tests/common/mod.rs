@@ -15,6 +15,31 @@ use testkit::{System, TestDb, TestRedis};
 
 pub const CSRF: (&str, &str) = ("X-SimpleOrder-CSRF", "1");
 
+/// Waits until the store service's relay has published the day stream's `opened` entry, so
+/// entries a test writes come after it, as an order's always do.
+pub async fn until_opened(redis: &TestRedis, stream_key: &str) -> anyhow::Result<()> {
+    let stream = redis.keys().key(stream_key);
+    testkit::eventually(Duration::from_secs(10), || {
+        let mut conn = redis.conn.clone();
+        let stream = stream.clone();
+        async move {
+            let first: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+                .arg(&stream)
+                .arg("-")
+                .arg("+")
+                .arg("COUNT")
+                .arg(1)
+                .query_async(&mut conn)
+                .await
+                .ok()?;
+            let kind: Option<String> = first.ids.first()?.get("type");
+            (kind.as_deref() == Some(contracts::events::types::STORE_DAY_OPENED)).then_some(())
+        }
+    })
+    .await
+    .context("the day stream never got its opened entry")
+}
+
 pub struct Harness {
     pub config: Config,
     pub db: TestDb,

@@ -2,6 +2,7 @@
 //! `x:order:events` event for the customer's alert.
 
 use chrono::{DateTime, Utc};
+use contracts::day_stream::{self, OrderFact};
 use contracts::events::types;
 use contracts::events::v1 as ev;
 use domain::Money;
@@ -11,13 +12,19 @@ use crate::events::{Event, ORDER_EVENTS_STREAM};
 use crate::orders::Order;
 use crate::pb::ts;
 
-fn day_entry(order: &Order, stream_key: &str, entry: ev::store_day_entry::Entry) -> Event {
+fn day_entry(
+    order: &Order,
+    stream_key: &str,
+    fact: OrderFact,
+    entry: ev::store_day_entry::Entry,
+) -> Event {
     let message = ev::StoreDayEntry {
         store_id: order.store_id.to_string(),
         day_business_id: order.day_id.to_string(),
         entry: Some(entry),
     };
     Event {
+        id: Some(day_stream::order_event_id(order.id.as_uuid(), fact)),
         stream: stream_key.to_owned(),
         event_type: types::STORE_DAY_ENTRY,
         data: message.encode_to_vec(),
@@ -28,6 +35,7 @@ pub fn store_day_ready(order: &Order, ready_at: DateTime<Utc>, stream_key: &str)
     day_entry(
         order,
         stream_key,
+        OrderFact::Ready,
         ev::store_day_entry::Entry::Ready(ev::StoreDayReady {
             order_id: order.id.to_string(),
             nickname: order.nickname.clone(),
@@ -48,6 +56,7 @@ pub fn ready(order: &Order, ready_at: DateTime<Utc>) -> Event {
         ready_at: Some(ts(ready_at)),
     };
     Event {
+        id: None,
         stream: ORDER_EVENTS_STREAM.to_owned(),
         event_type: types::ORDER_READY,
         data: message.encode_to_vec(),
@@ -66,6 +75,7 @@ pub fn store_day_canceled(order: &Order, c: &Cancellation<'_>, stream_key: &str)
     day_entry(
         order,
         stream_key,
+        OrderFact::Canceled,
         ev::store_day_entry::Entry::Canceled(ev::StoreDayCanceled {
             order_id: order.id.to_string(),
             nickname: order.nickname.clone(),
@@ -90,6 +100,7 @@ pub fn canceled(order: &Order, c: &Cancellation<'_>) -> Event {
         canceled_at: Some(ts(c.canceled_at)),
     };
     Event {
+        id: None,
         stream: ORDER_EVENTS_STREAM.to_owned(),
         event_type: types::ORDER_CANCELED,
         data: message.encode_to_vec(),

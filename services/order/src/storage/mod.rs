@@ -2,6 +2,7 @@
 
 pub mod carts;
 pub mod customers;
+pub mod day_stream;
 pub mod fulfil;
 pub mod orders;
 pub mod reads;
@@ -23,6 +24,16 @@ impl OrderKeys {
     /// service deletes it when the day closes.
     pub fn nicknames(&self, store: StoreId, day: BusinessDayId) -> String {
         self.0.key(&format!("nick:{store}:{day}"))
+    }
+
+    /// Held by the one reader that rebuilds a day stream (a token string, with a TTL).
+    pub fn day_stream_rebuild_lock(&self, stream_key: &str) -> String {
+        self.0.key(&format!("rebuild-lock:{stream_key}"))
+    }
+
+    /// Where one rebuild stages the day stream before it swaps it in.
+    pub fn day_stream_staging(&self, stream_key: &str, token: &str) -> String {
+        self.0.key(&format!("rebuild:{stream_key}:{token}"))
     }
 
     /// What the first visit of an approval URL decided (JSON), so a repeated visit shows the

@@ -133,6 +133,43 @@ pub async fn lock_day(
     .transpose()
 }
 
+/// The day's stream key; `None` when the day is not the store's.
+pub async fn day_stream_key(
+    conn: &mut PgConnection,
+    store: StoreId,
+    day: BusinessDayId,
+) -> Result<Option<String>, OrderError> {
+    Ok(
+        sqlx::query_scalar("SELECT stream_key FROM day_business WHERE id = $1 AND store_id = $2")
+            .bind(day.as_uuid())
+            .bind(store.as_uuid())
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// The nicknames of the day's orders that still hold theirs.
+pub async fn held_nicknames(
+    pool: &PgPool,
+    store: StoreId,
+    day: BusinessDayId,
+) -> Result<Vec<String>, OrderError> {
+    let holding: Vec<&str> = OrderStatus::ALL
+        .into_iter()
+        .filter(|s| s.holds_nickname())
+        .map(OrderStatus::code)
+        .collect();
+    Ok(sqlx::query_scalar(
+        "SELECT nickname FROM customer_order \
+         WHERE store_id = $1 AND day_business_id = $2 AND status = ANY($3)",
+    )
+    .bind(store.as_uuid())
+    .bind(day.as_uuid())
+    .bind(holding)
+    .fetch_all(pool)
+    .await?)
+}
+
 pub async fn stream_key(conn: &mut PgConnection, day: BusinessDayId) -> Result<String, OrderError> {
     Ok(
         sqlx::query_scalar("SELECT stream_key FROM day_business WHERE id = $1")

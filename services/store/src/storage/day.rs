@@ -490,7 +490,7 @@ mod tests {
             ("day_business_id", day_id.to_string()),
             ("rev", "2".into()),
             ("state", "OPEN".into()),
-            ("stream_key", format!("x:store:{store_id}:{day_id}")),
+            ("stream_key", contracts::day_stream::key(store_id, day_id)),
             ("prepared_at", "1700000000000000".into()),
             ("opened_at", "1700000060000000".into()),
             ("closing_at", String::new()),
