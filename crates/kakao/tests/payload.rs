@@ -185,3 +185,16 @@ fn client_extra_encoded_as_a_json_string_is_unpacked() {
     .unwrap();
     assert_eq!(p.param("store_id"), Some("s1"));
 }
+
+#[test]
+fn kakaos_request_id_goes_into_logs_only_when_it_looks_like_an_id() {
+    use kakao::skill::payload::request_id;
+    assert_eq!(
+        request_id(Some(" chp-0f3a9c1e2b7d4e5f ")),
+        "chp-0f3a9c1e2b7d4e5f"
+    );
+    assert_eq!(request_id(None), "-");
+    assert_eq!(request_id(Some("")), "-");
+    assert_eq!(request_id(Some("chp-1\n2026 ERROR forged line")), "-");
+    assert_eq!(request_id(Some(&"a".repeat(129))), "-");
+}

@@ -5,12 +5,14 @@
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use kakao::skill::payload::{REQUEST_ID_HEADER, request_id};
 use kakao::skill::response::QuickReply;
 use kakao::{SkillPayload, SkillResponse};
 use platform::Config;
 use prometheus::{IntCounterVec, Opts, register_int_counter_vec_with_registry};
+use tracing::Instrument;
 
 use crate::alerts::Receipts;
 use crate::auth::Access;
@@ -32,7 +34,7 @@ static ANSWERS: LazyLock<IntCounterVec> = LazyLock::new(|| {
         Opts::new(
             "skill_answers_total",
             "Skill webhooks answered, by skill and outcome \
-             (ok, error, timeout, invalid, denied, unreadable, unknown_skill)",
+             (ok, error, timeout, invalid, denied, unreadable, unknown_skill, no_user)",
         ),
         &["skill", "outcome"],
         platform::metrics::REGISTRY.clone()
@@ -93,44 +95,73 @@ impl App {
         })
     }
 
+    /// Answers one webhook and logs it in one line with Kakao's request id, which an
+    /// operator quotes to Kakao support; every other line logged on the way carries it too.
     pub async fn handle(
         &self,
         name: &str,
         body: &[u8],
         headers: &HashMap<String, String>,
     ) -> Answer {
+        let skill = Skill::from_name(name).map_or("unknown", Skill::name);
+        let span = tracing::info_span!(
+            "skill_call",
+            skill,
+            kakao_request_id = request_id(headers.get(REQUEST_ID_HEADER).map(String::as_str))
+        );
+        async {
+            let started = Instant::now();
+            let (outcome, answer) = self.answer(name, body, headers).await;
+            count(name, outcome);
+            tracing::info!(
+                outcome,
+                http_status = answer.http_status,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "skill answered"
+            );
+            answer
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The answer and its outcome label for the metric and the log.
+    async fn answer(
+        &self,
+        name: &str,
+        body: &[u8],
+        headers: &HashMap<String, String>,
+    ) -> (&'static str, Answer) {
         if let Err(denied) = self.access.check_secret(headers) {
-            tracing::warn!(skill = name, "skill call without the right shared secret");
-            count(name, "denied");
-            return Answer {
+            tracing::warn!("skill call without the right shared secret");
+            let answer = Answer {
                 http_status: denied.http_status(),
                 response: common::denied(),
             };
+            return ("denied", answer);
         }
         // Nothing can be checked or looked up for a body that is not a payload, and nothing
         // is: the customer is asked to start again.
         let Some(payload) = payload::parse(body) else {
-            tracing::info!(skill = name, "unreadable skill body");
-            count(name, "unreadable");
-            return Answer::ok(common::unreadable(&self.ob));
+            return ("unreadable", Answer::ok(common::unreadable(&self.ob)));
         };
         if let Err(denied) = self.access.check_bot(&payload) {
-            tracing::warn!(skill = name, "skill call for a bot that is not ours");
-            count(name, "denied");
-            return Answer {
+            tracing::warn!("skill call for a bot that is not ours");
+            let answer = Answer {
                 http_status: denied.http_status(),
                 response: common::denied(),
             };
+            return ("denied", answer);
         }
         let Some(skill) = Skill::from_name(name) else {
-            count(name, "unknown_skill");
-            return Answer {
+            let answer = Answer {
                 http_status: 404,
                 response: common::unknown_skill(&self.ob),
             };
+            return ("unknown_skill", answer);
         };
         let Some(user_key) = payload.bot_user_key() else {
-            return Answer::ok(common::no_user(&self.ob));
+            return ("no_user", Answer::ok(common::no_user(&self.ob)));
         };
         let deps = skills::Deps {
             clients: &self.clients,
@@ -138,27 +169,30 @@ impl App {
             ob: &self.ob,
         };
         let run = skills::run(skill, &deps, &payload, user_key);
-        let response = match tokio::time::timeout(self.budget, run).await {
-            Ok(Ok(response)) => {
-                count(name, "ok");
-                response
-            }
+        let (outcome, response) = match tokio::time::timeout(self.budget, run).await {
+            Ok(Ok(response)) => ("ok", response),
             Ok(Err(e)) => {
-                count(name, "error");
-                tracing::warn!(skill = name, error = %e, "skill failed; answering try-again");
-                common::try_again(retry(&self.ob, skill, &payload), &self.ob)
+                tracing::warn!(error = %e, "skill failed; answering try-again");
+                (
+                    "error",
+                    common::try_again(retry(&self.ob, skill, &payload), &self.ob),
+                )
             }
             Err(_) => {
-                count(name, "timeout");
                 tracing::warn!(
-                    skill = name,
                     budget_ms = self.budget.as_millis() as u64,
                     "skill over budget; answering try-again"
                 );
-                common::try_again(retry(&self.ob, skill, &payload), &self.ob)
+                (
+                    "timeout",
+                    common::try_again(retry(&self.ob, skill, &payload), &self.ob),
+                )
             }
         };
-        Answer::ok(self.checked(skill, &payload, response))
+        match self.checked(skill, &payload, response) {
+            Ok(response) => (outcome, Answer::ok(response)),
+            Err(fallback) => ("invalid", Answer::ok(fallback)),
+        }
     }
 
     /// The response if it keeps every limit; otherwise (a bug, logged) the try-again bubble.
@@ -167,17 +201,12 @@ impl App {
         skill: Skill,
         payload: &SkillPayload,
         response: SkillResponse,
-    ) -> SkillResponse {
+    ) -> Result<SkillResponse, SkillResponse> {
         match kakao::validate(&response.to_value()) {
-            Ok(()) => response,
+            Ok(()) => Ok(response),
             Err(problems) => {
-                count(skill.name(), "invalid");
-                tracing::error!(
-                    skill = skill.name(),
-                    ?problems,
-                    "skill drew an invalid response"
-                );
-                common::try_again(retry(&self.ob, skill, payload), &self.ob)
+                tracing::error!(?problems, "skill drew an invalid response");
+                Err(common::try_again(retry(&self.ob, skill, payload), &self.ob))
             }
         }
     }

@@ -18,6 +18,7 @@ use axum::routing::post;
 use contracts::chatbot::v1::HandleRequest;
 use contracts::chatbot::v1::chatbot_skill_service_client::ChatbotSkillServiceClient;
 use kakao::SkillResponse;
+use kakao::skill::payload::{REQUEST_ID_HEADER, request_id};
 use kakao::skill::response::QuickReply;
 use platform::Config;
 use platform::grpc::Client;
@@ -56,6 +57,10 @@ async fn webhook(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    // Kakao's id of the call goes on with the other headers to chatbot-skill, which logs it;
+    // the gateway names it in the lines it logs when it answers by itself.
+    let request_id =
+        request_id(headers.get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok())).to_owned();
     // An unreadable path or body still reaches chatbot-skill, which answers it properly
     // (404 for no such skill, a "start again" bubble for a body that is not a payload).
     let request = HandleRequest {
@@ -69,11 +74,18 @@ async fn webhook(
     let answer = match tokio::time::timeout(TIMEOUT, state.chatbot.clone().handle(call)).await {
         Ok(Ok(answer)) => answer.into_inner(),
         Ok(Err(status)) => {
-            tracing::warn!(code = ?status.code(), "chatbot-skill failed; answering try-again");
+            tracing::warn!(
+                kakao_request_id = %request_id,
+                code = ?status.code(),
+                "chatbot-skill failed; answering try-again"
+            );
             return try_again();
         }
         Err(_) => {
-            tracing::warn!("chatbot-skill over the gateway deadline; answering try-again");
+            tracing::warn!(
+                kakao_request_id = %request_id,
+                "chatbot-skill over the gateway deadline; answering try-again"
+            );
             return try_again();
         }
     };
@@ -84,6 +96,7 @@ async fn webhook(
         404 => StatusCode::NOT_FOUND,
         other => {
             tracing::warn!(
+                kakao_request_id = %request_id,
                 status = other,
                 "chatbot-skill answered an unexpected status"
             );
@@ -93,7 +106,10 @@ async fn webhook(
     let valid = serde_json::from_slice::<serde_json::Value>(&answer.body)
         .is_ok_and(|body| kakao::validate(&body).is_ok());
     if !valid {
-        tracing::error!("chatbot-skill answered an invalid SkillResponse; answering try-again");
+        tracing::error!(
+            kakao_request_id = %request_id,
+            "chatbot-skill answered an invalid SkillResponse; answering try-again"
+        );
         return try_again();
     }
     let content_type = HeaderValue::from_str(&answer.content_type)

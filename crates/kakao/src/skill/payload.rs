@@ -15,6 +15,26 @@ use std::collections::BTreeMap;
 /// Suffix Kakao appends to the bot id for traffic from the development channel.
 pub const DEV_BOT_SUFFIX: char = '!';
 
+/// The header carrying Kakao's id of one skill call (e.g. `chp-…`), by its lowercase name.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+const REQUEST_ID_MAX_BYTES: usize = 128;
+
+/// Kakao's request id as it may go into a log line (an operator quotes it to Kakao support):
+/// the header's value when it looks like an id, otherwise `-`, so a forged header cannot write
+/// into the log.
+pub fn request_id(header_value: Option<&str>) -> &str {
+    header_value
+        .map(str::trim)
+        .filter(|id| {
+            !id.is_empty()
+                && id.len() <= REQUEST_ID_MAX_BYTES
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+        })
+        .unwrap_or("-")
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SkillPayload {
