@@ -600,10 +600,16 @@ pub struct CancelRequest {
     pub payload: Option<String>,
 }
 
+/// The current API sends no `aid` (the refund's aid is the `order` inquiry's CANCEL action), and
+/// `approved_cancel_amount` is not always there: both are optional.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CancelResponse {
-    #[serde(default)]
-    pub aid: String,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_string"
+    )]
+    pub aid: Option<String>,
     pub tid: String,
     #[serde(default)]
     pub cid: String,
@@ -618,7 +624,8 @@ pub struct CancelResponse {
     #[serde(default)]
     pub amount: Amount,
     /// This request.
-    pub approved_cancel_amount: Amount,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_cancel_amount: Option<Amount>,
     /// Cumulative.
     #[serde(default)]
     pub canceled_amount: Amount,
@@ -749,24 +756,40 @@ pub enum ErrorKind {
 /// `http_status` for a call that got no HTTP answer (timeout, connection reset).
 pub const NO_RESPONSE: u16 = 0;
 
+/// The refusals §2.9 documents as final: the request was wrong (keys, merchant, ids, amounts,
+/// pg_token) or the payment is in a state that never allows it (unknown tid, expired, not
+/// approvable or cancelable, limits). Left out on purpose: −701 ("not authenticated yet") says
+/// the payment is still waiting, not that it failed, and −780/−781/−782/−785/−702 may hide money
+/// that moved (§2.10).
+pub fn is_documented_refusal(error_code: i64) -> bool {
+    matches!(
+        error_code,
+        -401..=-400
+            | -404..=-403
+            | -708..=-703
+            | -711..=-710
+            | -726..=-721
+            | -733..=-730
+            | -753..=-750
+            | -761
+            | -784..=-783
+            | -799..=-797
+    )
+}
+
 /// Classifies a failure by HTTP status (or [`NO_RESPONSE`]) and KakaoPay `error_code`.
 ///
-/// The code decides when there is one: -780/-781/-785/-702 are Unclear, -429/-503/-500
-/// Retryable, other codes Final unless sent with a 5xx (then Unclear). Without a code: no
-/// answer, 408, 5xx or a 2xx whose body could not be read are Unclear, 429 Retryable, the
-/// rest Final.
+/// The code decides when there is one: -429/-503/-500 are Retryable, a documented refusal
+/// ([`is_documented_refusal`]) is Final unless sent with a 5xx, and every other code — -780,
+/// -781, -785, -702, -701, and codes this crate does not know — is Unclear: settled by an
+/// inquiry, never taken as a refusal. Without a code: no answer, 408, 5xx or a 2xx whose body
+/// could not be read are Unclear, 429 Retryable, the rest Final.
 pub fn classify(http_status: u16, error_code: Option<i64>) -> ErrorKind {
     let server_side = (500..=599).contains(&http_status);
     match error_code {
-        Some(
-            codes::APPROVE_FAILED
-            | codes::CANCEL_FAILED
-            | codes::DUPLICATE_REQUEST
-            | codes::ALREADY_APPROVED,
-        ) => ErrorKind::Unclear,
         Some(codes::QUOTA_EXCEEDED | codes::MAINTENANCE | codes::INTERNAL) => ErrorKind::Retryable,
-        Some(_) if server_side => ErrorKind::Unclear,
-        Some(_) => ErrorKind::Final,
+        Some(code) if is_documented_refusal(code) && !server_side => ErrorKind::Final,
+        Some(_) => ErrorKind::Unclear,
         None => match http_status {
             NO_RESPONSE | 408 | 200..=299 => ErrorKind::Unclear,
             429 => ErrorKind::Retryable,

@@ -109,12 +109,34 @@ fn cancel_round_trips() {
     let req: CancelRequest = round_trip(include_str!("fixtures/pay_cancel_request.json"));
     assert_eq!(req.cancel_available_amount, Some(12500));
     let res: CancelResponse = round_trip(include_str!("fixtures/pay_cancel_response.json"));
-    assert_eq!(res.approved_cancel_amount.total, 4500);
+    assert_eq!(res.approved_cancel_amount.unwrap().total, 4500);
+    assert_eq!(res.aid.as_deref(), Some("A5678901234567890124"));
     assert_eq!(
         res.canceled_amount.total + res.cancel_available_amount.total,
         res.amount.total
     );
     assert_eq!(res.status.class(), StatusClass::PartlyCanceled);
+}
+
+#[test]
+fn a_cancel_answer_without_aid_or_approved_cancel_amount_is_read() {
+    // The current API sends no aid; approved_cancel_amount is missing from some answers too.
+    let res: CancelResponse = serde_json::from_value(json!({
+        "tid": "T1c9a04e2b7d35f6a801",
+        "cid": "TC0ONETIME",
+        "status": "CANCEL_PAYMENT",
+        "amount": {"total": 9000, "tax_free": 0, "vat": 818},
+        "canceled_amount": {"total": 9000, "tax_free": 0, "vat": 818},
+        "cancel_available_amount": {"total": 0, "tax_free": 0, "vat": 0},
+        "canceled_at": "2024-03-01T12:00:00"
+    }))
+    .unwrap();
+    assert_eq!(res.aid, None);
+    assert_eq!(res.approved_cancel_amount, None);
+    assert_eq!(res.canceled_amount.total, 9000);
+    assert_eq!(res.status.class(), StatusClass::Canceled);
+    let written = serde_json::to_value(&res).unwrap();
+    assert!(written.get("aid").is_none() && written.get("approved_cancel_amount").is_none());
 }
 
 #[test]
@@ -224,7 +246,14 @@ fn error_classification_table() {
         (400, Some(-429), Retryable),
         (503, Some(-503), Retryable),
         (500, Some(-500), Retryable),
-        (400, Some(-701), Final),
+        // Still waiting for the person: settled by inquiry, not a refusal.
+        (400, Some(-701), Unclear),
+        // Codes no table documents are never taken as refusals.
+        (400, Some(-790), Unclear),
+        (400, Some(-2), Unclear),
+        (400, Some(-706), Final),
+        (400, Some(-722), Final),
+        (400, Some(-797), Final),
         (400, Some(-708), Final),
         (400, Some(-710), Final),
         (400, Some(-721), Final),

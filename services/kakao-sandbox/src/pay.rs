@@ -3,9 +3,10 @@
 //! - `POST /online/v1/payment/{ready,approve,order,cancel}`: the real request and response
 //!   shapes, `Authorization: SECRET_KEY …` (any key starting with `DEV`, like KakaoPay's dev
 //!   keys; others get −401), statuses and error codes;
-//! - `GET /kakaopay/pay/{tid}`: the payment page the redirect URLs open, where a person chooses
-//!   승인 / 취소 / 실패; tests `POST /kakaopay/pay/{tid}/{approve|cancel|fail}` and follow the
-//!   `303` Location (`approval_url?pg_token=…`, `cancel_url`, `fail_url`);
+//! - `GET /kakaopay/pay/{tid}`: the payment page the redirect URLs open, where a person pays by
+//!   card or with KakaoPay Money (카드 / 카카오페이머니), or chooses 취소 / 실패; tests `POST
+//!   /kakaopay/pay/{tid}/{approve|cancel|fail}` (`approve?method=MONEY` for Money; card otherwise)
+//!   and follow the `303` Location (`approval_url?pg_token=…`, `cancel_url`, `fail_url`);
 //! - the payment window (15 minutes, `SANDBOX_PAYMENT_WINDOW_SECS`, or `POST
 //!   /sandbox/kakaopay/config {"payment_window_secs": N}` for payments readied afterwards;
 //!   `POST /sandbox/kakaopay/expire/{tid}` ends one payment's window now);
@@ -23,7 +24,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Json, Redirect, Response};
 use axum::routing::{get, post};
@@ -101,7 +102,7 @@ async fn ready(State(s): Shared, headers: HeaderMap, body: Bytes) -> Response {
         &headers,
         &body,
         |_: &pay::ReadyRequest| None,
-        move |payments, request| payments.ready(request, &format!("http://{host}"), Utc::now()),
+        move |payments, request, _| payments.ready(request, &format!("http://{host}"), Utc::now()),
     )
     .await
 }
@@ -113,7 +114,13 @@ async fn approve(State(s): Shared, headers: HeaderMap, body: Bytes) -> Response 
         &headers,
         &body,
         |r: &pay::ApproveRequest| Some((Counted::Approve, r.tid.clone())),
-        |payments, request| payments.approve(&request, Utc::now()),
+        |payments, request, faults| {
+            let charge = faults.iter().find_map(|f| match f {
+                Fault::ApprovedAmount(total) => Some(*total),
+                _ => None,
+            });
+            payments.approve(&request, charge, Utc::now())
+        },
     )
     .await
 }
@@ -125,7 +132,7 @@ async fn order(State(s): Shared, headers: HeaderMap, body: Bytes) -> Response {
         &headers,
         &body,
         |r: &pay::OrderRequest| Some((Counted::Order, r.tid.clone())),
-        |payments, request| payments.order(&request, Utc::now()),
+        |payments, request, _| payments.order(&request, Utc::now()),
     )
     .await
 }
@@ -137,7 +144,7 @@ async fn cancel(State(s): Shared, headers: HeaderMap, body: Bytes) -> Response {
         &headers,
         &body,
         |r: &pay::CancelRequest| Some((Counted::Cancel, r.tid.clone())),
-        |payments, request| payments.cancel(&request, Utc::now()),
+        |payments, request, _| payments.cancel(&request, Utc::now()),
     )
     .await
 }
@@ -149,7 +156,7 @@ async fn serve_call<Req, Resp>(
     headers: &HeaderMap,
     body: &[u8],
     tid_of: fn(&Req) -> Option<(Counted, String)>,
-    apply: impl FnOnce(&mut Payments, Req) -> Result<Resp, ApiError>,
+    apply: impl FnOnce(&mut Payments, Req, &[Fault]) -> Result<Resp, ApiError>,
 ) -> Response
 where
     Req: DeserializeOwned,
@@ -240,7 +247,7 @@ where
         }
     }
 
-    let result = apply(&mut lock(&s.payments), request);
+    let result = apply(&mut lock(&s.payments), request, &faults);
     tracing::info!(
         ?call,
         %tid,
@@ -259,6 +266,13 @@ where
         return error_response(&error);
     }
     match result {
+        Ok(answer) if faults.contains(&Fault::WithoutApprovedCancelAmount) => {
+            let mut answer = serde_json::to_value(answer).unwrap_or_default();
+            if let Some(fields) = answer.as_object_mut() {
+                fields.remove("approved_cancel_amount");
+            }
+            Json(answer).into_response()
+        }
         Ok(answer) => Json(answer).into_response(),
         Err(error) => error_response(&error),
     }
@@ -287,8 +301,18 @@ async fn payment_page(State(s): Shared, Path(tid): Path<String>) -> Response {
     }
 }
 
-async fn choose(State(s): Shared, Path((tid, choice)): Path<(String, String)>) -> Response {
-    let Some(choice) = Choice::parse(&choice) else {
+#[derive(Debug, Deserialize)]
+struct ChoiceQuery {
+    /// `CARD` or `MONEY`, for `approve`.
+    method: Option<String>,
+}
+
+async fn choose(
+    State(s): Shared,
+    Path((tid, choice)): Path<(String, String)>,
+    Query(query): Query<ChoiceQuery>,
+) -> Response {
+    let Some(choice) = Choice::parse(&choice, query.method.as_deref()) else {
         return (StatusCode::NOT_FOUND, Html(page::not_found())).into_response();
     };
     let outcome = lock(&s.payments).choose(&tid, choice, Utc::now());
@@ -300,6 +324,11 @@ async fn choose(State(s): Shared, Path((tid, choice)): Path<(String, String)>) -
         Err(PageError::AlreadyDone(status)) => {
             (StatusCode::CONFLICT, Html(page::already_done(&status))).into_response()
         }
+        Err(PageError::MethodNotOffered(method)) => (
+            StatusCode::BAD_REQUEST,
+            Html(page::method_not_offered(&method)),
+        )
+            .into_response(),
     }
 }
 

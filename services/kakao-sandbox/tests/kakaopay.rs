@@ -176,7 +176,15 @@ async fn a_payment_goes_from_ready_through_the_page_to_paid_and_refunded() {
     let page = s.http.get(page_url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
-    for text in ["승인", "취소", "실패", "카페 라떼", "4,500원", "viewport"] {
+    for text in [
+        "카드로 승인",
+        "카카오페이머니로 승인",
+        "취소",
+        "실패",
+        "카페 라떼",
+        "4,500원",
+        "viewport",
+    ] {
         assert!(html.contains(text), "{text}");
     }
     assert_eq!(s.ledger(&tid).await["status"], "OPEN_PAYMENT");
@@ -217,6 +225,10 @@ async fn a_payment_goes_from_ready_through_the_page_to_paid_and_refunded() {
     assert_eq!(status, StatusCode::OK, "{canceled}");
     assert_eq!(canceled["status"], "CANCEL_PAYMENT");
     assert_eq!(canceled["approved_cancel_amount"]["total"], 4500);
+    assert!(
+        canceled.get("aid").is_none(),
+        "the current API sends no aid: {canceled}"
+    );
     assert_eq!(canceled["cancel_available_amount"]["total"], 0);
 
     let (_, order) = s

@@ -6,7 +6,13 @@
 //!
 //! Money that moved for an order that cannot stand is given back: the refund is first recorded
 //! (`order_payment` CANCEL_PENDING, the order still APPROVING so the day cannot close), then
-//! asked of KakaoPay, then the order becomes FAILED with an `order.approval_failed` event.
+//! asked of KakaoPay, then the order becomes FAILED with an `order.approval_failed` event. An
+//! approval of another amount than the one bound to the payment token is such money: the order
+//! was priced at the bound amount, so the whole approved amount goes back.
+//!
+//! KakaoPay's errors fail an order only when they are documented refusals or KakaoPay's own view
+//! of the payment (`order`) says it ended unpaid: while the payment still waits for approval the
+//! order stays APPROVING and the approval is tried again (then by the sweeper).
 
 use std::sync::Arc;
 
@@ -46,6 +52,26 @@ fn refunded_message(amount: Money) -> String {
     )
 }
 
+fn mismatch_message(ordered: Money, charged: Money, refunded: Money) -> String {
+    format!(
+        "카카오페이 결제 금액({charged})이 주문 금액({ordered})과 달라 결제를 취소했어요. {refunded}은 카카오페이로 돌려 드려요. 챗봇에서 다시 주문해 주세요."
+    )
+}
+
+/// What KakaoPay approved; an answer without an amount stands for the bound one.
+fn approved_amount(approval: &pay::ApproveResponse, payment: &PaymentRef) -> Money {
+    if approval.amount > 0 {
+        Money::won(approval.amount)
+    } else {
+        payment.amount
+    }
+}
+
+/// What was charged for an order whose refund is pending.
+fn charged(order: &Order, payment: &PaymentRef) -> Money {
+    order.charged.unwrap_or(payment.amount)
+}
+
 /// Why KakaoPay's refusal failed the order, for the customer.
 pub fn approve_failure(error: Option<&pay::KakaoPayError>) -> Failure {
     let (reason, code) = match error {
@@ -77,8 +103,8 @@ enum Placement {
     Placed,
     /// Already handled: placed earlier, or this message was processed.
     Done,
-    /// A refund was decided for this order before.
-    Refunding,
+    /// A refund of this much was decided for this order before.
+    Refunding(Money),
     /// The order is in a state that cannot become PLACED.
     Not(OrderStatus),
 }
@@ -124,7 +150,9 @@ impl Approver {
         };
         // A refund once decided is finished first, whatever the order's status.
         if order.refund_pending() {
-            return self.refund(&order, &payment).await;
+            return self
+                .refund(&order, &payment, charged(&order, &payment))
+                .await;
         }
         if order.status != OrderStatus::Approving {
             return Ok(());
@@ -165,6 +193,16 @@ impl Approver {
         event_id: Option<&str>,
         last_attempt: bool,
     ) -> Result<(), OrderError> {
+        let charged = approved_amount(approval, payment);
+        if charged != payment.amount {
+            tracing::error!(
+                order_id = %order.id,
+                ordered = payment.amount.as_won(),
+                charged = charged.as_won(),
+                "KakaoPay approved another amount than the order's; refunding it"
+            );
+            return self.refund_approved(order, payment, approval).await;
+        }
         match self.place(order, payment, approval, event_id).await {
             Ok(Placement::Placed) => {
                 tracing::info!(order_id = %order.id, nickname = %order.nickname, "order placed");
@@ -174,7 +212,7 @@ impl Approver {
             Ok(Placement::Done | Placement::Not(OrderStatus::Placed | OrderStatus::Ready)) => {
                 Ok(())
             }
-            Ok(Placement::Refunding) => self.refund(order, payment).await,
+            Ok(Placement::Refunding(charged)) => self.refund(order, payment, charged).await,
             Ok(Placement::Not(status)) => {
                 tracing::error!(order_id = %order.id, ?status, "money moved for an order that cannot be placed; refunding");
                 self.refund_approved(order, payment, approval).await
@@ -204,7 +242,7 @@ impl Approver {
             return Err(OrderError::Internal(format!("order {} vanished", order.id)));
         };
         if locked.refund_pending() {
-            return Ok(Placement::Refunding);
+            return Ok(Placement::Refunding(charged(&locked, payment)));
         }
         match domain::transition(locked.status, OrderStatus::Placed) {
             Ok(Transition::Changed) => {}
@@ -212,11 +250,7 @@ impl Approver {
             Err(_) => return Ok(Placement::Not(locked.status)),
         }
         let placed_at = db::set_placed(&mut tx, order.id).await?;
-        let amount = if approval.amount > 0 {
-            Money::won(approval.amount)
-        } else {
-            payment.amount
-        };
+        let amount = approved_amount(approval, payment);
         db::insert_ledger(
             &mut tx,
             &db::LedgerEntry {
@@ -305,11 +339,7 @@ impl Approver {
         if matches!(locked.status, OrderStatus::Placed | OrderStatus::Ready) {
             return Ok(());
         }
-        let amount = if approval.amount > 0 {
-            Money::won(approval.amount)
-        } else {
-            payment.amount
-        };
+        let amount = approved_amount(approval, payment);
         db::insert_ledger(
             &mut tx,
             &db::LedgerEntry {
@@ -326,19 +356,24 @@ impl Approver {
         )
         .await?;
         tx.commit().await?;
-        self.refund(&locked, payment).await
+        self.refund(&locked, payment, amount).await
     }
 
-    /// The refund recorded as CANCEL_PENDING, asked of KakaoPay (again, if need be: a refund
-    /// already made is found by inquiry and not made twice).
-    async fn refund(&self, order: &Order, payment: &PaymentRef) -> Result<(), OrderError> {
+    /// The refund of `charged` recorded as CANCEL_PENDING, asked of KakaoPay (again, if need be:
+    /// a refund already made is found by inquiry and not made twice).
+    async fn refund(
+        &self,
+        order: &Order,
+        payment: &PaymentRef,
+        charged: Money,
+    ) -> Result<(), OrderError> {
         let cancel = self
             .payment
             .cancel(pay::CancelRequest {
                 tid: payment.tid.clone(),
-                amount: payment.amount.as_won(),
+                amount: charged.as_won(),
                 tax_free_amount: 0,
-                cancel_available_amount: payment.amount.as_won(),
+                cancel_available_amount: charged.as_won(),
                 order_id: order.id.to_string(),
                 reason: REFUND_REASON.to_owned(),
             })
@@ -354,7 +389,7 @@ impl Approver {
         let refunded = if cancel.canceled_amount > 0 {
             Money::won(cancel.canceled_amount)
         } else {
-            payment.amount
+            charged
         };
         let mut tx = self.pool.begin().await?;
         let Some(locked) = db::lock(&mut tx, order.id).await? else {
@@ -370,10 +405,18 @@ impl Approver {
         .await?;
         let newly_failed = locked.status == OrderStatus::Approving;
         if newly_failed {
-            let failure = Failure {
-                reason: refunded_message(refunded),
-                code: "REFUNDED".to_owned(),
-                refunded,
+            let failure = if charged == payment.amount {
+                Failure {
+                    reason: refunded_message(refunded),
+                    code: "REFUNDED".to_owned(),
+                    refunded,
+                }
+            } else {
+                Failure {
+                    reason: mismatch_message(payment.amount, charged, refunded),
+                    code: "AMOUNT_MISMATCH".to_owned(),
+                    refunded,
+                }
             };
             let failed_at = db::set_failed(&mut tx, order.id, &failure.reason).await?;
             events::enqueue(
@@ -440,5 +483,8 @@ mod tests {
     #[test]
     fn a_refund_message_names_the_amount() {
         assert!(refunded_message(Money::won(9_500)).contains("9,500원은"));
+        let mismatch = mismatch_message(Money::won(10_000), Money::won(9_900), Money::won(9_900));
+        assert!(mismatch.contains("결제 금액(9,900원)이 주문 금액(10,000원)과 달라"));
+        assert!(mismatch.contains("9,900원은 카카오페이로 돌려 드려요"));
     }
 }

@@ -322,6 +322,7 @@ impl Callbacks {
             },
             payment: Some(payment.clone()),
             ledger_status: None,
+            charged: None,
             refunded: Money::ZERO,
             failure_reason: None,
             cancel_reason: None,

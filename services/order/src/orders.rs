@@ -60,6 +60,8 @@ pub struct Order {
     pub payment: Option<PaymentRef>,
     /// `order_payment.status`, when the order has a payment row.
     pub ledger_status: Option<String>,
+    /// What KakaoPay approved (`order_payment.amount`), when the order has a payment row.
+    pub charged: Option<Money>,
     /// Returned to the customer so far.
     pub refunded: Money,
     pub failure_reason: Option<String>,

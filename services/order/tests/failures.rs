@@ -10,9 +10,10 @@ use std::time::Duration;
 use checkout::{PATIENCE, Shop, nickname_on, quick};
 use contracts::order::v1 as pb;
 use contracts::store::v1::DayAction;
+use platform::Service;
 use redis::AsyncCommands;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// The token and pg_token of an approval URL.
 fn approval_parts(url: &str) -> (String, String) {
@@ -173,31 +174,103 @@ async fn approved_then_timed_out_is_settled_by_inquiry_as_one_order() {
 }
 
 #[tokio::test]
-async fn a_locked_kakaopay_account_fails_the_order_without_a_charge() {
+async fn unclear_approve_errors_while_the_payment_waits_fail_nothing_and_the_retry_places_once() {
     let shop = Shop::open(quick()).await;
-    let (_, placed, tid) = shop.placed("kakao-locked").await;
+    let (_, placed, tid) = shop.placed("kakao-unclear").await;
     let approval_url = shop.choose(&tid, "approve").await;
-    shop.faults(json!({ "next_approve": "user-locked" })).await;
+    // A code no table documents, then −780 USER_LOCKED ("try again later"); KakaoPay's own view
+    // meanwhile: AUTH_PASSWORD, still waiting for approval.
+    shop.faults(json!({ "next_approve": ["error=-790", "user-locked"] }))
+        .await;
     let (status, html) = shop.visit(&approval_url).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("주문이 완료되지 않았어요"), "{html}");
-    assert!(html.contains("카카오페이 계정이 잠겨"), "{html}");
-    assert!(html.contains("결제된 금액은 없어요"), "{html}");
-    assert!(nickname_on(&html).is_none());
+    assert!(html.contains("결제를 확인하고 있어요"), "{html}");
+    assert!(!html.contains("결제된 금액은 없어요"), "{html}");
 
+    // Both errors were settled by an inquiry, and neither failed the order.
+    until_ledger(&shop, &tid, "approve_calls", 2).await;
+    until_ledger(&shop, &tid, "order_calls", 2).await;
     let (status, _, reason) = shop.order_row(&placed.order_id).await.unwrap();
-    assert_eq!(status, "FAILED");
-    assert!(reason.unwrap().contains("잠겨"));
-    assert!(shop.payment_row(&placed.order_id).await.is_none());
+    assert_eq!((status.as_str(), reason), ("APPROVING", None));
+    assert!(shop.failed_events().await.is_empty());
+    let (_, html) = shop.visit(&approval_url).await;
+    assert!(!html.contains("결제된 금액은 없어요"), "{html}");
+
+    // The next attempt gets through: one order, one charge.
+    placed_once(&shop, &placed.order_id, &tid).await;
+    assert_eq!(shop.ledger(&tid).await["approve_calls"], 3);
+    assert!(shop.failed_events().await.is_empty());
+    let (_, html) = shop.visit(&approval_url).await;
+    assert!(nickname_on(&html).is_some(), "{html}");
+}
+
+#[tokio::test]
+async fn an_approval_of_another_amount_is_refunded_in_full_and_the_customer_told() {
+    let shop = Shop::open_with(quick(), &[Service::ChatbotSkill]).await;
+    let (_, placed, tid) = shop.placed("kakao-mismatch").await;
+    let approval_url = shop.choose(&tid, "approve").await;
+    // KakaoPay charges 9,900원 for the 10,000원 the token is bound to.
+    shop.faults(json!({ "next_approve": "approved-amount=9900" }))
+        .await;
+    shop.visit(&approval_url).await;
+
+    shop.until_status(&placed.order_id, "FAILED").await;
+    until_ledger(&shop, &tid, "canceled_amount", 9_900).await;
     let ledger = shop.ledger(&tid).await;
-    assert_eq!(ledger["approvals"], 0, "{ledger}");
+    assert_eq!(ledger["approvals"], 1, "{ledger}");
+    assert_eq!(ledger["approved_amount"], 9_900, "{ledger}");
+    assert_eq!(ledger["cancels"], 1, "{ledger}");
+    assert_eq!(ledger["status"], "CANCEL_PAYMENT", "{ledger}");
+    let (pay_status, amount, _, canceled, _) = shop.payment_row(&placed.order_id).await.unwrap();
+    assert_eq!(
+        (pay_status.as_str(), amount, canceled),
+        ("CANCELED", 9_900, 9_900)
+    );
+    let (_, _, reason) = shop.order_row(&placed.order_id).await.unwrap();
+    let reason = reason.unwrap();
+    assert!(
+        reason.contains("결제 금액(9,900원)이 주문 금액(10,000원)과 달라"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("9,900원은 카카오페이로 돌려 드려요"),
+        "{reason}"
+    );
     shop.until_events("order.approval_failed", 1).await;
     let failed = shop.failed_events().await;
-    assert_eq!(failed[0].order_id, placed.order_id);
-    assert_eq!(failed[0].reason_code, "USER_LOCKED");
-    assert_eq!(failed[0].bot_user_key, "kakao-locked");
-    assert_eq!(failed[0].refunded_amount, 0);
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].reason_code, "AMOUNT_MISMATCH");
+    assert_eq!(failed[0].refunded_amount, 9_900);
     assert!(shop.board().await.is_empty());
+    assert!(shop.placed_events().await.is_empty());
+
+    // The customer is told in the chat, through the Event API.
+    let alert = testkit::eventually(PATIENCE, || async {
+        let view: Value = shop
+            .http
+            .get(format!("{}/sandbox/events", shop.system.sandbox_url()))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        view["deliveries"]
+            .as_array()?
+            .iter()
+            .find(|d| d["event"] == "order_approval_failed")
+            .cloned()
+    })
+    .await
+    .expect("an alert to the customer");
+    assert_eq!(alert["user"]["id"], "kakao-mismatch");
+    let text = alert["params"]["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("9,900원은 카카오페이로 돌려 드려요"),
+        "{text}"
+    );
+    let (_, html) = shop.visit(&approval_url).await;
+    assert!(html.contains("돌려 드려요"), "{html}");
 }
 
 #[tokio::test]

@@ -301,8 +301,12 @@ impl Payments {
         };
         let outcome = match failure.kind {
             ErrorKind::Retryable => Outcome::Retryable,
-            ErrorKind::Final => Outcome::Failed,
-            ErrorKind::Unclear => {
+            // A documented refusal (`kakao::pay::is_documented_refusal`): nothing was approved
+            // and this request never will be.
+            ErrorKind::Final if failure.code().is_some() => Outcome::Failed,
+            // Anything else may hide money that moved or a payment still waiting: only KakaoPay's
+            // view of the payment may fail the order.
+            ErrorKind::Final | ErrorKind::Unclear => {
                 let inquiry = match self.inquire(&input.tid).await {
                     Ok(inquiry) => inquiry,
                     Err(inquiry_failure) => {
@@ -429,28 +433,7 @@ impl Payments {
             payload: payload(&input.reason),
         };
         let failure = match self.kakaopay.cancel(&request).await {
-            Ok(answer) => {
-                let body = answer.body;
-                tracing::info!(
-                    tid = %input.tid,
-                    order_id = %input.order_id,
-                    canceled = body.approved_cancel_amount.total,
-                    status = %body.status,
-                    "payment canceled"
-                );
-                return Ok(Cancellation {
-                    outcome: Outcome::Succeeded,
-                    already_canceled: false,
-                    canceled_now: body.approved_cancel_amount.total,
-                    canceled_amount: body.canceled_amount.total,
-                    cancel_available_amount: body.cancel_available_amount.total,
-                    status: Some(body.status),
-                    canceled_at: body.canceled_at.and_then(kst),
-                    error: None,
-                    aid: body.aid,
-                    raw: answer.raw,
-                });
-            }
+            Ok(answer) => return Ok(self.canceled(&input, answer).await),
             Err(failure) => failure,
         };
         if !settle::cancel_needs_inquiry(failure.kind, failure.code()) {
@@ -476,11 +459,9 @@ impl Payments {
             "failed cancel settled by inquiry"
         );
         let body = inquiry.body;
-        let cancel_action = body
-            .payment_action_details
-            .iter()
-            .rev()
-            .find(|a| a.payment_action_type == Some(PaymentActionType::Cancel));
+        let aid = refund_action(&body, None)
+            .map(|a| a.aid.clone())
+            .unwrap_or_default();
         let succeeded = outcome == Outcome::Succeeded;
         Ok(Cancellation {
             outcome,
@@ -494,9 +475,57 @@ impl Payments {
             canceled_at: body.canceled_at.and_then(kst),
             status: Some(body.status),
             error: (!succeeded).then(|| KakaoPayError::of(&failure)),
-            aid: cancel_action.map(|a| a.aid.clone()).unwrap_or_default(),
+            aid,
             raw: inquiry.raw,
         })
+    }
+
+    /// A cancel KakaoPay answered. The current API's answer has no `aid`, and some lack
+    /// `approved_cancel_amount`: the `order` inquiry's CANCEL action of this refund tells both.
+    async fn canceled(
+        &self,
+        input: &CancelInput,
+        answer: Answer<pay::CancelResponse>,
+    ) -> Cancellation {
+        let body = answer.body;
+        let mut aid = body.aid.clone().filter(|aid| !aid.trim().is_empty());
+        let mut canceled_now = body.approved_cancel_amount.map(|a| a.total);
+        if aid.is_none() || canceled_now.is_none() {
+            match self.inquire(&input.tid).await {
+                Ok(inquiry) => {
+                    let action = refund_action(&inquiry.body, canceled_now);
+                    aid = aid.or_else(|| action.map(|a| a.aid.clone()));
+                    canceled_now = canceled_now.or_else(|| action.map(|a| a.amount));
+                }
+                // The refund went through; only its bookkeeping details are missing.
+                Err(failure) => tracing::warn!(
+                    tid = %input.tid,
+                    detail = %failure.detail,
+                    "canceled, but the inquiry for the refund's aid failed"
+                ),
+            }
+        }
+        // KakaoPay cancels exactly what was asked, or refuses.
+        let canceled_now = canceled_now.unwrap_or(input.amount.as_won());
+        tracing::info!(
+            tid = %input.tid,
+            order_id = %input.order_id,
+            canceled = canceled_now,
+            status = %body.status,
+            "payment canceled"
+        );
+        Cancellation {
+            outcome: Outcome::Succeeded,
+            already_canceled: false,
+            canceled_now,
+            canceled_amount: body.canceled_amount.total,
+            cancel_available_amount: body.cancel_available_amount.total,
+            status: Some(body.status),
+            canceled_at: body.canceled_at.and_then(kst),
+            error: None,
+            aid: aid.unwrap_or_default(),
+            raw: answer.raw,
+        }
     }
 
     fn cid_or(&self, answered: &str) -> String {
@@ -522,6 +551,25 @@ impl Cancellation {
             aid: String::new(),
             raw: String::new(),
         }
+    }
+}
+
+/// The newest CANCEL action, preferring one of `amount` when it is known.
+fn refund_action(
+    order: &pay::OrderResponse,
+    amount: Option<i64>,
+) -> Option<&pay::PaymentActionDetail> {
+    let mut cancels = order
+        .payment_action_details
+        .iter()
+        .rev()
+        .filter(|a| a.payment_action_type == Some(PaymentActionType::Cancel));
+    match amount {
+        Some(amount) => cancels
+            .clone()
+            .find(|a| a.amount == amount)
+            .or_else(|| cancels.next()),
+        None => cancels.next(),
     }
 }
 

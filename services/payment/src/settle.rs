@@ -28,7 +28,8 @@ pub enum Answer {
     Busy,
     /// Another request for the same payment is or was under way (−785, −702).
     Duplicate,
-    /// A definite no (−780, −781, −784, −710, …).
+    /// A no that the payment's state must confirm (−780, −781, −784, −710, codes nobody
+    /// documents, …).
     Refused,
 }
 
@@ -43,7 +44,7 @@ impl Answer {
     }
 }
 
-/// When a payment the call was meant to change still shows no change.
+/// When a payment a cancel was meant to change still shows no change.
 fn unchanged(answer: Answer) -> Outcome {
     match answer {
         Answer::Refused => Outcome::Failed,
@@ -53,7 +54,7 @@ fn unchanged(answer: Answer) -> Outcome {
     }
 }
 
-/// An approve that ended unclear, settled by the inquired status.
+/// An approve that ended without a documented refusal, settled by the inquired status.
 pub fn approve(answer: Answer, status: &PaymentStatus) -> Outcome {
     match status.class() {
         StatusClass::Succeeded => Outcome::Succeeded,
@@ -61,7 +62,11 @@ pub fn approve(answer: Answer, status: &PaymentStatus) -> Outcome {
         StatusClass::PartlyCanceled | StatusClass::Canceled | StatusClass::Failed => {
             Outcome::Failed
         }
-        StatusClass::Pending => unchanged(answer),
+        // The payment still waits for approval, so it has not failed, whatever was said:
+        // −780 USER_LOCKED asks to try again later, and our approve (or a twin) may yet land.
+        // It ends when an approve gets through or KakaoPay ends the payment (the window).
+        StatusClass::Pending if answer == Answer::Busy => Outcome::Retryable,
+        StatusClass::Pending => Outcome::Unclear,
     }
 }
 
@@ -134,9 +139,10 @@ mod tests {
     }
 
     #[test]
-    fn an_approve_still_pending_is_failed_only_when_kakaopay_said_no() {
-        // -780 USER_LOCKED and the payment still waits: KakaoPay refused, nothing moved.
-        assert_eq!(approve(Answer::Refused, &AuthPassword), Outcome::Failed);
+    fn an_approve_still_pending_is_never_failed() {
+        // -780 USER_LOCKED, or a code nobody documents, and the payment still waits.
+        assert_eq!(approve(Answer::Refused, &AuthPassword), Outcome::Unclear);
+        assert_eq!(approve(Answer::Refused, &Ready), Outcome::Unclear);
         // A timeout and still pending: our approve may land after the inquiry looked.
         assert_eq!(approve(Answer::Silent, &AuthPassword), Outcome::Unclear);
         assert_eq!(approve(Answer::Duplicate, &AuthPassword), Outcome::Unclear);

@@ -88,29 +88,71 @@ async fn a_timeout_before_approving_is_unclear_and_the_retry_charges_once() {
 }
 
 #[tokio::test]
-async fn user_locked_fails_and_charges_nothing() {
+async fn user_locked_while_the_payment_waits_is_no_failure_and_the_retry_charges_once() {
     let h = Harness::start().await;
     let (binding, pg_token) = h.authenticated_payment(9_000).await;
     h.faults(json!({ "next_approve": "user-locked" })).await;
     let approval = h.approve(&binding, &pg_token).await;
-    assert_eq!(approval.outcome(), pb::PaymentOutcome::Failed);
+    assert_eq!(
+        approval.outcome(),
+        pb::PaymentOutcome::Unclear,
+        "KakaoPay still shows AUTH_PASSWORD: nothing has failed yet"
+    );
     assert!(approval.aid.is_empty() && approval.amount == 0);
     let error = approval.error.unwrap();
     assert_eq!(error.code, -780);
     assert_eq!(error.method_result_code, "USER_LOCKED");
     assert!(!error.method_result_message.is_empty());
-
     let ledger = h.ledger(&binding.tid).await;
     assert_eq!(ledger["approvals"], 0);
-    assert_eq!(ledger["approved_amount"], 0);
     assert_eq!(
         ledger["order_calls"], 1,
         "−780 is unclear until the inquiry says"
     );
+
+    let retry = h.approve(&binding, &pg_token).await;
+    assert_eq!(retry.outcome(), pb::PaymentOutcome::Succeeded);
+    let ledger = h.ledger(&binding.tid).await;
     assert_eq!(
-        h.inquire(&binding.tid).await.status(),
-        pb::KakaoPayStatus::AuthPassword
+        (
+            ledger["approvals"].as_u64(),
+            ledger["approved_amount"].as_u64()
+        ),
+        (Some(1), Some(9_000))
     );
+}
+
+#[tokio::test]
+async fn an_undocumented_approve_error_is_settled_by_inquiry() {
+    let h = Harness::start().await;
+    let (binding, pg_token) = h.authenticated_payment(6_000).await;
+    // A code no table documents, while the payment waits: not a refusal.
+    h.faults(json!({ "next_approve": ["error=-790", "error=-790"] }))
+        .await;
+    let waiting = h.approve(&binding, &pg_token).await;
+    assert_eq!(waiting.outcome(), pb::PaymentOutcome::Unclear);
+    assert_eq!(waiting.error.unwrap().code, -790);
+    assert_eq!(h.ledger(&binding.tid).await["order_calls"], 1);
+
+    // The person gives up on the payment page: now KakaoPay's own view fails it.
+    h.choose(&binding.tid, "cancel").await;
+    let ended = h.approve(&binding, &pg_token).await;
+    assert_eq!(ended.outcome(), pb::PaymentOutcome::Failed);
+    assert_eq!(ended.error.unwrap().code, -790);
+    let ledger = h.ledger(&binding.tid).await;
+    assert_eq!(ledger["order_calls"], 2);
+    assert_eq!(ledger["approvals"], 0);
+}
+
+#[tokio::test]
+async fn a_documented_refusal_fails_without_an_inquiry() {
+    let h = Harness::start().await;
+    let (binding, pg_token) = h.authenticated_payment(6_000).await;
+    h.faults(json!({ "next_approve": "error=-797" })).await;
+    let refused = h.approve(&binding, &pg_token).await;
+    assert_eq!(refused.outcome(), pb::PaymentOutcome::Failed);
+    assert_eq!(refused.error.unwrap().code, -797);
+    assert_eq!(h.ledger(&binding.tid).await["order_calls"], 0);
 }
 
 #[tokio::test]
@@ -215,6 +257,41 @@ async fn a_cancel_whose_answer_is_lost_refunds_once() {
     let ledger = h.ledger(&binding.tid).await;
     assert_eq!(ledger["cancels"], 1);
     assert_eq!(ledger["canceled_amount"], 6_000);
+}
+
+#[tokio::test]
+async fn a_cancel_answer_without_aid_or_approved_cancel_amount_is_read_from_the_inquiry() {
+    let h = Harness::start().await;
+    let (binding, _) = h.paid(6_000).await;
+    h.faults(json!({ "next_cancel": "without-approved-cancel-amount" }))
+        .await;
+    let cancel = h.cancel(&binding.tid, 6_000, 6_000).await;
+    assert_eq!(cancel.outcome(), pb::PaymentOutcome::Succeeded);
+    assert!(!cancel.already_canceled);
+    let raw: serde_json::Value = serde_json::from_str(&cancel.raw).unwrap();
+    assert!(raw.get("aid").is_none(), "{raw}");
+    assert!(raw.get("approved_cancel_amount").is_none(), "{raw}");
+    assert_eq!(cancel.canceled_now, 6_000);
+    assert_eq!(cancel.canceled_amount, 6_000);
+    assert_eq!(cancel.status(), pb::KakaoPayStatus::CancelPayment);
+
+    let inquiry = h.inquire(&binding.tid).await;
+    let refund = inquiry
+        .actions
+        .iter()
+        .find(|a| a.payment_action_type == "CANCEL")
+        .expect("the refund's action");
+    assert_eq!(cancel.aid, refund.aid);
+    assert_eq!(cancel.aid.len(), 20);
+    assert_ne!(cancel.aid, inquiry.actions[0].aid, "not the payment's aid");
+    let ledger = h.ledger(&binding.tid).await;
+    assert_eq!(
+        (
+            ledger["cancels"].as_u64(),
+            ledger["canceled_amount"].as_u64()
+        ),
+        (Some(1), Some(6_000))
+    );
 }
 
 #[tokio::test]

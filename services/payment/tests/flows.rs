@@ -284,6 +284,24 @@ async fn approve_charges_once_and_answers_what_the_ledger_row_needs() {
 }
 
 #[tokio::test]
+async fn kakaopay_money_is_paid_like_a_card() {
+    let h = Harness::start().await;
+    let prepared = h.prepare(prepare_request(&uuid(), "c-money", 4_000)).await;
+    let location = h.choose(&prepared.tid, "approve?method=MONEY").await;
+    let pg_token = location.split_once("pg_token=").expect("pg_token").1;
+    let binding = h.resolve(&prepared.token).await.binding.expect("a binding");
+    let approval = h.approve(&binding, pg_token).await;
+    assert_eq!(approval.outcome(), pb::PaymentOutcome::Succeeded);
+    assert_eq!(approval.payment_method_type, "MONEY");
+    let raw: Value = serde_json::from_str(&approval.raw).unwrap();
+    assert!(raw.get("card_info").is_none(), "{raw}");
+    let inquiry = h.inquire(&binding.tid).await;
+    assert_eq!(inquiry.payment_method_type, "MONEY");
+    let refund = h.cancel(&binding.tid, 4_000, 4_000).await;
+    assert_eq!(refund.outcome(), pb::PaymentOutcome::Succeeded);
+}
+
+#[tokio::test]
 async fn approving_again_is_an_already_approved_success_not_a_second_charge() {
     let h = Harness::start().await;
     let (binding, pg_token) = h.authenticated_payment(7_000).await;
@@ -341,7 +359,10 @@ async fn cancel_refunds_exactly_once_even_when_asked_twice() {
     assert_eq!(first.cancel_available_amount, 0);
     assert_eq!(first.status(), pb::KakaoPayStatus::CancelPayment);
     assert!(first.canceled_at.is_some());
+    // KakaoPay's answer has no aid: the refund's is the inquiry's CANCEL action.
+    assert!(!first.raw.contains("\"aid\""), "{}", first.raw);
     assert_eq!(first.aid.len(), 20);
+    assert_eq!(h.inquire(&binding.tid).await.actions[1].aid, first.aid);
 
     let second = h.cancel(&binding.tid, 8_000, 8_000).await;
     assert_eq!(second.outcome(), pb::PaymentOutcome::Succeeded);

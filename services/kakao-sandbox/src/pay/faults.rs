@@ -3,6 +3,9 @@
 //! request, because a service makes it).
 //!
 //! Header: comma-separated faults, e.g. `X-Sandbox-Fault: latency=3000, status=500`.
+//! Besides failures, two faults bend a successful answer: `approved-amount=N` (approve charges
+//! N won instead of ready's amount) and `without-approved-cancel-amount` (the cancel answer
+//! leaves out `approved_cancel_amount`, as some of KakaoPay's do).
 //! Body of `POST /sandbox/faults`:
 //! `{"next_approve": "timeout-after-approve" | ["5xx", "user-locked"], "next_order": …,
 //!   "next_ready": …, "next_cancel": …, "latency_ms": 200, "hang_ms": 20000}` — each `next_*`
@@ -35,6 +38,10 @@ pub enum Fault {
     UserLocked,
     /// approve: approved, yet answered −780 `BANK_FIRM_UNKNOWN` (reference §2.10).
     BankFirmUnknown,
+    /// approve: approves and charges this many won, whatever ready and the request said.
+    ApprovedAmount(i64),
+    /// cancel: refunds, and answers without `approved_cancel_amount`.
+    WithoutApprovedCancelAmount,
 }
 
 impl Fault {
@@ -50,6 +57,7 @@ impl Fault {
             | "timeout-after-order" => Fault::TimeoutAfter,
             "user-locked" => Fault::UserLocked,
             "bank-firm-unknown" => Fault::BankFirmUnknown,
+            "without-approved-cancel-amount" => Fault::WithoutApprovedCancelAmount,
             _ => match text.split_once('=') {
                 Some(("latency", ms)) => Fault::Latency(Duration::from_millis(
                     ms.trim().parse().map_err(|_| bad(text))?,
@@ -62,6 +70,10 @@ impl Fault {
                     Fault::Status(status)
                 }
                 Some(("error", code)) => Fault::Error(code.trim().parse().map_err(|_| bad(text))?),
+                Some(("approved-amount", won)) => match won.trim().parse() {
+                    Ok(won) if won > 0 => Fault::ApprovedAmount(won),
+                    _ => return Err(bad(text)),
+                },
                 _ => return Err(bad(text)),
             },
         };
@@ -80,7 +92,8 @@ impl Fault {
 fn bad(text: &str) -> String {
     format!(
         "unknown fault '{text}' (latency=MS, status=CODE, 5xx, error=CODE, timeout, \
-         timeout-after-approve, timeout-after-cancel, user-locked, bank-firm-unknown)"
+         timeout-after-approve, timeout-after-cancel, user-locked, bank-firm-unknown, \
+         approved-amount=WON, without-approved-cancel-amount)"
     )
 }
 
@@ -203,7 +216,22 @@ mod tests {
         );
         assert_eq!(Fault::parse("user-locked").unwrap(), Fault::UserLocked);
         assert_eq!(Fault::parse("error=-503").unwrap(), Fault::Error(-503));
-        for bad in ["latency=soon", "status=200", "explode", "status=abc"] {
+        assert_eq!(
+            Fault::parse("approved-amount=9900").unwrap(),
+            Fault::ApprovedAmount(9_900)
+        );
+        assert_eq!(
+            Fault::parse("without-approved-cancel-amount").unwrap(),
+            Fault::WithoutApprovedCancelAmount
+        );
+        for bad in [
+            "latency=soon",
+            "status=200",
+            "explode",
+            "status=abc",
+            "approved-amount=0",
+            "approved-amount=-5",
+        ] {
             assert!(Fault::parse(bad).is_err(), "{bad}");
         }
     }

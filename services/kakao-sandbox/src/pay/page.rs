@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::Money;
-use kakao::pay::{PaymentStatus, StatusClass};
+use kakao::pay::{PaymentMethodType, PaymentStatus, StatusClass};
 
 use super::state::{Payment, kst};
 
@@ -35,9 +35,19 @@ pub fn payment(payment: &Payment, now: DateTime<Utc>) -> String {
         )
     } else if payment.status.class() == StatusClass::Pending {
         let remaining = (payment.expires_at - now).num_seconds().max(0);
+        let methods: String = [PaymentMethodType::Card, PaymentMethodType::Money]
+            .into_iter()
+            .filter(|m| payment.offered_method.as_ref().is_none_or(|only| only == m))
+            .map(|m| {
+                format!(
+                    "<form method=\"post\" action=\"/kakaopay/pay/{tid}/approve?method={m}\">\
+                     <button class=\"approve\">{}로 승인</button></form>",
+                    method_name(&m)
+                )
+            })
+            .collect();
         format!(
-            "{summary}\
-             <form method=\"post\" action=\"/kakaopay/pay/{tid}/approve\"><button class=\"approve\">승인</button></form>\
+            "{summary}{methods}\
              <form method=\"post\" action=\"/kakaopay/pay/{tid}/cancel\"><button>취소</button></form>\
              <form method=\"post\" action=\"/kakaopay/pay/{tid}/fail\"><button>실패</button></form>\
              <p class=\"note\">남은 시간 약 {}분 {}초. 실제 결제가 일어나지 않는 개발용 화면입니다.</p>",
@@ -58,6 +68,24 @@ pub fn not_found() -> String {
         "결제를 찾을 수 없습니다",
         "<p class=\"notice\">결제를 찾을 수 없습니다. 주소를 확인해 주세요.</p>",
     )
+}
+
+pub fn method_not_offered(method: &PaymentMethodType) -> String {
+    document(
+        "쓸 수 없는 결제 수단",
+        &format!(
+            "<p class=\"notice\">이 결제는 {}(으)로 결제할 수 없습니다.</p>",
+            method_name(method)
+        ),
+    )
+}
+
+fn method_name(method: &PaymentMethodType) -> String {
+    match method {
+        PaymentMethodType::Card => "카드".to_owned(),
+        PaymentMethodType::Money => "카카오페이머니".to_owned(),
+        PaymentMethodType::Unknown(other) => escape(other),
+    }
 }
 
 pub fn already_done(status: &PaymentStatus) -> String {

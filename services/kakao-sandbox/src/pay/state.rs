@@ -1,8 +1,9 @@
 //! The sandbox's KakaoPay: every payment (tid) and its status machine, in memory (reference
-//! §2.2–2.9). READY → OPEN_PAYMENT (page shown) → AUTH_PASSWORD (the person chose 승인) →
-//! SUCCESS_PAYMENT (approve) → PART_CANCEL_PAYMENT / CANCEL_PAYMENT (cancel); the person may
-//! instead quit (QUIT_PAYMENT) or fail (FAIL_PAYMENT), and an unapproved payment expires when its
-//! window lapses. Pure: time comes in as `now`.
+//! §2.2–2.9). READY → OPEN_PAYMENT (page shown) → AUTH_PASSWORD (the person chose to pay by card
+//! or KakaoPay Money) → SUCCESS_PAYMENT (approve) → PART_CANCEL_PAYMENT / CANCEL_PAYMENT (cancel);
+//! the person may instead quit (QUIT_PAYMENT) or fail (FAIL_PAYMENT), and an unapproved payment
+//! expires when its window lapses. Ids look like the current API's (`T` and 19 hex digits), and
+//! cancel answers carry no `aid`, as the current API's do. Pure: time comes in as `now`.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -59,10 +60,11 @@ impl ApiError {
 }
 
 /// What the person chose on the payment page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Choice {
-    /// 승인: authenticated; approve is now allowed.
-    Approve,
+    /// Pay with this method (card unless ready allowed only KakaoPay Money): authenticated;
+    /// approve is now allowed.
+    Approve(Option<PaymentMethodType>),
     /// 취소: the person quit.
     Cancel,
     /// 실패: authentication or the payment failed.
@@ -70,9 +72,15 @@ pub enum Choice {
 }
 
 impl Choice {
-    pub fn parse(text: &str) -> Option<Choice> {
+    /// `approve` (with `method` `CARD` or `MONEY`, or none), `cancel` or `fail`.
+    pub fn parse(text: &str, method: Option<&str>) -> Option<Choice> {
+        let method = match method.map(PaymentMethodType::from) {
+            None => None,
+            Some(PaymentMethodType::Unknown(_)) => return None,
+            Some(known) => Some(known),
+        };
         match text {
-            "approve" => Some(Choice::Approve),
+            "approve" => Some(Choice::Approve(method)),
             "cancel" => Some(Choice::Cancel),
             "fail" => Some(Choice::Fail),
             _ => None,
@@ -86,6 +94,8 @@ pub enum PageError {
     UnknownTid,
     /// The payment is past the point where this choice makes sense.
     AlreadyDone(PaymentStatus),
+    /// ready allowed only another method (`payment_method_type`).
+    MethodNotOffered(PaymentMethodType),
 }
 
 #[derive(Debug, Clone)]
@@ -101,6 +111,10 @@ pub struct Payment {
     pub approval_url: String,
     pub cancel_url: String,
     pub fail_url: String,
+    /// The only method ready allowed, if it restricted them.
+    pub offered_method: Option<PaymentMethodType>,
+    /// What the person chose to pay with.
+    pub method: Option<PaymentMethodType>,
     pub status: PaymentStatus,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -126,6 +140,8 @@ pub struct LedgerEntry {
     pub partner_order_id: String,
     pub partner_user_id: String,
     pub amount: i64,
+    /// CARD or MONEY once the person chose.
+    pub payment_method_type: Option<String>,
     pub approve_calls: u32,
     /// Approvals that took effect (at most 1).
     pub approvals: u32,
@@ -198,6 +214,8 @@ impl Payments {
             approval_url: request.approval_url,
             cancel_url: request.cancel_url,
             fail_url: request.fail_url,
+            offered_method: request.payment_method_type,
+            method: None,
             status: PaymentStatus::Ready,
             created_at: now,
             expires_at: now + self.window,
@@ -272,9 +290,18 @@ impl Payments {
             && payment.status != PaymentStatus::AuthPassword;
         let done = || PageError::AlreadyDone(payment.status.clone());
         match choice {
-            Choice::Approve => {
+            Choice::Approve(method) => {
                 if before_auth {
+                    let method = method
+                        .or_else(|| payment.offered_method.clone())
+                        .unwrap_or(PaymentMethodType::Card);
+                    if let Some(offered) = &payment.offered_method
+                        && *offered != method
+                    {
+                        return Err(PageError::MethodNotOffered(method));
+                    }
                     payment.status = PaymentStatus::AuthPassword;
+                    payment.method = Some(method);
                     payment.pg_token = Some(random_token());
                 } else if payment.status != PaymentStatus::AuthPassword {
                     return Err(done());
@@ -319,10 +346,11 @@ impl Payments {
         Some(payment)
     }
 
-    /// `approve`.
+    /// `approve`; `charge` (a fault) approves another amount than ready's.
     pub fn approve(
         &mut self,
         request: &ApproveRequest,
+        charge: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<ApproveResponse, ApiError> {
         let payment = self.lookup(&request.tid, &request.cid, now)?;
@@ -380,7 +408,17 @@ impl Payments {
                 "결제 금액이 결제 준비 요청과 다릅니다.",
             ));
         }
+        if let Some(total) = charge {
+            let tax_free = payment.amount.tax_free.min(total);
+            payment.amount = Amount {
+                total,
+                tax_free,
+                vat: pay::default_vat(total, tax_free),
+                ..payment.amount
+            };
+        }
         let aid = random_id('A');
+        let method = payment.method.clone().unwrap_or(PaymentMethodType::Card);
         payment.status = PaymentStatus::SuccessPayment;
         payment.approved_at = Some(now);
         payment.approvals += 1;
@@ -399,9 +437,9 @@ impl Payments {
             sid: None,
             partner_order_id: payment.partner_order_id.clone(),
             partner_user_id: payment.partner_user_id.clone(),
-            payment_method_type: Some(PaymentMethodType::Card),
+            card_info: (method == PaymentMethodType::Card).then(card_info),
+            payment_method_type: Some(method),
             amount: payment.amount,
-            card_info: Some(card_info()),
             item_name: payment.item_name.clone(),
             item_code: payment.item_code.clone(),
             quantity: Some(payment.quantity),
@@ -419,13 +457,14 @@ impl Payments {
     ) -> Result<OrderResponse, ApiError> {
         let payment = self.lookup(&request.tid, &request.cid, now)?;
         let paid = payment.approved_at.is_some();
+        let card = paid && payment.method == Some(PaymentMethodType::Card);
         Ok(OrderResponse {
             tid: payment.tid.clone(),
             cid: payment.cid.clone(),
             status: payment.status.clone(),
             partner_order_id: payment.partner_order_id.clone(),
             partner_user_id: payment.partner_user_id.clone(),
-            payment_method_type: paid.then_some(PaymentMethodType::Card),
+            payment_method_type: payment.method.clone().filter(|_| paid),
             amount: Some(payment.amount),
             canceled_amount: Some(payment.canceled),
             cancel_available_amount: Some(if paid {
@@ -439,7 +478,7 @@ impl Payments {
             created_at: Some(kst(payment.created_at)),
             approved_at: payment.approved_at.map(kst),
             canceled_at: payment.canceled_at.map(kst),
-            selected_card_info: paid.then(|| SelectedCardInfo {
+            selected_card_info: card.then(|| SelectedCardInfo {
                 card_bin: Some("536181".into()),
                 install_month: Some(0),
                 card_corp_name: Some("신한".into()),
@@ -511,9 +550,9 @@ impl Payments {
         } else {
             PaymentStatus::PartCancelPayment
         };
-        let aid = random_id('A');
+        // The refund's aid is only in the `order` inquiry's CANCEL action, as with the current API.
         payment.actions.push(PaymentActionDetail {
-            aid: aid.clone(),
+            aid: random_id('A'),
             approved_at: Some(kst(now)),
             amount: now_canceled.total,
             payment_action_type: Some(PaymentActionType::Cancel),
@@ -521,15 +560,15 @@ impl Payments {
             ..Default::default()
         });
         Ok(CancelResponse {
-            aid,
+            aid: None,
             tid: payment.tid.clone(),
             cid: payment.cid.clone(),
             status: payment.status.clone(),
             partner_order_id: payment.partner_order_id.clone(),
             partner_user_id: payment.partner_user_id.clone(),
-            payment_method_type: Some(PaymentMethodType::Card),
+            payment_method_type: payment.method.clone(),
             amount: payment.amount,
-            approved_cancel_amount: now_canceled,
+            approved_cancel_amount: Some(now_canceled),
             canceled_amount: payment.canceled,
             cancel_available_amount: remaining(payment),
             item_name: payment.item_name.clone(),
@@ -604,6 +643,7 @@ fn ledger_entry(p: &Payment) -> LedgerEntry {
         partner_order_id: p.partner_order_id.clone(),
         partner_user_id: p.partner_user_id.clone(),
         amount: p.amount.total,
+        payment_method_type: p.method.as_ref().map(|m| m.to_string()),
         approve_calls: p.approve_calls,
         approvals: p.approvals,
         cancel_calls: p.cancel_calls,
@@ -676,12 +716,10 @@ fn card_info() -> CardInfo {
     }
 }
 
-/// KakaoPay ids: a letter and 19 digits (`T1234567890123456789`).
+/// KakaoPay ids as the current API makes them: a letter and 19 hex digits
+/// (`T6a1f03c9e2b54d7801f`).
 fn random_id(letter: char) -> String {
-    format!(
-        "{letter}{:019}",
-        rand::rng().random_range(0..10_000_000_000_000_000_000u64)
-    )
+    format!("{letter}{:019x}", rand::rng().random_range(0..1u128 << 76))
 }
 
 fn random_token() -> String {
@@ -771,7 +809,7 @@ mod tests {
         let mut payments = Payments::new(Duration::from_secs(900));
         let tid = payments.ready(ready_request(9_000), BASE, now).unwrap().tid;
         payments.open(&tid, now).unwrap();
-        let url = payments.choose(&tid, Choice::Approve, now).unwrap();
+        let url = payments.choose(&tid, Choice::Approve(None), now).unwrap();
         let token = pg_token_of(&url);
         (payments, tid, token)
     }
@@ -835,7 +873,7 @@ mod tests {
             PaymentStatus::AuthPassword
         );
         let approved = payments
-            .approve(&approve_request(&tid, &token), now)
+            .approve(&approve_request(&tid, &token), None, now)
             .unwrap();
         assert_eq!(approved.amount.total, 9_000);
         assert_eq!(approved.aid.len(), 20);
@@ -850,14 +888,122 @@ mod tests {
     }
 
     #[test]
+    fn ids_are_t_or_a_and_19_hex_digits_like_the_current_apis() {
+        let now = Utc::now();
+        let (mut payments, tid, token) = authenticated(now);
+        let aid = payments
+            .approve(&approve_request(&tid, &token), None, now)
+            .unwrap()
+            .aid;
+        for (id, letter) in [(&tid, 'T'), (&aid, 'A')] {
+            assert_eq!(id.len(), 20, "{id}");
+            assert!(id.starts_with(letter), "{id}");
+            assert!(
+                id[1..]
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+                "{id}"
+            );
+        }
+        let many: std::collections::HashSet<String> = (0..200).map(|_| random_id('T')).collect();
+        assert!(
+            many.iter()
+                .any(|id| id[1..].bytes().any(|b| b.is_ascii_alphabetic())),
+            "hex, not only digits"
+        );
+    }
+
+    #[test]
+    fn money_is_paid_without_card_details() {
+        let now = Utc::now();
+        let mut payments = Payments::new(Duration::from_secs(900));
+        let tid = payments.ready(ready_request(9_000), BASE, now).unwrap().tid;
+        let url = payments
+            .choose(&tid, Choice::Approve(Some(PaymentMethodType::Money)), now)
+            .unwrap();
+        let approved = payments
+            .approve(&approve_request(&tid, &pg_token_of(&url)), None, now)
+            .unwrap();
+        assert_eq!(approved.payment_method_type, Some(PaymentMethodType::Money));
+        assert_eq!(approved.card_info, None);
+        let order = payments.order(&order_request(&tid), now).unwrap();
+        assert_eq!(order.payment_method_type, Some(PaymentMethodType::Money));
+        assert_eq!(order.selected_card_info, None);
+        let ledger = payments.ledger(&tid, now).unwrap();
+        assert_eq!(ledger.payment_method_type.as_deref(), Some("MONEY"));
+    }
+
+    #[test]
+    fn ready_may_offer_only_one_method() {
+        let now = Utc::now();
+        let mut payments = Payments::new(Duration::from_secs(900));
+        let mut request = ready_request(9_000);
+        request.payment_method_type = Some(PaymentMethodType::Money);
+        let tid = payments.ready(request, BASE, now).unwrap().tid;
+        assert_eq!(
+            payments.choose(&tid, Choice::Approve(Some(PaymentMethodType::Card)), now),
+            Err(PageError::MethodNotOffered(PaymentMethodType::Card))
+        );
+        // Nothing was chosen: the only method offered is the one used.
+        payments.choose(&tid, Choice::Approve(None), now).unwrap();
+        assert_eq!(
+            payments
+                .ledger(&tid, now)
+                .unwrap()
+                .payment_method_type
+                .as_deref(),
+            Some("MONEY")
+        );
+        assert_eq!(Choice::parse("approve", Some("POINT")), None);
+        assert_eq!(
+            Choice::parse("approve", Some("MONEY")),
+            Some(Choice::Approve(Some(PaymentMethodType::Money)))
+        );
+    }
+
+    #[test]
+    fn a_charge_fault_approves_another_amount_and_refunds_it() {
+        let now = Utc::now();
+        let (mut payments, tid, token) = authenticated(now);
+        let approved = payments
+            .approve(&approve_request(&tid, &token), Some(9_900), now)
+            .unwrap();
+        assert_eq!(approved.amount.total, 9_900);
+        assert_eq!(approved.amount.vat, 900);
+        let ledger = payments.ledger(&tid, now).unwrap();
+        assert_eq!(ledger.approved_amount, 9_900);
+        payments
+            .cancel(&cancel_request(&tid, 9_900, Some(9_900)), now)
+            .unwrap();
+        assert_eq!(payments.ledger(&tid, now).unwrap().canceled_amount, 9_900);
+    }
+
+    #[test]
+    fn a_cancel_answer_has_no_aid_and_the_inquiry_has_it() {
+        let now = Utc::now();
+        let (mut payments, tid, token) = authenticated(now);
+        payments
+            .approve(&approve_request(&tid, &token), None, now)
+            .unwrap();
+        let canceled = payments
+            .cancel(&cancel_request(&tid, 9_000, None), now)
+            .unwrap();
+        assert_eq!(canceled.aid, None);
+        let order = payments.order(&order_request(&tid), now).unwrap();
+        let refund = &order.payment_action_details[1];
+        assert_eq!(refund.payment_action_type, Some(PaymentActionType::Cancel));
+        assert_eq!((refund.aid.len(), refund.amount), (20, 9_000));
+    }
+
+    #[test]
     fn approving_twice_answers_702_and_charges_once() {
         let now = Utc::now();
         let (mut payments, tid, token) = authenticated(now);
         payments
-            .approve(&approve_request(&tid, &token), now)
+            .approve(&approve_request(&tid, &token), None, now)
             .unwrap();
         let again = payments
-            .approve(&approve_request(&tid, &token), now)
+            .approve(&approve_request(&tid, &token), None, now)
             .unwrap_err();
         assert_eq!(again.code(), codes::ALREADY_APPROVED);
         assert_eq!(payments.ledger(&tid, now).unwrap().approvals, 1);
@@ -869,42 +1015,42 @@ mod tests {
         let (mut payments, tid, token) = authenticated(now);
         let mut wrong = approve_request(&tid, "not-the-token");
         assert_eq!(
-            payments.approve(&wrong, now).unwrap_err().code(),
+            payments.approve(&wrong, None, now).unwrap_err().code(),
             codes::INVALID_PG_TOKEN
         );
         wrong = approve_request(&tid, &token);
         wrong.partner_order_id = "order-2".into();
         assert_eq!(
-            payments.approve(&wrong, now).unwrap_err().code(),
+            payments.approve(&wrong, None, now).unwrap_err().code(),
             codes::PARTNER_ORDER_ID_MISMATCH
         );
         wrong = approve_request(&tid, &token);
         wrong.partner_user_id = "user-2".into();
         assert_eq!(
-            payments.approve(&wrong, now).unwrap_err().code(),
+            payments.approve(&wrong, None, now).unwrap_err().code(),
             codes::PARTNER_USER_ID_MISMATCH
         );
         wrong = approve_request(&tid, &token);
         wrong.total_amount = Some(1);
         assert_eq!(
-            payments.approve(&wrong, now).unwrap_err().code(),
+            payments.approve(&wrong, None, now).unwrap_err().code(),
             codes::BAD_AMOUNT
         );
         wrong = approve_request("T0000000000000000000", &token);
         assert_eq!(
-            payments.approve(&wrong, now).unwrap_err().code(),
+            payments.approve(&wrong, None, now).unwrap_err().code(),
             codes::TID_NOT_FOUND
         );
         wrong = approve_request(&tid, &token);
         wrong.cid = "TCSUBSCRIP".into();
         assert_eq!(
-            payments.approve(&wrong, now).unwrap_err().code(),
+            payments.approve(&wrong, None, now).unwrap_err().code(),
             codes::BAD_CID
         );
         // None of that moved money; the right request still works.
         assert_eq!(payments.ledger(&tid, now).unwrap().approvals, 0);
         payments
-            .approve(&approve_request(&tid, &token), now)
+            .approve(&approve_request(&tid, &token), None, now)
             .unwrap();
     }
 
@@ -914,7 +1060,7 @@ mod tests {
         let mut payments = Payments::new(Duration::from_secs(900));
         let tid = payments.ready(ready_request(9_000), BASE, now).unwrap().tid;
         let error = payments
-            .approve(&approve_request(&tid, "x"), now)
+            .approve(&approve_request(&tid, "x"), None, now)
             .unwrap_err();
         assert_eq!(error.code(), codes::NOT_AUTHENTICATED_YET);
     }
@@ -933,12 +1079,12 @@ mod tests {
         // A reload leads to the same place; approving is no longer possible.
         assert_eq!(payments.choose(&quit, Choice::Cancel, now).unwrap(), url);
         assert_eq!(
-            payments.choose(&quit, Choice::Approve, now),
+            payments.choose(&quit, Choice::Approve(None), now),
             Err(PageError::AlreadyDone(PaymentStatus::QuitPayment))
         );
         assert_eq!(
             payments
-                .approve(&approve_request(&quit, "x"), now)
+                .approve(&approve_request(&quit, "x"), None, now)
                 .unwrap_err()
                 .code(),
             codes::NOT_APPROVABLE
@@ -957,10 +1103,10 @@ mod tests {
     fn choosing_approve_twice_keeps_the_same_pg_token() {
         let now = Utc::now();
         let (mut payments, tid, token) = authenticated(now);
-        let again = payments.choose(&tid, Choice::Approve, now).unwrap();
+        let again = payments.choose(&tid, Choice::Approve(None), now).unwrap();
         assert_eq!(pg_token_of(&again), token);
         payments
-            .approve(&approve_request(&tid, &token), now)
+            .approve(&approve_request(&tid, &token), None, now)
             .unwrap();
         assert_eq!(
             payments.choose(&tid, Choice::Cancel, now),
@@ -975,7 +1121,7 @@ mod tests {
         // Authenticated but never approved: FAIL_PAYMENT, approve answers -723.
         let (mut payments, tid, token) = authenticated(now);
         let error = payments
-            .approve(&approve_request(&tid, &token), later)
+            .approve(&approve_request(&tid, &token), None, later)
             .unwrap_err();
         assert_eq!(error.code(), codes::EXPIRED);
         assert_eq!(
@@ -986,7 +1132,9 @@ mod tests {
         // Never authenticated: QUIT_PAYMENT, and the page sends the person to fail_url.
         let idle = payments.ready(ready_request(9_000), BASE, now).unwrap().tid;
         assert_eq!(
-            payments.choose(&idle, Choice::Approve, later).unwrap(),
+            payments
+                .choose(&idle, Choice::Approve(None), later)
+                .unwrap(),
             "http://shop.test/pay/kakaopay/fail/tok"
         );
         assert_eq!(
@@ -1000,7 +1148,7 @@ mod tests {
         let now = Utc::now();
         let (mut payments, tid, token) = authenticated(now);
         payments
-            .approve(&approve_request(&tid, &token), now)
+            .approve(&approve_request(&tid, &token), None, now)
             .unwrap();
         let later = now + TimeDelta::hours(1);
         assert_eq!(
@@ -1019,7 +1167,7 @@ mod tests {
         payments.expire_now(&tid, now).unwrap();
         assert_eq!(
             payments
-                .approve(&approve_request(&tid, &token), now)
+                .approve(&approve_request(&tid, &token), None, now)
                 .unwrap_err()
                 .code(),
             codes::EXPIRED
@@ -1039,7 +1187,7 @@ mod tests {
             codes::NOT_CANCELABLE
         );
         payments
-            .approve(&approve_request(&tid, &token), now)
+            .approve(&approve_request(&tid, &token), None, now)
             .unwrap();
         // The guard must match what is left.
         assert_eq!(
@@ -1073,7 +1221,7 @@ mod tests {
             .unwrap();
         assert_eq!(rest.status, PaymentStatus::CancelPayment);
         assert_eq!(rest.canceled_amount.total, 9_000);
-        assert_eq!(rest.approved_cancel_amount.total, 5_000);
+        assert_eq!(rest.approved_cancel_amount.unwrap().total, 5_000);
         assert_eq!(
             payments
                 .cancel(&cancel_request(&tid, 9_000, None), now)

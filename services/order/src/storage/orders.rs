@@ -14,7 +14,7 @@ use crate::orders::{Order, PaymentRef, Snapshot, ledger};
 pub(crate) const SELECT: &str = "SELECT o.id, o.store_id, o.day_business_id, o.customer_id, c.bot_user_key, \
      o.status, o.nickname, o.cart_snapshot, o.payment_session, o.failure_reason, o.cancel_reason, \
      o.created_at, o.placed_at, o.ready_at, o.canceled_at, o.failed_at, \
-     p.status AS ledger_status, COALESCE(p.canceled_amount, 0) AS refunded \
+     p.status AS ledger_status, p.amount AS charged, COALESCE(p.canceled_amount, 0) AS refunded \
      FROM customer_order o JOIN customer c ON c.id = o.customer_id \
      LEFT JOIN order_payment p ON p.order_id = o.id";
 
@@ -37,6 +37,7 @@ pub(crate) struct OrderRow {
     canceled_at: Option<DateTime<Utc>>,
     failed_at: Option<DateTime<Utc>>,
     ledger_status: Option<String>,
+    charged: Option<i64>,
     refunded: i64,
 }
 
@@ -67,6 +68,7 @@ impl TryFrom<OrderRow> for Order {
             snapshot,
             payment,
             ledger_status: row.ledger_status,
+            charged: row.charged.map(Money::won),
             refunded: Money::won(row.refunded),
             failure_reason: row.failure_reason,
             cancel_reason: row.cancel_reason,
