@@ -155,7 +155,12 @@ impl EventUser {
     }
 }
 
-/// Answer to a send. Some clients also see `message`/`timestamp`.
+/// The send's `status` when Kakao took the request; any other status is a refusal.
+pub const ACCEPTED: &str = "SUCCESS";
+/// A task's `status` once every message of the send went out.
+pub const TASK_ALL_SUCCESS: &str = "ALL SUCCESS";
+
+/// Answer to a send: `{"taskId": "…", "status": "SUCCESS", "timestamp": …}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EventResponse {
@@ -175,7 +180,16 @@ pub struct EventResponse {
     pub timestamp: Option<i64>,
 }
 
-/// Answer of `GET /v1/tasks/{taskId}` (field names seen in third-party clients only).
+impl EventResponse {
+    /// Only `SUCCESS` means Kakao took the request.
+    pub fn accepted(&self) -> bool {
+        self.status == ACCEPTED
+    }
+}
+
+/// Answer of `GET /v1/tasks/{taskId}`: `status` is `ALL SUCCESS`, or `N FAIL` with the counts
+/// per cause beside the totals (`userKeyResolvingFailCount`: a user key Kakao could not resolve)
+/// and the failures Kakao itemises in `fail.list` (e.g. the skill server answering an error).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct TaskResult {
@@ -194,5 +208,120 @@ pub struct TaskResult {
     )]
     pub success_count: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fail: Option<Value>,
+    pub fail: Option<TaskFailures>,
+    /// The per-cause counts (`…FailCount`) and whatever else Kakao adds.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TaskFailures {
+    #[serde(deserialize_with = "lenient::int_or_zero")]
+    pub count: i64,
+    #[serde(deserialize_with = "lenient::null_default")]
+    pub list: Vec<TaskFailure>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TaskFailure {
+    #[serde(deserialize_with = "lenient::string")]
+    pub user_id: String,
+    #[serde(deserialize_with = "lenient::string")]
+    pub req_user_type: String,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_int"
+    )]
+    pub created_at: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_msg: Option<TaskError>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TaskError {
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient::opt_int"
+    )]
+    pub error_type: Option<i64>,
+    #[serde(deserialize_with = "lenient::string")]
+    pub msg: String,
+}
+
+/// What a task result says about the messages of one send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskOutcome {
+    /// Every message went out.
+    AllSuccess,
+    /// `failed` messages did not go out; `reason` names the causes, for a log or a row.
+    Failed { failed: i64, reason: String },
+    /// No verdict (yet): a status that is neither of the above.
+    Unsettled,
+}
+
+impl TaskResult {
+    pub fn outcome(&self) -> TaskOutcome {
+        let status = self.status.trim();
+        if status.eq_ignore_ascii_case(TASK_ALL_SUCCESS) {
+            return TaskOutcome::AllSuccess;
+        }
+        let failed = match status.rsplit_once(' ') {
+            Some((count, word)) if word.eq_ignore_ascii_case("FAIL") => count.trim().parse().ok(),
+            None if status.eq_ignore_ascii_case("FAIL") => Some(0),
+            _ => None,
+        };
+        match failed {
+            Some(failed) => TaskOutcome::Failed {
+                failed: failed.max(self.fail.as_ref().map_or(0, |f| f.count)),
+                reason: self.reason(),
+            },
+            None => TaskOutcome::Unsettled,
+        }
+    }
+
+    /// The counts per cause that are above zero, e.g. `("userKeyResolvingFailCount", 1)`.
+    pub fn fail_counts(&self) -> Vec<(&str, i64)> {
+        self.other
+            .iter()
+            .filter(|(name, _)| name.ends_with("FailCount"))
+            .filter_map(|(name, count)| Some((name.as_str(), count.as_i64()?)))
+            .filter(|(_, count)| *count > 0)
+            .collect()
+    }
+
+    /// e.g. `1 FAIL of 2: userKeyResolvingFailCount=1; Bot skill server responded with an HTTP
+    /// error. (errorType 201)`.
+    fn reason(&self) -> String {
+        let mut reason = self.status.trim().to_owned();
+        if let Some(all) = self.all_request_count {
+            reason.push_str(&format!(" of {all}"));
+        }
+        let mut causes: Vec<String> = self
+            .fail_counts()
+            .into_iter()
+            .map(|(name, count)| format!("{name}={count}"))
+            .collect();
+        let mut messages: Vec<String> = Vec::new();
+        for failure in self.fail.iter().flat_map(|f| &f.list) {
+            let Some(error) = &failure.error_msg else {
+                continue;
+            };
+            let text = match error.error_type {
+                Some(kind) => format!("{} (errorType {kind})", error.msg.trim()),
+                None => error.msg.trim().to_owned(),
+            };
+            if !messages.contains(&text) {
+                messages.push(text);
+            }
+        }
+        causes.append(&mut messages);
+        if !causes.is_empty() {
+            reason.push_str(": ");
+            reason.push_str(&causes.join("; "));
+        }
+        reason
+    }
 }

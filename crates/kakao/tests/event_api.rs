@@ -81,11 +81,19 @@ fn responses_and_paths() {
         serde_json::to_value(&r).unwrap(),
         json!({"taskId":"t-1","status":"SUCCESS"})
     );
+    assert!(r.accepted());
+    for status in ["FAIL", "success", "", "QUEUED"] {
+        let r: EventResponse =
+            serde_json::from_value(json!({"taskId":"t-1","status": status})).unwrap();
+        assert!(!r.accepted(), "{status}");
+    }
     let t: TaskResult = serde_json::from_value(
-        json!({"taskId":"t-1","status":"ALL_SUCCESS","allRequestCount":3,"successCount":"3"}),
+        json!({"taskId":"t-1","status":"ALL SUCCESS","allRequestCount":3,"successCount":"3",
+               "fail":{"count":0,"list":[]}}),
     )
     .unwrap();
     assert_eq!(t.success_count, Some(3));
+    assert_eq!(t.outcome(), TaskOutcome::AllSuccess);
     assert_eq!(talk_path("bot123!"), "/v2/bots/bot123!/talk");
     assert_eq!(task_path("t-1"), "/v1/tasks/t-1");
     assert_eq!(authorization_value("rest"), "KakaoAK rest");
@@ -97,4 +105,62 @@ fn responses_and_paths() {
 fn unknown_user_key_type_is_rejected() {
     let bad = json!({"event":{"name":"e"},"user":[{"type":"phone","id":"010"}]});
     assert!(serde_json::from_value::<EventRequest>(bad).is_err());
+}
+
+/// The two failed tasks of Kakao's own guide (그룹 챗봇 개발 가이드, "메시지 발송 성공, 실패 결과
+/// 조회").
+#[test]
+fn failed_tasks_name_their_causes() {
+    let unresolved: TaskResult = serde_json::from_value(json!({
+        "taskId": "bf46deb1-0f4e-4837-96ea-02428d4d691c",
+        "status": "1 FAIL",
+        "allRequestCount": 2,
+        "successCount": 1,
+        "userKeyResolvingFailCount": 1,
+        "fail": {"count": 1, "list": []}
+    }))
+    .unwrap();
+    assert_eq!(unresolved.fail_counts(), [("userKeyResolvingFailCount", 1)]);
+    assert_eq!(
+        unresolved.outcome(),
+        TaskOutcome::Failed {
+            failed: 1,
+            reason: "1 FAIL of 2: userKeyResolvingFailCount=1".into()
+        }
+    );
+    // Written back the same way (the sandbox answers with this type).
+    assert_eq!(
+        serde_json::to_value(&unresolved).unwrap()["userKeyResolvingFailCount"],
+        1
+    );
+
+    let skill_error: TaskResult = serde_json::from_value(json!({
+        "taskId": "861f6cd5-c737-417c-bde3-d11f8ed82a49",
+        "status": "1 FAIL",
+        "allRequestCount": 1,
+        "successCount": 0,
+        "fail": {"count": 1, "list": [{
+            "userId": "9d5c0b531ce5015c54e5dca368236e3fe3613e9297319bf57116860068b5035081",
+            "reqUserType": "botGroupKey",
+            "createdAt": 1728531719,
+            "errorMsg": {"errorType": 201, "msg": "Bot skill server responded with an HTTP error."}
+        }]}
+    }))
+    .unwrap();
+    let TaskOutcome::Failed { failed, reason } = skill_error.outcome() else {
+        panic!("a failed task");
+    };
+    assert_eq!(failed, 1);
+    assert_eq!(
+        reason,
+        "1 FAIL of 1: Bot skill server responded with an HTTP error. (errorType 201)"
+    );
+
+    for status in ["", "PROCESSING", "ALL_SUCCESS", "many FAIL"] {
+        let t = TaskResult {
+            status: status.into(),
+            ..Default::default()
+        };
+        assert_eq!(t.outcome(), TaskOutcome::Unsettled, "{status}");
+    }
 }

@@ -3,8 +3,10 @@
 //! records every request and delivery) and, as Open Builder, the sandbox running the alert
 //! block through the gateway into the `alert` skill, whose answer lands in the chat
 //! simulator's inbox. Every event must reach the customer exactly once: with a healthy API,
-//! with the consumer killed while its request is in flight, with a failing API, and a request
-//! Kakao refuses must end in `x:dead` with its error at once, without retries.
+//! with the consumer killed while its request is in flight, with a failing API, with an answer
+//! other than `SUCCESS`, and when Kakao takes a request but its task result reports the message
+//! failed (`1 FAIL`): recorded and sent again, or dead-lettered with the cause. A request Kakao
+//! refuses must end in `x:dead` with its error at once, without retries.
 
 use std::time::Duration;
 
@@ -191,6 +193,50 @@ impl Rig {
         }
     }
 
+    /// (state, attempts, task status, last error) of an event's alert, once it has a row.
+    async fn task_row(
+        &self,
+        event_id: &str,
+    ) -> Option<(String, i32, Option<String>, Option<String>)> {
+        sqlx::query_as(
+            "SELECT state, attempts, task_status, last_error
+             FROM alert_delivery WHERE event_id = $1",
+        )
+        .bind(event_id)
+        .fetch_optional(&self.db.pool)
+        .await
+        .expect("alert_delivery")
+    }
+
+    /// Waits for the dead letters: each letter's fields.
+    async fn dead_letters(&self) -> Vec<Vec<(String, String)>> {
+        let conn = self.redis.conn.clone();
+        let dead_key = self.redis.keys().dead_letters();
+        testkit::eventually(PATIENCE, || {
+            let mut conn = conn.clone();
+            let dead_key = dead_key.clone();
+            async move {
+                let reply: redis::streams::StreamRangeReply =
+                    conn.xrange_all(&dead_key).await.ok()?;
+                let letters: Vec<Vec<(String, String)>> = reply
+                    .ids
+                    .into_iter()
+                    .map(|e| {
+                        e.map
+                            .iter()
+                            .filter_map(|(k, v)| {
+                                Some((k.clone(), redis::from_redis_value_ref::<String>(v).ok()?))
+                            })
+                            .collect()
+                    })
+                    .collect();
+                (!letters.is_empty()).then_some(letters)
+            }
+        })
+        .await
+        .expect("a dead letter")
+    }
+
     /// (state, attempts, task id, rendered) of an event's alert.
     async fn row(&self, event_id: &str) -> (String, i32, Option<String>, bool) {
         sqlx::query_as(
@@ -202,6 +248,14 @@ impl Rig {
         .await
         .expect("the alert's row")
     }
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default()
 }
 
 fn ready(user: &str, nickname: &str) -> Vec<u8> {
@@ -433,40 +487,9 @@ async fn an_alert_kakao_refuses_ends_in_the_dead_letters_at_once_with_the_error(
         .publish(types::ORDER_READY, ready("user-refused", "민트"))
         .await;
 
-    let mut conn = rig.redis.conn.clone();
-    let dead_key = rig.redis.keys().dead_letters();
-    let dead: Vec<(String, Vec<(String, String)>)> = testkit::eventually(PATIENCE, || {
-        let mut conn = conn.clone();
-        let dead_key = dead_key.clone();
-        async move {
-            let reply: redis::streams::StreamRangeReply = conn.xrange_all(&dead_key).await.ok()?;
-            let entries: Vec<(String, Vec<(String, String)>)> = reply
-                .ids
-                .into_iter()
-                .map(|e| {
-                    let fields = e
-                        .map
-                        .iter()
-                        .filter_map(|(k, v)| {
-                            Some((k.clone(), redis::from_redis_value_ref::<String>(v).ok()?))
-                        })
-                        .collect();
-                    (e.id, fields)
-                })
-                .collect();
-            (!entries.is_empty()).then_some(entries)
-        }
-    })
-    .await
-    .expect("the refused alert is dead-lettered");
-    let fields = &dead[0].1;
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_default()
-    };
+    let dead = rig.dead_letters().await;
+    let fields = &dead[0];
+    let field = |name: &str| field(fields, name);
     assert_eq!(field("orig_event_id"), id);
     assert_eq!(field("group"), chatbot_skill::ALERTS_GROUP);
     assert!(
@@ -479,6 +502,8 @@ async fn an_alert_kakao_refuses_ends_in_the_dead_letters_at_once_with_the_error(
 
     // Kakao was asked once, and the group holds nothing back for a retry.
     assert_eq!(rig.attempts(&id).await, ["rejected: 401"]);
+    let mut conn = rig.redis.conn.clone();
+    let dead_key = rig.redis.keys().dead_letters();
     let pending: redis::streams::StreamPendingReply = conn
         .xpending(
             rig.redis.keys().stream(chatbot_skill::ORDER_EVENTS_STREAM),
@@ -497,5 +522,121 @@ async fn an_alert_kakao_refuses_ends_in_the_dead_letters_at_once_with_the_error(
     let view = rig.sandbox("/sandbox/events").await;
     assert_eq!(view["deliveries"], json!([]));
     let _: () = conn.del(&dead_key).await.expect("clean up");
+    rig.kill_skill().await;
+}
+
+#[tokio::test]
+async fn an_answer_other_than_success_is_a_failure_and_sent_again() {
+    let mut rig = Rig::start().await;
+    rig.faults(json!({ "next": "answer-status=FAIL" })).await;
+    rig.start_skill(quick(), rig.config.clone()).await;
+    let id = rig
+        .publish(types::ORDER_READY, ready("user-status", "민트"))
+        .await;
+
+    rig.delivered_once(&[&id]).await;
+    assert_eq!(rig.attempts(&id).await, ["answer-status=FAIL", "delivered"]);
+    let (attempts, _) = rig.answered(&id).await;
+    assert_eq!(attempts, 2);
+    rig.kill_skill().await;
+}
+
+#[tokio::test]
+async fn an_alert_whose_task_failed_is_recorded_as_failed_and_sent_again() {
+    let mut rig = Rig::start().await;
+    // Kakao answers SUCCESS to every request, but cannot resolve the user key: each task
+    // reports `1 FAIL` with userKeyResolvingFailCount 1, and nothing reaches the customer.
+    rig.faults(json!({ "always": "user-key-fail" })).await;
+    rig.start_skill(quick(), rig.config.clone()).await;
+    let id = rig
+        .publish(types::ORDER_READY, ready("user-unresolved", "민트"))
+        .await;
+
+    let failed = testkit::eventually(PATIENCE, || async {
+        let row = rig.task_row(&id).await?;
+        (row.0 == "PENDING" && row.1 >= 2).then_some(row)
+    })
+    .await;
+    let Ok(failed) = failed else {
+        panic!("never failed twice: {:?}", rig.task_row(&id).await);
+    };
+    assert_eq!(failed.2.as_deref(), Some("1 FAIL"), "{failed:?}");
+    let error = failed.3.unwrap_or_default();
+    assert!(
+        error.contains("1 FAIL of 1: userKeyResolvingFailCount=1"),
+        "{error}"
+    );
+    let view = rig.sandbox("/sandbox/events").await;
+    assert!(
+        view["counts"].get(&id).is_none(),
+        "nothing delivered: {view}"
+    );
+
+    // Once the key resolves, the next try delivers it, once.
+    rig.faults(json!({ "always": null })).await;
+    rig.delivered_once(&[&id]).await;
+    let (attempts, _) = rig.answered(&id).await;
+    let tried = rig.attempts(&id).await;
+    assert_eq!(tried.len(), attempts as usize, "{tried:?}");
+    assert_eq!(tried.last().map(String::as_str), Some("delivered"));
+    assert!(
+        tried[..tried.len() - 1]
+            .iter()
+            .all(|t| t == "user-key-fail"),
+        "{tried:?}"
+    );
+    // The receipt may mark it SENT before the task result is written beside it.
+    let settled = testkit::eventually(PATIENCE, || async {
+        let row = rig.task_row(&id).await?;
+        (row.2.as_deref() == Some("ALL SUCCESS")).then_some(row)
+    })
+    .await;
+    let Ok((state, _, _, last_error)) = settled else {
+        panic!("no task result recorded: {:?}", rig.task_row(&id).await);
+    };
+    assert_eq!(state, "SENT");
+    assert_eq!(last_error, None);
+    assert!(
+        rendered_text(&rig, "user-unresolved", &id)
+            .await
+            .contains("민트")
+    );
+    rig.kill_skill().await;
+}
+
+#[tokio::test]
+async fn an_alert_whose_tasks_keep_failing_is_dead_lettered_with_the_cause() {
+    let mut rig = Rig::start().await;
+    rig.faults(json!({ "always": "user-key-fail" })).await;
+    let settings = chatbot_skill::AlertSettings {
+        max_deliveries: 2,
+        ..quick()
+    };
+    rig.start_skill(settings, rig.config.clone()).await;
+    let id = rig
+        .publish(types::ORDER_READY, ready("user-gone", "민트"))
+        .await;
+
+    let dead = rig.dead_letters().await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!(field(&dead[0], "orig_event_id"), id);
+    assert_eq!(field(&dead[0], "reason"), "failed_too_often", "{dead:?}");
+    assert_eq!(field(&dead[0], "deliveries"), "2", "{dead:?}");
+    assert!(
+        field(&dead[0], "error").contains("userKeyResolvingFailCount=1"),
+        "{dead:?}"
+    );
+    assert_eq!(rig.attempts(&id).await, ["user-key-fail", "user-key-fail"]);
+    let (state, attempts, task_status, last_error) = rig.task_row(&id).await.expect("a row");
+    assert_eq!((state.as_str(), attempts), ("PENDING", 2));
+    assert_eq!(task_status.as_deref(), Some("1 FAIL"));
+    assert!(last_error.is_some_and(|e| e.contains("1 FAIL")));
+    let _: () = rig
+        .redis
+        .conn
+        .clone()
+        .del(rig.redis.keys().dead_letters())
+        .await
+        .expect("clean up");
     rig.kill_skill().await;
 }

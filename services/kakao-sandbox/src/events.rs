@@ -4,8 +4,9 @@
 //! - `POST /v2/bots/{botId}/talk`: `Authorization: KakaoAK {KAKAO_REST_API_KEY}` (401
 //!   otherwise), the bot id `KAKAO_BOT_ID` (with or without the dev `!`; 404 otherwise), a body
 //!   of 1–100 users and an event name that a block of the setup file has (400 otherwise, with a
-//!   Kakao-like `{code, msg}`); answers `{taskId, status: "SUCCESS"}`;
-//! - `GET /v1/tasks/{taskId}`: the task's result;
+//!   Kakao-like `{code, msg}`); answers `{taskId, status: "SUCCESS", timestamp}`;
+//! - `GET /v1/tasks/{taskId}`: the task's result as Kakao reports it: `ALL SUCCESS`, or `N FAIL`
+//!   with the per-cause counts (`userKeyResolvingFailCount`) and `fail: {count, list}`;
 //! - `GET /sandbox/events`: every request (`attempts`), every message that went out
 //!   (`deliveries`, one per user) and `counts` of deliveries per event id, so tests can check
 //!   that an event was sent exactly once; each log keeps its most recent `keep` entries
@@ -260,6 +261,27 @@ async fn talk(
             events.attempt(Some(&request), "timeout".to_owned());
             return hang_then_drop(hang).await;
         }
+        Some(Fault::AnswerStatus(status)) => {
+            events.attempt(Some(&request), format!("answer-status={status}"));
+            return Json(EventResponse {
+                task_id: String::new(),
+                status: status.clone(),
+                message: Some("sandbox fault".to_owned()),
+                timestamp: Some(Utc::now().timestamp_millis()),
+            })
+            .into_response();
+        }
+        Some(Fault::UserKeyFail) => {
+            let task_id = lock(&events.ledger).unresolved(&request);
+            events.attempt(Some(&request), "user-key-fail".to_owned());
+            return Json(EventResponse {
+                task_id,
+                status: event_api::ACCEPTED.to_owned(),
+                message: None,
+                timestamp: Some(Utc::now().timestamp_millis()),
+            })
+            .into_response();
+        }
         _ => {}
     }
 
@@ -284,7 +306,7 @@ async fn talk(
     }
     Json(EventResponse {
         task_id,
-        status: "SUCCESS".to_owned(),
+        status: event_api::ACCEPTED.to_owned(),
         message: None,
         timestamp: Some(Utc::now().timestamp_millis()),
     })

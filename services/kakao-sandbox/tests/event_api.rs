@@ -178,8 +178,16 @@ async fn a_delivery_is_recorded_looked_up_and_rendered_into_the_inbox() {
         .unwrap();
     assert_eq!(task.status().as_u16(), 200);
     let task: Value = task.json().await.unwrap();
-    assert_eq!(task["status"], "SUCCESS");
-    assert_eq!(task["successCount"], 2);
+    assert_eq!(
+        task,
+        json!({
+            "taskId": task_id,
+            "status": "ALL SUCCESS",
+            "allRequestCount": 2,
+            "successCount": 2,
+            "fail": {"count": 0, "list": []}
+        })
+    );
     let unknown = reqwest::Client::new()
         .get(format!("{sandbox}/v1/tasks/nope"))
         .header("Authorization", "KakaoAK test-rest-key")
@@ -297,6 +305,57 @@ async fn faults_fail_hang_or_lose_the_answer_as_configured() {
         json!({ "ev-after": 1, "ev-ok": 1 }),
         "{view}"
     );
+
+    // Answered, but not with SUCCESS; and accepted, with a task that failed every user.
+    assert_eq!(
+        post(
+            &faults,
+            json!({ "next": ["answer-status=FAIL", "user-key-fail"] })
+        )
+        .await,
+        StatusCode::OK
+    );
+    let (status, answer) = talk(&sandbox, ok_auth(), BOT, &body("ev-fail")).await;
+    assert_eq!(
+        (status, &answer["status"]),
+        (StatusCode::OK, &json!("FAIL"))
+    );
+    let (status, answer) = talk(&sandbox, ok_auth(), BOT, &body("ev-unresolved")).await;
+    assert_eq!(
+        (status, &answer["status"]),
+        (StatusCode::OK, &json!("SUCCESS"))
+    );
+    let task: Value = client
+        .get(format!(
+            "{sandbox}/v1/tasks/{}",
+            answer["taskId"].as_str().unwrap()
+        ))
+        .header("Authorization", "KakaoAK test-rest-key")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(task["status"], "1 FAIL", "{task}");
+    assert_eq!(task["userKeyResolvingFailCount"], 1, "{task}");
+    assert_eq!(task["successCount"], 0, "{task}");
+    assert_eq!(task["fail"]["count"], 1, "{task}");
+    let view = get(&format!("{sandbox}/sandbox/events")).await;
+    assert_eq!(
+        view["counts"],
+        json!({ "ev-after": 1, "ev-ok": 1 }),
+        "nothing more went out: {view}"
+    );
+    let outcomes: Vec<&str> = view["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .take(2)
+        .map(|a| a["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["user-key-fail", "answer-status=FAIL"]);
 }
 
 #[tokio::test]

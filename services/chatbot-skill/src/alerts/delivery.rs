@@ -14,6 +14,9 @@ pub enum State {
     Pending,
     /// A request left and nobody knows yet whether Kakao took it.
     Sending,
+    /// Kakao took the request (`SUCCESS`); its task result, which says whether the message
+    /// reached the customer, is not in yet.
+    Accepted,
     Sent,
     /// Kakao refused it for good.
     Failed,
@@ -24,15 +27,22 @@ impl State {
         match self {
             State::Pending => "PENDING",
             State::Sending => "SENDING",
+            State::Accepted => "ACCEPTED",
             State::Sent => "SENT",
             State::Failed => "FAILED",
         }
     }
 
     fn from_code(code: &str) -> Option<State> {
-        [State::Pending, State::Sending, State::Sent, State::Failed]
-            .into_iter()
-            .find(|s| s.code() == code)
+        [
+            State::Pending,
+            State::Sending,
+            State::Accepted,
+            State::Sent,
+            State::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
     }
 }
 
@@ -41,8 +51,18 @@ pub struct Row {
     pub state: State,
     pub attempt_started_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    pub task_id: Option<String>,
     /// Postgres's clock when the row was read.
     pub now: DateTime<Utc>,
+}
+
+impl Row {
+    /// Whether the last attempt left `grace` or longer ago (or its start is unknown).
+    pub fn past(&self, grace: Duration) -> bool {
+        let grace = chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::MAX);
+        self.attempt_started_at
+            .is_none_or(|started| self.now >= started + grace)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +73,8 @@ pub enum Decision {
     Refused(String),
     /// An earlier request may still turn out to have arrived: ask again later.
     Wait,
+    /// Kakao took the request: its task result (this task id) decides.
+    Check(String),
     Send,
 }
 
@@ -67,13 +89,13 @@ pub fn decide(row: &Row, grace: Duration) -> Decision {
                 .unwrap_or_else(|| "refused by the Event API".to_owned()),
         ),
         State::Pending => Decision::Send,
-        State::Sending => {
-            let grace = chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::MAX);
-            match row.attempt_started_at {
-                Some(started) if row.now < started + grace => Decision::Wait,
-                _ => Decision::Send,
-            }
-        }
+        State::Sending if row.past(grace) => Decision::Send,
+        State::Sending => Decision::Wait,
+        State::Accepted => match &row.task_id {
+            Some(task_id) => Decision::Check(task_id.clone()),
+            // Nothing to look up: Kakao's word is all there is.
+            None => Decision::Done,
+        },
     }
 }
 
@@ -95,26 +117,32 @@ pub async fn lock(
     .bind(&alert.bot_user_key)
     .execute(&mut *tx)
     .await?;
-    let (state, attempt_started_at, last_error, now): (
-        String,
-        Option<DateTime<Utc>>,
-        Option<String>,
-        DateTime<Utc>,
-    ) = sqlx::query_as(
-        "SELECT state, attempt_started_at, last_error, now()
+    let stored: Stored = sqlx::query_as(
+        "SELECT state, attempt_started_at, last_error, task_id, now() AS now
          FROM alert_delivery WHERE event_id = $1 FOR UPDATE",
     )
     .bind(event_id)
     .fetch_one(&mut *tx)
     .await?;
-    let state = State::from_code(&state)
-        .ok_or_else(|| sqlx::Error::Decode(format!("unknown alert state {state:?}").into()))?;
+    let state = State::from_code(&stored.state).ok_or_else(|| {
+        sqlx::Error::Decode(format!("unknown alert state {:?}", stored.state).into())
+    })?;
     Ok(Row {
         state,
-        attempt_started_at,
-        last_error,
-        now,
+        attempt_started_at: stored.attempt_started_at,
+        last_error: stored.last_error,
+        task_id: stored.task_id,
+        now: stored.now,
     })
+}
+
+#[derive(sqlx::FromRow)]
+struct Stored {
+    state: String,
+    attempt_started_at: Option<DateTime<Utc>>,
+    last_error: Option<String>,
+    task_id: Option<String>,
+    now: DateTime<Utc>,
 }
 
 /// Marks a request as leaving now; returns the attempt's number.
@@ -129,11 +157,13 @@ pub async fn start_attempt(tx: &mut PgConnection, event_id: &str) -> Result<i32,
     .await
 }
 
-/// Kakao took the request.
+/// Kakao took the request: ACCEPTED until its task result is in (SENT when there is no task
+/// to look up). A receipt that came first keeps the row SENT.
 pub async fn accepted(pool: &PgPool, event_id: &str, task_id: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE alert_delivery
-         SET state = 'SENT', task_id = nullif($2, ''), sent_at = coalesce(sent_at, now()),
+         SET state = CASE WHEN state = 'SENT' OR $2 = '' THEN 'SENT' ELSE 'ACCEPTED' END,
+             task_id = nullif($2, ''), task_status = NULL, sent_at = coalesce(sent_at, now()),
              last_error = NULL
          WHERE event_id = $1",
     )
@@ -142,6 +172,37 @@ pub async fn accepted(pool: &PgPool, event_id: &str, task_id: &str) -> Result<()
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// What the task `task_id` came to: SENT (`error` None), or PENDING with the causes in `error`,
+/// to be sent again. Only the send that made this task is settled; a failed task never
+/// overrides a receipt (the block ran for the customer after all). False when nothing changed.
+pub async fn task_ended(
+    pool: &PgPool,
+    event_id: &str,
+    task_id: &str,
+    task_status: Option<&str>,
+    error: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let state = if error.is_some() {
+        State::Pending
+    } else {
+        State::Sent
+    };
+    let updated = sqlx::query(
+        "UPDATE alert_delivery
+         SET state = $3, task_status = coalesce($4, task_status), last_error = $5
+         WHERE event_id = $1 AND task_id = $2
+           AND (state = 'ACCEPTED' OR (state = 'SENT' AND $3 = 'SENT'))",
+    )
+    .bind(event_id)
+    .bind(task_id)
+    .bind(state.code())
+    .bind(task_status)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(updated.rows_affected() == 1)
 }
 
 /// The outcome of attempt `attempt` other than acceptance: `state` is PENDING (it surely
@@ -198,6 +259,7 @@ mod tests {
             state,
             attempt_started_at: started_secs_ago.map(|s| now - chrono::Duration::seconds(s)),
             last_error: Some("HTTP 400: bad".into()),
+            task_id: Some("task-1".into()),
             now,
         }
     }
@@ -227,6 +289,26 @@ mod tests {
     }
 
     #[test]
+    fn an_accepted_alert_waits_for_its_task_result() {
+        assert_eq!(
+            decide(&row(State::Accepted, Some(1)), GRACE),
+            Decision::Check("task-1".into())
+        );
+        assert_eq!(
+            decide(&row(State::Accepted, Some(100)), GRACE),
+            Decision::Check("task-1".into())
+        );
+        let untracked = Row {
+            task_id: None,
+            ..row(State::Accepted, Some(1))
+        };
+        assert_eq!(decide(&untracked, GRACE), Decision::Done);
+        assert!(!row(State::Accepted, Some(1)).past(GRACE));
+        assert!(row(State::Accepted, Some(30)).past(GRACE));
+        assert!(row(State::Accepted, None).past(GRACE));
+    }
+
+    #[test]
     fn a_refusal_is_final() {
         assert_eq!(
             decide(&row(State::Failed, Some(1)), GRACE),
@@ -236,7 +318,13 @@ mod tests {
 
     #[test]
     fn states_round_trip_their_codes() {
-        for state in [State::Pending, State::Sending, State::Sent, State::Failed] {
+        for state in [
+            State::Pending,
+            State::Sending,
+            State::Accepted,
+            State::Sent,
+            State::Failed,
+        ] {
             assert_eq!(State::from_code(state.code()), Some(state));
         }
         assert_eq!(State::from_code("sent"), None);

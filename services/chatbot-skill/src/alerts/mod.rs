@@ -13,9 +13,16 @@
 //!
 //! 1. In one transaction the row is created or locked and the decision is taken; a send is
 //!    recorded as SENDING (attempt n, started now) and committed *before* the request leaves.
-//! 2. A clear answer settles it: 2xx → SENT (with Kakao's taskId); a 4xx → FAILED, for good;
-//!    no connection or a 429 → PENDING (surely not delivered: sent again on the next try).
-//! 3. No clear answer (our deadline, a broken connection, a 5xx, or this process killed
+//! 2. A clear answer settles it: `SUCCESS` → ACCEPTED (with Kakao's taskId); a 4xx → FAILED,
+//!    for good; no connection, a 429 or any other status → PENDING (surely not delivered: sent
+//!    again on the next try).
+//! 3. Kakao taking a request does not mean the customer got the message: the task result
+//!    (`GET /v1/tasks/{taskId}`) says. `ALL SUCCESS` → SENT; `N FAIL` (a user key Kakao could
+//!    not resolve, the skill answering an error, …) → PENDING with the causes in `last_error`,
+//!    and the event is tried again like any failure, then dead-lettered. A result not in yet is
+//!    asked for again on the next delivery; once `outcome_grace` has passed without one, Kakao's
+//!    `SUCCESS` is trusted.
+//! 4. No clear answer (our deadline, a broken connection, a 5xx, or this process killed
 //!    mid-request) leaves SENDING: Kakao may or may not have acted. Asking Kakao cannot settle
 //!    it: `GET /v1/tasks/{taskId}` needs the taskId that came in the lost answer. What settles
 //!    it is the receipt: the request carries the event id as a block parameter, and when Kakao
@@ -49,6 +56,7 @@ use sqlx::PgPool;
 
 use api::{EventApi, Outcome};
 use delivery::{Decision, State};
+use kakao::event_api::TaskOutcome;
 use message::{Alert, Kind};
 
 /// The stream order events are published on (DESIGN §4).
@@ -63,6 +71,19 @@ static SENDS: LazyLock<IntCounterVec> = LazyLock::new(|| {
              (accepted, refused, not_sent, unknown)",
         ),
         &["event", "outcome"],
+        platform::metrics::REGISTRY.clone()
+    )
+    .expect("metric registers once")
+});
+
+static TASKS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register_int_counter_vec_with_registry!(
+        Opts::new(
+            "alert_tasks_total",
+            "Event API task results of accepted alerts, by outcome \
+             (all_success, failed, unsettled, trusted)",
+        ),
+        &["outcome"],
         platform::metrics::REGISTRY.clone()
     )
     .expect("metric registers once")
@@ -151,6 +172,8 @@ pub enum AlertError {
     Refused(String),
     #[error("the previous request's outcome is not known yet; waiting for its receipt")]
     OutcomeUnknown,
+    #[error("Kakao took the alert; its task result is not in yet: {0}")]
+    TaskUnsettled(String),
     #[error("the alert was not delivered: {0}")]
     NotDelivered(String),
     #[error("postgres: {0}")]
@@ -199,6 +222,12 @@ impl Alerts {
                 tx.commit().await?;
                 return Err(AlertError::OutcomeUnknown);
             }
+            Decision::Check(task_id) => {
+                tx.commit().await?;
+                return self
+                    .check(event_id, &task_id, row.past(self.outcome_grace))
+                    .await;
+            }
             Decision::Send => {
                 let attempt = delivery::start_attempt(&mut tx, event_id).await?;
                 tx.commit().await?;
@@ -211,8 +240,12 @@ impl Alerts {
             Outcome::Accepted { task_id } => {
                 SENDS.with_label_values(&[event, "accepted"]).inc();
                 delivery::accepted(&self.pool, event_id, &task_id).await?;
-                tracing::info!(event_id, event, attempt, task_id, "alert sent");
-                Ok(())
+                tracing::info!(event_id, event, attempt, task_id, "alert accepted");
+                if task_id.is_empty() {
+                    tracing::warn!(event_id, "the Event API took the alert without a taskId");
+                    return Ok(());
+                }
+                self.check(event_id, &task_id, false).await
             }
             Outcome::Refused { status, detail } => {
                 SENDS.with_label_values(&[event, "refused"]).inc();
@@ -234,6 +267,61 @@ impl Alerts {
                 Err(AlertError::NotDelivered(error))
             }
         }
+    }
+}
+
+impl Alerts {
+    /// Settles an accepted alert by its task result. `trust` is set once the grace has passed:
+    /// a result still missing then leaves Kakao's `SUCCESS` as the last word.
+    async fn check(&self, event_id: &str, task_id: &str, trust: bool) -> Result<(), AlertError> {
+        let result = self.api.task(task_id).await;
+        let (status, unsettled) = match &result {
+            Ok(result) => match result.outcome() {
+                TaskOutcome::AllSuccess => {
+                    TASKS.with_label_values(&["all_success"]).inc();
+                    delivery::task_ended(&self.pool, event_id, task_id, Some(&result.status), None)
+                        .await?;
+                    tracing::info!(event_id, task_id, "alert delivered");
+                    return Ok(());
+                }
+                TaskOutcome::Failed { reason, .. } => {
+                    TASKS.with_label_values(&["failed"]).inc();
+                    let error = format!("task {task_id}: {reason}");
+                    let recorded = delivery::task_ended(
+                        &self.pool,
+                        event_id,
+                        task_id,
+                        Some(&result.status),
+                        Some(&error),
+                    )
+                    .await?;
+                    if !recorded {
+                        // The receipt came first: the block ran for the customer after all.
+                        return Ok(());
+                    }
+                    tracing::warn!(event_id, task_id, error, "alert not delivered");
+                    return Err(AlertError::NotDelivered(error));
+                }
+                TaskOutcome::Unsettled => (
+                    Some(result.status.as_str()),
+                    format!("task status {:?}", result.status),
+                ),
+            },
+            Err(error) => (None, error.clone()),
+        };
+        if !trust {
+            TASKS.with_label_values(&["unsettled"]).inc();
+            return Err(AlertError::TaskUnsettled(unsettled));
+        }
+        TASKS.with_label_values(&["trusted"]).inc();
+        tracing::warn!(
+            event_id,
+            task_id,
+            detail = unsettled,
+            "no task result within the grace; the Event API's SUCCESS stands"
+        );
+        delivery::task_ended(&self.pool, event_id, task_id, status, None).await?;
+        Ok(())
     }
 }
 
@@ -326,6 +414,7 @@ mod tests {
         assert!(AlertError::Refused("HTTP 401: invalid app key".into()).is_permanent());
         // Kakao may still take these: a retry is what delivers them.
         assert!(!AlertError::OutcomeUnknown.is_permanent());
+        assert!(!AlertError::TaskUnsettled("task status \"\"".into()).is_permanent());
         assert!(!AlertError::NotDelivered("HTTP 503".into()).is_permanent());
         assert!(!AlertError::Db(sqlx::Error::PoolTimedOut).is_permanent());
     }

@@ -10,7 +10,10 @@
 //! Faults: `5xx` (HTTP 500), `4xx` (HTTP 400), `status=CODE`, each answered with a Kakao-like
 //! error and nothing delivered; `timeout` (hold, then drop the connection; nothing delivered);
 //! `timeout-after` (deliver, then hold and drop the answer: the message went out and the
-//! caller never hears of it); `latency=MS` (answer that much later, normally).
+//! caller never hears of it); `latency=MS` (answer that much later, normally);
+//! `answer-status=TEXT` (HTTP 200 with that `status` instead of `SUCCESS`; nothing delivered);
+//! `user-key-fail` (answered `SUCCESS`, but no user key resolves: nothing is delivered and the
+//! task reports `N FAIL` with `userKeyResolvingFailCount`).
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -26,6 +29,8 @@ pub enum Fault {
     Status(u16),
     Timeout,
     TimeoutAfter,
+    AnswerStatus(String),
+    UserKeyFail,
 }
 
 impl Fault {
@@ -36,7 +41,11 @@ impl Fault {
             "4xx" => Fault::Status(400),
             "timeout" => Fault::Timeout,
             "timeout-after" => Fault::TimeoutAfter,
+            "user-key-fail" => Fault::UserKeyFail,
             _ => match text.split_once('=') {
+                Some(("answer-status", status)) if !status.trim().is_empty() => {
+                    Fault::AnswerStatus(status.trim().to_owned())
+                }
                 Some(("latency", ms)) => Fault::Latency(Duration::from_millis(
                     ms.trim().parse().map_err(|_| bad(text))?,
                 )),
@@ -60,12 +69,17 @@ impl Fault {
             Fault::Status(status) => format!("status={status}"),
             Fault::Timeout => "timeout".to_owned(),
             Fault::TimeoutAfter => "timeout-after".to_owned(),
+            Fault::AnswerStatus(status) => format!("answer-status={status}"),
+            Fault::UserKeyFail => "user-key-fail".to_owned(),
         }
     }
 }
 
 fn bad(text: &str) -> String {
-    format!("unknown fault '{text}' (5xx, 4xx, status=CODE, timeout, timeout-after, latency=MS)")
+    format!(
+        "unknown fault '{text}' (5xx, 4xx, status=CODE, timeout, timeout-after, latency=MS, \
+         answer-status=TEXT, user-key-fail)"
+    )
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -173,6 +187,12 @@ mod tests {
         assert_eq!(Fault::parse("4xx").unwrap(), Fault::Status(400));
         assert_eq!(Fault::parse("status=429").unwrap(), Fault::Status(429));
         assert_eq!(Fault::parse("timeout-after").unwrap(), Fault::TimeoutAfter);
+        assert_eq!(Fault::parse("user-key-fail").unwrap(), Fault::UserKeyFail);
+        assert_eq!(
+            Fault::parse("answer-status=FAIL").unwrap(),
+            Fault::AnswerStatus("FAIL".into())
+        );
+        assert!(Fault::parse("answer-status=").is_err());
         assert_eq!(
             Fault::parse("latency=250").unwrap(),
             Fault::Latency(Duration::from_millis(250))

@@ -7,7 +7,9 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
-use kakao::event_api::{EventRequest, EventUser, TaskResult, USERS_PER_REQUEST_MAX};
+use kakao::event_api::{
+    EventRequest, EventUser, TASK_ALL_SUCCESS, TaskFailures, TaskResult, USERS_PER_REQUEST_MAX,
+};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -251,20 +253,41 @@ impl Ledger {
             delivered.push(delivery);
         }
         let count = i64::try_from(request.user.len()).unwrap_or(i64::MAX);
-        if let Some(forgotten) = self.task_ids.push(task_id.clone(), self.keep) {
+        self.keep_task(TaskResult {
+            task_id: task_id.clone(),
+            status: TASK_ALL_SUCCESS.to_owned(),
+            all_request_count: Some(count),
+            success_count: Some(count),
+            fail: Some(TaskFailures::default()),
+            other: BTreeMap::new(),
+        });
+        (task_id, delivered)
+    }
+
+    /// A send whose user keys none resolve: nothing goes out, and the task says so as Kakao's
+    /// does (`N FAIL`, `userKeyResolvingFailCount`, an empty `fail.list`). Returns the task id.
+    pub fn unresolved(&mut self, request: &EventRequest) -> String {
+        let task_id = uuid::Uuid::now_v7().simple().to_string();
+        let count = i64::try_from(request.user.len()).unwrap_or(i64::MAX);
+        self.keep_task(TaskResult {
+            task_id: task_id.clone(),
+            status: format!("{count} FAIL"),
+            all_request_count: Some(count),
+            success_count: Some(0),
+            fail: Some(TaskFailures {
+                count,
+                list: Vec::new(),
+            }),
+            other: BTreeMap::from([("userKeyResolvingFailCount".to_owned(), Value::from(count))]),
+        });
+        task_id
+    }
+
+    fn keep_task(&mut self, task: TaskResult) {
+        if let Some(forgotten) = self.task_ids.push(task.task_id.clone(), self.keep) {
             self.tasks.remove(&forgotten);
         }
-        self.tasks.insert(
-            task_id.clone(),
-            TaskResult {
-                task_id: task_id.clone(),
-                status: "SUCCESS".to_owned(),
-                all_request_count: Some(count),
-                success_count: Some(count),
-                fail: None,
-            },
-        );
-        (task_id, delivered)
+        self.tasks.insert(task.task_id.clone(), task);
     }
 
     pub fn task(&self, task_id: &str) -> Option<&TaskResult> {
@@ -363,10 +386,30 @@ mod tests {
         assert_eq!(view.counts["ev-1"], 2);
         assert_eq!(view.counts["ev-2"], 1);
         let task = ledger.task(&task).unwrap();
-        assert_eq!(task.status, "SUCCESS");
+        assert_eq!(task.status, "ALL SUCCESS");
         assert_eq!(task.success_count, Some(2));
+        assert_eq!(task.fail.as_ref().map(|f| f.count), Some(0));
         assert!(ledger.task("nope").is_none());
         assert_eq!(event_id(&request(1, "x")), Some("ev-1".into()));
+    }
+
+    #[test]
+    fn an_unresolved_send_delivers_nothing_and_its_task_says_why() {
+        let mut ledger = Ledger::default();
+        let task_id = ledger.unresolved(&request(2, "order_ready"));
+        assert!(ledger.view().deliveries.is_empty());
+        let task = serde_json::to_value(ledger.task(&task_id).unwrap()).unwrap();
+        assert_eq!(
+            task,
+            serde_json::json!({
+                "taskId": task_id,
+                "status": "2 FAIL",
+                "allRequestCount": 2,
+                "successCount": 0,
+                "userKeyResolvingFailCount": 2,
+                "fail": {"count": 2, "list": []}
+            })
+        );
     }
 
     #[test]
