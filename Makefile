@@ -28,7 +28,7 @@ run: deps build ## Postgres+Redis, build, migrate, load the demo café, start ev
 	$(BIN) demo
 	exec $(BIN) run
 
-test: ## Postgres+Redis, Chromium, fmt --check, clippy -D warnings, every test; prints its time
+test: ## Postgres+Redis, Chromium, fmt --check, clippy -D warnings, every test, the chaos suite's short form; prints its time
 	@start=$$(date +%s); rc=0; \
 	$(MAKE) check || rc=$$?; \
 	echo "make test: $$(( $$(date +%s) - start ))s, exit $$rc"; \
@@ -41,6 +41,8 @@ check:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace --no-fail-fast $(TEST_ARGS)
+	@# The chaos suite's short form, unless TEST_ARGS narrowed the tests.
+	@if [[ -z "$(TEST_ARGS)" ]]; then $(MAKE) chaos-short; fi
 
 chaos: ## the chaos suite's long form: every fault repeated under load, then the reconciliation table
 	bash scripts/deps.sh --chaos

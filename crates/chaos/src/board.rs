@@ -97,9 +97,8 @@ impl Staff {
         Ok(answer)
     }
 
-    async fn connect(&mut self, after: Option<&str>) -> anyhow::Result<Socket> {
+    async fn connect(&mut self, query: &str) -> anyhow::Result<Socket> {
         let cookie = self.cookie().await?;
-        let query = after.map(|id| format!("?after={id}")).unwrap_or_default();
         let host = self.gateway.trim_start_matches("http://");
         let mut request = format!("ws://{host}/api/store/live{query}").into_client_request()?;
         let headers = request.headers_mut();
@@ -120,41 +119,66 @@ impl Staff {
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// Applies one message to what the board shows. Returns whether the replay is over.
-fn apply(shown: &mut Shown, last: &mut Option<String>, message: &Value) -> bool {
-    match message["kind"].as_str() {
-        Some("snapshot") if message["complete"] == true => {
-            shown.clear();
-            for order in message["orders"].as_array().into_iter().flatten() {
+/// Where a board stands: what it shows and where its replay resumes, as the web UI keeps it.
+#[derive(Debug, Default)]
+pub struct Board {
+    pub shown: Shown,
+    /// The last stream entry seen: `?after=` on the next connection.
+    last: Option<String>,
+    day: Option<String>,
+    /// The id of the day stream's `opened` entry: another one means the stream was rebuilt.
+    stream: Option<String>,
+}
+
+impl Board {
+    fn query(&self) -> String {
+        let mut params = Vec::new();
+        if let Some(last) = &self.last {
+            params.push(format!("after={last}"));
+        }
+        if let Some(day) = &self.day {
+            params.push(format!("day={day}"));
+        }
+        if params.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", params.join("&"))
+        }
+    }
+
+    /// Applies one message. Returns whether the replay is over.
+    fn apply(&mut self, message: &Value) -> bool {
+        let text = |field: &str| message[field].as_str().map(str::to_owned);
+        match message["kind"].as_str() {
+            Some("hello") => {
+                let (day, stream) = (text("day_business_id"), text("stream_id"));
+                if day != self.day || stream != self.stream {
+                    // Another day, or its stream rebuilt: the replay that follows is all of it.
+                    self.shown.clear();
+                    self.last = None;
+                }
+                self.day = day;
+                self.stream = stream;
+            }
+            Some("placed" | "ready" | "canceled") => {
+                let order = &message["order"];
                 if let (Some(id), Some(status)) =
                     (order["order_id"].as_str(), order["status"].as_str())
                 {
-                    shown.insert(id.to_owned(), status.to_owned());
+                    self.shown.insert(id.to_owned(), status.to_owned());
                 }
+                self.last = text("id");
             }
-        }
-        Some("caught_up") => {
-            if let Some(id) = message["id"].as_str() {
-                *last = Some(id.to_owned());
+            Some("caught_up") => {
+                if let Some(id) = text("id") {
+                    self.last = Some(id);
+                }
+                return true;
             }
-            return true;
+            _ => {}
         }
-        Some("placed" | "ready" | "canceled") => {
-            let order = &message["order"];
-            if let (Some(id), Some(status)) = (order["order_id"].as_str(), order["status"].as_str())
-            {
-                shown.insert(id.to_owned(), status.to_owned());
-            }
-        }
-        _ => {}
+        false
     }
-    // Any stream entry, whatever its kind, is a place to resume from.
-    if message["kind"] != "caught_up"
-        && let Some(id) = message["id"].as_str()
-    {
-        *last = Some(id.to_owned());
-    }
-    false
 }
 
 fn parse(message: Message) -> Option<Value> {
@@ -164,11 +188,11 @@ fn parse(message: Message) -> Option<Value> {
     }
 }
 
-/// The live board: runs until aborted, keeping `shown` current.
-pub async fn follow(mut staff: Staff, shown: Arc<Mutex<Shown>>) {
-    let mut last: Option<String> = None;
+/// The live board: runs until aborted, keeping `board` current.
+pub async fn follow(mut staff: Staff, board: Arc<Mutex<Board>>) {
     loop {
-        let mut socket = match staff.connect(last.as_deref()).await {
+        let query = board.lock().unwrap_or_else(|p| p.into_inner()).query();
+        let mut socket = match staff.connect(&query).await {
             Ok(socket) => socket,
             Err(_) => {
                 tokio::time::sleep(Duration::from_millis(500)).await;
@@ -177,8 +201,10 @@ pub async fn follow(mut staff: Staff, shown: Arc<Mutex<Shown>>) {
         };
         while let Some(Ok(message)) = socket.next().await {
             if let Some(value) = parse(message) {
-                let mut shown = shown.lock().unwrap_or_else(|p| p.into_inner());
-                apply(&mut shown, &mut last, &value);
+                board
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .apply(&value);
                 if value["kind"] == "signed_out" {
                     staff.cookie = None;
                 }
@@ -202,19 +228,18 @@ pub async fn reload(staff: &mut Staff) -> anyhow::Result<Shown> {
 }
 
 async fn reload_once(staff: &mut Staff) -> anyhow::Result<Shown> {
-    let mut socket = staff.connect(None).await?;
-    let mut shown = Shown::new();
-    let mut last = None;
+    let mut socket = staff.connect("").await?;
+    let mut board = Board::default();
     loop {
         let message = tokio::time::timeout(Duration::from_secs(20), socket.next())
             .await
             .context("the board's replay stalled")?
             .context("the board closed before catching up")??;
         if let Some(value) = parse(message)
-            && apply(&mut shown, &mut last, &value)
+            && board.apply(&value)
         {
             let _ = socket.close(None).await;
-            return Ok(shown);
+            return Ok(board.shown);
         }
     }
 }
@@ -223,35 +248,34 @@ async fn reload_once(staff: &mut Staff) -> anyhow::Result<Shown> {
 mod tests {
     use super::*;
 
+    fn placed(id: &str, order: &str) -> Value {
+        json!({"kind": "placed", "id": id, "order": {"order_id": order, "status": "placed"}})
+    }
+
     #[test]
-    fn a_snapshot_replaces_what_is_shown_and_entries_update_it() {
-        let mut shown = Shown::from([("gone".to_owned(), "placed".to_owned())]);
-        let mut last = None;
-        let messages = [
-            json!({"kind": "hello", "day_business_id": "d"}),
-            json!({"kind": "snapshot", "complete": true, "orders": [{"order_id": "a", "status": "placed"}]}),
-            json!({"kind": "placed", "id": "5-0", "order": {"order_id": "b", "status": "placed"}}),
-            json!({"kind": "ready", "id": "6-0", "order": {"order_id": "a", "status": "ready"}}),
-        ];
-        for message in &messages {
-            assert!(!apply(&mut shown, &mut last, message));
-        }
-        assert!(apply(
-            &mut shown,
-            &mut last,
-            &json!({"kind": "caught_up", "id": "6-0"})
-        ));
+    fn entries_update_the_board_and_a_rebuilt_stream_starts_it_over() {
+        let mut board = Board::default();
+        let hello =
+            |stream: &str| json!({"kind": "hello", "day_business_id": "d1", "stream_id": stream});
+        assert!(!board.apply(&hello("1-0")));
+        board.apply(&placed("2-0", "a"));
+        board.apply(
+            &json!({"kind": "ready", "id": "3-0", "order": {"order_id": "a", "status": "ready"}}),
+        );
+        board.apply(&placed("4-0", "b"));
+        assert!(board.apply(&json!({"kind": "caught_up", "id": "4-0"})));
         assert_eq!(
-            shown,
+            board.shown,
             Shown::from([("a".into(), "ready".into()), ("b".into(), "placed".into())])
         );
-        assert_eq!(last.as_deref(), Some("6-0"));
-        // An incomplete snapshot leaves the board as it was.
-        apply(
-            &mut shown,
-            &mut last,
-            &json!({"kind": "snapshot", "complete": false, "orders": []}),
-        );
-        assert_eq!(shown.len(), 2);
+        assert_eq!(board.query(), "?after=4-0&day=d1");
+
+        // The same stream again (a dropped socket): nothing is forgotten.
+        board.apply(&hello("1-0"));
+        assert_eq!(board.shown.len(), 2);
+        // Rebuilt after Redis lost it: the board starts over from the replay.
+        board.apply(&hello("9-0"));
+        assert!(board.shown.is_empty());
+        assert_eq!(board.query(), "?day=d1");
     }
 }

@@ -23,7 +23,7 @@ use futures::future::join_all;
 use serde_json::json;
 use tokio::sync::watch;
 
-use board::{Shown, Staff};
+use board::{Board, Staff};
 use customer::Shop;
 use faults::{DeadLetters, Lab};
 use plan::{Form, Plan};
@@ -109,10 +109,10 @@ async fn run_in(options: &Options, dir: &std::path::Path) -> anyhow::Result<bool
 
     let mut boards = Vec::new();
     for shop in shops.iter() {
-        let shown = Arc::new(Mutex::new(Shown::new()));
+        let board = Arc::new(Mutex::new(Board::default()));
         let staff = Staff::new(&http, &lab.gateway, &shop.login, &shop.password);
-        let task = tokio::spawn(board::follow(staff, shown.clone()));
-        boards.push((shop.clone(), shown, task));
+        let task = tokio::spawn(board::follow(staff, board.clone()));
+        boards.push((shop.clone(), board, task));
     }
     let watcher = tokio::spawn(watch_over(lab.clone()));
 
@@ -175,7 +175,7 @@ async fn run_in(options: &Options, dir: &std::path::Path) -> anyhow::Result<bool
     let mut shown_by_store = HashMap::new();
     for (shop, live, task) in boards {
         task.abort();
-        let live = live.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let live = live.lock().unwrap_or_else(|p| p.into_inner()).shown.clone();
         let mut staff = Staff::new(&http, &lab.gateway, &shop.login, &shop.password);
         let reloaded = board::reload(&mut staff)
             .await
