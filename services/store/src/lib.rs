@@ -19,6 +19,8 @@ use tonic::service::Routes;
 
 pub use error::RETRY_AFTER_TRAILER;
 pub use login_limit::LoginLimits;
+/// What a menu edit may hold at most: the maxima every other service's views must handle.
+pub use menu::{DESCRIPTION_MAX_CHARS, LIST_MAX, NAME_MAX_CHARS, PRICE_MAX_WON, SELECT_MAX};
 pub use session::SessionTimeouts;
 
 pub const SERVICE: &str = "store";

@@ -9,7 +9,7 @@ use kakao::SkillPayload;
 /// Longer texts are not ids or names anyone typed on purpose.
 const TEXT_MAX_CHARS: usize = 100;
 /// More option ids than any item has option groups times options.
-const IDS_MAX: usize = 50;
+pub const IDS_MAX: usize = 50;
 
 /// A typed id, e.g. `id::<StoreId>(p, "store_id")`.
 pub fn id<T: FromStr>(payload: &SkillPayload, key: &str) -> Option<T> {

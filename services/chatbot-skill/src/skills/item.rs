@@ -158,6 +158,9 @@ fn not_found(ob: &OpenBuilder, store_id: &str) -> Result<SkillResponse, LimitErr
 /// answer stays under Kakao's size limit with room for the card and the chips.
 const ROWS_BYTES_BUDGET: usize = 16_000;
 
+/// What the card shows of a group's choice; the prompt and the buttons carry the rest.
+const ROW_VALUE_MAX: usize = 60;
+
 /// Options on one page of list cards: 5 cards of 4 rows in a carousel.
 const ROWS_PER_PAGE_MAX: usize =
     limits::CAROUSEL_LIST_CARDS_MAX * limits::LIST_CARD_ITEMS_IN_CAROUSEL_MAX;
@@ -185,7 +188,13 @@ pub fn render(
     };
     let groups = catalog.groups(item);
     let picked = settle(&groups, at.chosen);
-    let flat: Vec<String> = picked.iter().flatten().cloned().collect();
+    // An option may sit in several groups; the buttons carry it once.
+    let mut flat: Vec<String> = Vec::new();
+    for id in picked.iter().flatten() {
+        if !flat.contains(id) {
+            flat.push(id.clone());
+        }
+    }
     let unit_price = item.price
         + flat
             .iter()
@@ -396,7 +405,10 @@ fn item_card(
         } else {
             chosen.join(", ")
         };
-        rows.push(ItemRow::new(&group.selection.name, value));
+        rows.push(ItemRow::new(
+            &group.selection.name,
+            shorten(&value, ROW_VALUE_MAX),
+        ));
     }
     if groups.len() > shown {
         let rest: Vec<String> = (shown..groups.len()).flat_map(names).collect();
@@ -405,7 +417,7 @@ fn item_card(
         } else {
             rest.join(", ")
         };
-        rows.push(ItemRow::new("그 외", value));
+        rows.push(ItemRow::new("그 외", shorten(&value, ROW_VALUE_MAX)));
     }
     let description = if item.sold_out {
         format!("[품절] {}", item.description)

@@ -8,6 +8,8 @@ mod cart_add;
 mod cart_remove;
 mod catalog;
 pub mod common;
+#[cfg(test)]
+mod every_answer;
 pub mod input;
 mod item;
 mod menu;
