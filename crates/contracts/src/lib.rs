@@ -46,6 +46,40 @@ pub mod events {
     }
 }
 
+/// The Redis Streams of DESIGN §4 (without the deployment's key prefix) and their consumer
+/// groups. Every service names them from here; a store's day stream is [`day_stream::key`].
+pub mod streams {
+    /// A confirmed payment to turn into an order.
+    pub const ORDER_APPROVAL: &str = "x:order:approval";
+    /// Placed, ready, canceled and approval-failed orders.
+    pub const ORDER_EVENTS: &str = "x:order:events";
+    /// A business day that closed.
+    pub const ACCOUNTING: &str = "x:accounting";
+
+    /// Consumer groups, one per reader of a stream.
+    pub mod groups {
+        /// The order service's approval consumer, on [`super::ORDER_APPROVAL`].
+        pub const ORDER_APPROVER: &str = "order-approver";
+        /// The order service's read model, on [`super::ORDER_EVENTS`].
+        pub const READ_MODEL: &str = "read-model";
+        /// The chatbot's customer alerts, on [`super::ORDER_EVENTS`].
+        pub const ALERTS: &str = "alerts";
+        /// Closing reconciliation, on [`super::ACCOUNTING`].
+        pub const ACCOUNTING: &str = "accounting";
+    }
+}
+
+/// Redis keys more than one service names (without the deployment's key prefix).
+pub mod keys {
+    use uuid::Uuid;
+
+    /// Nicknames held by a store's not-yet-handed-over orders of one business day (a set): the
+    /// order service keeps it, the store service deletes it when the day closes.
+    pub fn nicknames(store_id: Uuid, day_business_id: Uuid) -> String {
+        format!("nick:{store_id}:{day_business_id}")
+    }
+}
+
 /// A store's day stream `x:store:{store}:{day}`: its name, and the event ids of its entries.
 ///
 /// The ids are derived from what an entry reports (the day opening, an order's placement…)

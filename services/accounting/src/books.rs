@@ -32,8 +32,8 @@ use crate::error::AccountingError;
 use crate::reconcile::{self, DbOrder, Inquiry, KakaoPayment, PayState};
 use crate::storage::{self, Record};
 
-/// The consumer group on `x:accounting`, and the consumer name of its processed-event keys.
-pub const CONSUMER: &str = "accounting";
+/// The consumer name of its processed-event keys: the consumer group's.
+const CONSUMER: &str = contracts::streams::groups::ACCOUNTING;
 
 /// KakaoPay inquiries in flight at once for one day.
 const INQUIRY_CONCURRENCY: usize = 8;

@@ -16,15 +16,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use contracts::clients::{OrderServiceClient, PaymentServiceClient};
+use contracts::streams;
 use platform::bus::{Consumer, ConsumerOptions, HandlerError};
 use platform::settings::{Problems, Validate, duration, format_duration};
 use platform::{Config, Runtime, Shutdown};
 use tonic::service::Routes;
 
 pub const SERVICE: &str = "accounting";
-
-/// The stream closed days arrive on.
-pub const ACCOUNTING_STREAM: &str = "x:accounting";
 
 /// KakaoPay inquiries wait for KakaoPay through the payment service: longer than the default.
 const INQUIRY_DEADLINE: Duration = Duration::from_secs(10);
@@ -125,7 +123,7 @@ pub async fn serve_with(
     let consumer = Consumer::new(
         &config.redis_url,
         runtime.keys.clone(),
-        ConsumerOptions::new(ACCOUNTING_STREAM, books::CONSUMER),
+        ConsumerOptions::new(streams::ACCOUNTING, streams::groups::ACCOUNTING),
     );
     let handler_books = books.clone();
     let handler = move |message: platform::bus::Message| {

@@ -29,7 +29,7 @@ use tonic::service::Routes;
 
 pub const SERVICE: &str = "chatbot-skill";
 
-pub use alerts::{AlertSettings, GROUP as ALERTS_GROUP, STREAM as ORDER_EVENTS_STREAM};
+pub use alerts::AlertSettings;
 
 impl Validate for AlertSettings {
     fn check(&self, problems: &mut Problems) {

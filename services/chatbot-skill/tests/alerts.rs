@@ -104,14 +104,9 @@ impl Rig {
     /// service does; returns the event id.
     async fn publish(&self, event_type: &str, data: Vec<u8>) -> String {
         let mut tx = self.db.pool.begin().await.expect("tx");
-        let id = outbox::enqueue(
-            &mut tx,
-            chatbot_skill::ORDER_EVENTS_STREAM,
-            event_type,
-            &data,
-        )
-        .await
-        .expect("outbox");
+        let id = outbox::enqueue(&mut tx, contracts::streams::ORDER_EVENTS, event_type, &data)
+            .await
+            .expect("outbox");
         tx.commit().await.expect("commit");
         let relay = Relay::new(
             self.db.pool.clone(),
@@ -491,7 +486,7 @@ async fn an_alert_kakao_refuses_ends_in_the_dead_letters_at_once_with_the_error(
     let fields = &dead[0];
     let field = |name: &str| field(fields, name);
     assert_eq!(field("orig_event_id"), id);
-    assert_eq!(field("group"), chatbot_skill::ALERTS_GROUP);
+    assert_eq!(field("group"), contracts::streams::groups::ALERTS);
     assert!(
         field("error").contains("refused the alert for good: HTTP 401"),
         "{fields:?}"
@@ -506,8 +501,8 @@ async fn an_alert_kakao_refuses_ends_in_the_dead_letters_at_once_with_the_error(
     let dead_key = rig.redis.keys().dead_letters();
     let pending: redis::streams::StreamPendingReply = conn
         .xpending(
-            rig.redis.keys().stream(chatbot_skill::ORDER_EVENTS_STREAM),
-            chatbot_skill::ALERTS_GROUP,
+            rig.redis.keys().stream(contracts::streams::ORDER_EVENTS),
+            contracts::streams::groups::ALERTS,
         )
         .await
         .expect("the group's pending entries");

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -101,7 +101,7 @@ pub async fn mark_ready(
         .clone()
         .mark_ready(request)
         .await
-        .map_err(order_error)?;
+        .map_err(ApiError::from)?;
     action(answer.into_inner())
 }
 
@@ -144,7 +144,7 @@ pub async fn cancel_order(
         .clone()
         .cancel_order(request)
         .await
-        .map_err(order_error)?;
+        .map_err(ApiError::from)?;
     action(answer.into_inner())
 }
 
@@ -179,21 +179,10 @@ fn action(answer: OrderActionResponse) -> Result<Json<OrderAction>, ApiError> {
     }))
 }
 
-/// An order service that does not do this yet is a temporary outage for staff, not a bug
-/// report: say so, and that trying later helps.
-fn order_error(status: tonic::Status) -> ApiError {
-    if status.code() == tonic::Code::Unimplemented {
-        return ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not_available",
-            "주문 완료·취소 기능을 아직 사용할 수 없습니다. 잠시 후 다시 시도해 주세요.",
-        );
-    }
-    ApiError::from(status)
-}
-
 #[cfg(test)]
 mod tests {
+    use axum::http::StatusCode;
+
     use super::*;
 
     #[test]
@@ -215,15 +204,5 @@ mod tests {
             order_id("../day").expect_err("not an id").status,
             StatusCode::NOT_FOUND
         );
-    }
-
-    #[test]
-    fn an_order_service_without_the_action_is_a_korean_503() {
-        let error = order_error(tonic::Status::unimplemented("not yet"));
-        assert_eq!(error.status, StatusCode::SERVICE_UNAVAILABLE);
-        assert!(error.body.message.contains("잠시 후"));
-        let refused = order_error(tonic::Status::failed_precondition("이미 취소된 주문입니다"));
-        assert_eq!(refused.status, StatusCode::CONFLICT);
-        assert_eq!(refused.body.message, "이미 취소된 주문입니다");
     }
 }

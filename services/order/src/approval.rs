@@ -34,7 +34,7 @@ use crate::payment::Payment;
 use crate::storage::orders as db;
 
 /// The consumer group, and the consumer name in `processed_event`.
-pub const CONSUMER: &str = "order-approver";
+const CONSUMER: &str = contracts::streams::groups::ORDER_APPROVER;
 
 const USER_LOCKED: &str = "카카오페이 계정이 잠겨 있어 결제가 승인되지 않았어요. 결제된 금액은 없어요. \
 카카오페이 잠금을 푼 뒤 챗봇에서 다시 주문해 주세요.";

@@ -1,20 +1,15 @@
 //! The events the order service writes to its outbox (DESIGN §4), built from the recorded order.
 
 use chrono::{DateTime, Utc};
-use contracts::day_stream;
 use contracts::events::types;
 use contracts::events::v1 as ev;
+use contracts::{day_stream, streams};
 use domain::Money;
 use prost::Message as _;
 use uuid::Uuid;
 
 use crate::orders::{Order, PaymentRef};
 use crate::pb::{line, ts};
-
-/// A confirmed payment to turn into an order; the `order-approver` consumer reads it.
-pub const APPROVAL_STREAM: &str = "x:order:approval";
-/// Placed, ready, canceled and approval-failed orders; the chatbot's alerts read it.
-pub const ORDER_EVENTS_STREAM: &str = "x:order:events";
 
 /// One outbox entry: its stream, its `type` and the encoded message.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +46,7 @@ pub fn approval_requested(
     };
     Event {
         id: None,
-        stream: APPROVAL_STREAM.to_owned(),
+        stream: streams::ORDER_APPROVAL.to_owned(),
         event_type: types::ORDER_APPROVAL_REQUESTED,
         data: message.encode_to_vec(),
     }
@@ -72,7 +67,7 @@ pub fn placed(order: &Order, placed_at: DateTime<Utc>) -> Event {
     };
     Event {
         id: None,
-        stream: ORDER_EVENTS_STREAM.to_owned(),
+        stream: streams::ORDER_EVENTS.to_owned(),
         event_type: types::ORDER_PLACED,
         data: message.encode_to_vec(),
     }
@@ -130,7 +125,7 @@ pub fn approval_failed(order: &Order, failure: &Failure, failed_at: DateTime<Utc
     };
     Event {
         id: None,
-        stream: ORDER_EVENTS_STREAM.to_owned(),
+        stream: streams::ORDER_EVENTS.to_owned(),
         event_type: types::ORDER_APPROVAL_FAILED,
         data: message.encode_to_vec(),
     }

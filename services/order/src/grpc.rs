@@ -1,5 +1,4 @@
-//! The gRPC adapter. Methods not overridden here answer UNIMPLEMENTED (generated default stubs);
-//! the proto names the issue that delivers each one.
+//! The gRPC adapter: parses requests, calls the service modules, maps their errors once.
 
 use std::str::FromStr;
 use std::sync::Arc;

@@ -24,13 +24,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use contracts::clients::{PaymentServiceClient, StoreServiceClient};
+use contracts::streams::{self, groups};
 use platform::bus::{Consumer, ConsumerOptions, HandlerError};
 use platform::settings::{Problems, Validate, duration, format_duration, number};
 use platform::{Config, Runtime, Shutdown};
 use tonic::service::Routes;
-
-pub use approval::CONSUMER as APPROVAL_CONSUMER;
-pub use events::{APPROVAL_STREAM, ORDER_EVENTS_STREAM};
 
 pub const SERVICE: &str = "order";
 
@@ -264,7 +262,7 @@ pub async fn serve_with(
         max_deliveries: settings.approval_max_deliveries,
     });
     for _ in 0..settings.approvers.max(1) {
-        let mut options = ConsumerOptions::new(APPROVAL_STREAM, approval::CONSUMER);
+        let mut options = ConsumerOptions::new(streams::ORDER_APPROVAL, groups::ORDER_APPROVER);
         options.claim_idle = settings.approval_retry_after;
         options.max_deliveries = settings.approval_max_deliveries;
         // One payment at a time per consumer; more consumers give more at once.
@@ -301,7 +299,7 @@ pub async fn serve_with(
     let read_model = Consumer::new(
         &config.redis_url,
         runtime.keys.clone(),
-        ConsumerOptions::new(ORDER_EVENTS_STREAM, read::CONSUMER),
+        ConsumerOptions::new(streams::ORDER_EVENTS, groups::READ_MODEL),
     );
     let handler = {
         let reads = reads.clone();

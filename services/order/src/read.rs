@@ -17,8 +17,6 @@ use crate::error::OrderError;
 use crate::pb::order as wire_order;
 use crate::storage::reads::{self as db, Cache};
 
-/// The consumer group on `x:order:events` that keeps the cache honest.
-pub const CONSUMER: &str = "read-model";
 /// Orders a list holds when the caller asks for none in particular.
 const DEFAULT_LIMIT: u32 = 10;
 /// The cached list holds this many; longer lists are read from Postgres.

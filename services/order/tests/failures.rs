@@ -119,11 +119,15 @@ async fn redelivered_after_commit_and_before_ack_changes_nothing() {
     // As if the consumer died right after committing: the message comes again.
     shop.stop_order().await;
     let mut conn = shop.redis.conn.clone();
-    let stream = format!("{}{}", shop.redis.prefix, order::APPROVAL_STREAM);
+    let stream = format!(
+        "{}{}",
+        shop.redis.prefix,
+        contracts::streams::ORDER_APPROVAL
+    );
     let _: () = redis::cmd("XGROUP")
         .arg("SETID")
         .arg(&stream)
-        .arg(order::APPROVAL_CONSUMER)
+        .arg(contracts::streams::groups::ORDER_APPROVER)
         .arg("0")
         .query_async(&mut conn)
         .await
@@ -135,7 +139,7 @@ async fn redelivered_after_commit_and_before_ack_changes_nothing() {
         let group = groups
             .groups
             .into_iter()
-            .find(|g| g.name == order::APPROVAL_CONSUMER)?;
+            .find(|g| g.name == contracts::streams::groups::ORDER_APPROVER)?;
         (group.last_delivered_id != "0-0" && group.pending == 0).then_some(())
     })
     .await;

@@ -82,7 +82,7 @@ async fn day_entries(shop: &Shop, order_id: &str) -> Vec<ev::store_day_entry::En
 }
 
 async fn events_of<T: prost::Message + Default>(shop: &Shop, kind: &str) -> Vec<T> {
-    shop.stream(order::ORDER_EVENTS_STREAM)
+    shop.stream(contracts::streams::ORDER_EVENTS)
         .await
         .into_iter()
         .filter(|(k, _)| k == kind)

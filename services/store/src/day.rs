@@ -315,7 +315,7 @@ impl Days {
         };
         platform::bus::outbox::enqueue(
             tx,
-            ACCOUNTING_STREAM,
+            contracts::streams::ACCOUNTING,
             contracts::events::types::BUSINESS_DAY_CLOSED,
             &event.encode_to_vec(),
         )
@@ -360,8 +360,6 @@ impl Days {
         Ok(days.len())
     }
 }
-
-const ACCOUNTING_STREAM: &str = "x:accounting";
 
 /// Closed days whose final CLOSED copy the reconciler still (re)writes, in case the write at
 /// closing time failed.

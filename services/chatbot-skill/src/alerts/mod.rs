@@ -49,6 +49,7 @@ pub mod message;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
+use contracts::streams::{ORDER_EVENTS, groups};
 use platform::bus::{Consumer, ConsumerOptions, HandlerError, Message, permanent};
 use platform::{Config, Runtime};
 use prometheus::{IntCounterVec, Opts, register_int_counter_vec_with_registry};
@@ -58,10 +59,6 @@ use api::{EventApi, Outcome};
 use delivery::{Decision, State};
 use kakao::event_api::TaskOutcome;
 use message::{Alert, Kind};
-
-/// The stream order events are published on (DESIGN §4).
-pub const STREAM: &str = "x:order:events";
-pub const GROUP: &str = "alerts";
 
 static SENDS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     register_int_counter_vec_with_registry!(
@@ -341,7 +338,7 @@ pub fn spawn(
             .max(settings.call_deadline + Duration::from_secs(1)),
     });
     for _ in 0..settings.consumers.max(1) {
-        let mut options = ConsumerOptions::new(STREAM, GROUP);
+        let mut options = ConsumerOptions::new(ORDER_EVENTS, groups::ALERTS);
         options.claim_idle = settings.retry_after;
         options.max_deliveries = settings.max_deliveries;
         // One alert at a time per consumer, so the others share a burst.

@@ -8,7 +8,7 @@ use contracts::events::v1 as ev;
 use domain::Money;
 use prost::Message as _;
 
-use crate::events::{Event, ORDER_EVENTS_STREAM};
+use crate::events::Event;
 use crate::orders::Order;
 use crate::pb::ts;
 
@@ -57,7 +57,7 @@ pub fn ready(order: &Order, ready_at: DateTime<Utc>) -> Event {
     };
     Event {
         id: None,
-        stream: ORDER_EVENTS_STREAM.to_owned(),
+        stream: contracts::streams::ORDER_EVENTS.to_owned(),
         event_type: types::ORDER_READY,
         data: message.encode_to_vec(),
     }
@@ -101,7 +101,7 @@ pub fn canceled(order: &Order, c: &Cancellation<'_>) -> Event {
     };
     Event {
         id: None,
-        stream: ORDER_EVENTS_STREAM.to_owned(),
+        stream: contracts::streams::ORDER_EVENTS.to_owned(),
         event_type: types::ORDER_CANCELED,
         data: message.encode_to_vec(),
     }

@@ -23,7 +23,8 @@ impl OrderKeys {
     /// Nicknames held by the store's not-yet-ready orders of one business day (a set). The store
     /// service deletes it when the day closes.
     pub fn nicknames(&self, store: StoreId, day: BusinessDayId) -> String {
-        self.0.key(&format!("nick:{store}:{day}"))
+        self.0
+            .key(&contracts::keys::nicknames(store.as_uuid(), day.as_uuid()))
     }
 
     /// Held by the one reader that rebuilds a day stream (a token string, with a TTL).

@@ -438,7 +438,7 @@ impl Shop {
     }
 
     pub async fn placed_events(&self) -> Vec<ev::OrderPlaced> {
-        self.stream(order::ORDER_EVENTS_STREAM)
+        self.stream(contracts::streams::ORDER_EVENTS)
             .await
             .into_iter()
             .filter(|(kind, _)| kind == "order.placed")
@@ -447,7 +447,7 @@ impl Shop {
     }
 
     pub async fn failed_events(&self) -> Vec<ev::OrderApprovalFailed> {
-        self.stream(order::ORDER_EVENTS_STREAM)
+        self.stream(contracts::streams::ORDER_EVENTS)
             .await
             .into_iter()
             .filter(|(kind, _)| kind == "order.approval_failed")
@@ -461,7 +461,7 @@ impl Shop {
     pub async fn until_events(&self, kind: &str, n: usize) {
         let reached = testkit::eventually(PATIENCE, || async {
             let count = self
-                .stream(order::ORDER_EVENTS_STREAM)
+                .stream(contracts::streams::ORDER_EVENTS)
                 .await
                 .iter()
                 .filter(|(k, _)| k == kind)

@@ -38,7 +38,7 @@ impl StoreKeys {
     /// Nicknames in use during one business day (set, written by the order service); it ends with
     /// the day.
     pub fn day_nicknames(&self, store_id: Uuid, day_id: Uuid) -> String {
-        self.0.key(&format!("nick:{store_id}:{day_id}"))
+        self.0.key(&contracts::keys::nicknames(store_id, day_id))
     }
 
     /// Stores in nearby search (GEO set).
