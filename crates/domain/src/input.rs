@@ -6,3 +6,5 @@
 pub const STORE_SEARCH_MAX_CHARS: usize = 60;
 /// A nickname: it is read out loud and shown on a small board.
 pub const NICKNAME_MAX_CHARS: usize = 10;
+/// A place name for nearby search ("강남역"): longer text is a sentence or a link, not a place.
+pub const PLACE_NAME_MAX_CHARS: usize = 60;

@@ -1,4 +1,4 @@
-//! Kakao wire types shared by chatbot-skill, payment and kakao-sandbox.
+//! Kakao wire types shared by chatbot-skill, payment, store and kakao-sandbox.
 //!
 //! Pure serde types and builders, no I/O. Field names and limits follow
 //! `shared/reference/kakao-apis.md`; where sources disagree the stricter value is used.
@@ -8,9 +8,11 @@
 //!   ([`skill::limits`]); [`skill::validate`] checks any answer against them.
 //! - [`event_api`]: the bot Event API (proactive messages).
 //! - [`pay`]: the KakaoPay online single-payment API (new generation).
+//! - [`local`]: the Kakao Local API's keyword and address searches (place → coordinates).
 
 pub mod event_api;
 mod lenient;
+pub mod local;
 pub mod pay;
 pub mod skill;
 

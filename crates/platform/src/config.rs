@@ -225,7 +225,17 @@ pub struct KakaoConfig {
     )]
     pub bot_api_base_url: String,
 
-    /// REST API key of the Kakao Developers app linked to the bot (`Authorization: KakaoAK …`).
+    /// Kakao Local API base URL (place and address search, used by the store service).
+    #[arg(
+        long,
+        env = "KAKAO_LOCAL_BASE_URL",
+        default_value = "http://127.0.0.1:8090",
+        global = true
+    )]
+    pub local_base_url: String,
+
+    /// REST API key of the Kakao Developers app linked to the bot (`Authorization: KakaoAK …`),
+    /// for the Event API and the Local API.
     #[arg(
         long,
         env = "KAKAO_REST_API_KEY",
@@ -274,6 +284,7 @@ impl std::fmt::Debug for KakaoConfig {
             .field("kakaopay_cid", &self.kakaopay_cid)
             .field("kakaopay_secret_key", &redacted(&self.kakaopay_secret_key))
             .field("bot_api_base_url", &self.bot_api_base_url)
+            .field("local_base_url", &self.local_base_url)
             .field("rest_api_key", &redacted(&self.rest_api_key))
             .field("bot_id", &self.bot_id)
             .field("bot_ids", &self.bot_ids)

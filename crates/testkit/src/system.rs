@@ -37,6 +37,7 @@ impl System {
         config.public_base_url = format!("http://{}", ports[0]);
         config.kakao.kakaopay_base_url = format!("http://{}", ports[1]);
         config.kakao.bot_api_base_url = format!("http://{}", ports[1]);
+        config.kakao.local_base_url = format!("http://{}", ports[1]);
         let services = [
             Service::Gateway,
             Service::Store,

@@ -121,6 +121,23 @@ impl Clients {
         Ok(list.stores)
     }
 
+    /// Open stores near a place named in words; the store service resolves the name with Kakao
+    /// Local and says whether it could (`lookup`).
+    pub async fn nearby_stores_by_place(
+        &self,
+        place: &str,
+        radius_m: u32,
+        limit: u32,
+    ) -> Result<store::NearbyStoresByPlaceResponse, Error> {
+        let request = self.request(store::NearbyStoresByPlaceRequest {
+            place: place.to_owned(),
+            radius_m,
+            limit,
+        });
+        self.call(STORE, self.store.clone().nearby_stores_by_place(request))
+            .await
+    }
+
     pub async fn recent_stores(
         &self,
         customer_id: &str,

@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 use crate::board;
 use crate::error::ErrorBody;
 use crate::reports;
-use crate::store_api::{auth, day, dto, menu};
+use crate::store_api::{auth, day, dto, menu, profile};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +26,7 @@ use crate::store_api::{auth, day, dto, menu};
     paths(
         auth::login, auth::logout, auth::me, auth::create_viewer_link, auth::join_as_viewer,
         day::get_day, day::transition_day,
+        profile::get_profile, profile::update_profile,
         menu::get_menu,
         menu::create_category, menu::update_category, menu::set_category_items, menu::reorder_categories,
         menu::create_item, menu::update_item, menu::set_item_selections, menu::set_item_disabled, menu::set_item_sold_out,
@@ -41,6 +42,7 @@ use crate::store_api::{auth, day, dto, menu};
     tags(
         (name = "session", description = "Login, logout, viewer devices"),
         (name = "day", description = "The business day (영업일)"),
+        (name = "profile", description = "The store's profile shown to customers, and its location for nearby search"),
         (name = "menu", description = "The menu document and the menu editor"),
         (name = "board", description = "The live order board: 완료 and 취소. The board itself is the WebSocket `GET /api/store/live?after={stream id}&day={day id}` (same cookie; the Origin must be this site)"),
         (name = "reports", description = "Daily reports (정산): closed days reconciled with KakaoPay and the day stream"),

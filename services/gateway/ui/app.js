@@ -243,6 +243,54 @@ function selectTab(name) {
   }
   if (name === 'day') loadDay(false);
   if (name === 'menu') loadMenu();
+  if (name === 'profile') loadProfile();
+}
+
+// ---- store profile -------------------------------------------------------------------------
+
+const PROFILE_FIELDS = ['address', 'phone', 'description', 'opening_hours'];
+
+function renderProfile(profile) {
+  const form = $('#profile-form');
+  for (const name of PROFILE_FIELDS) {
+    const input = form.elements.namedItem(name);
+    input.value = profile[name] || '';
+    input.readOnly = app.me.role !== 'admin';
+  }
+  const at = profile.location;
+  $('#profile-location').textContent = at
+    ? `확인된 위치: ${at.address} (위도 ${at.lat.toFixed(5)}, 경도 ${at.lng.toFixed(5)}). 영업 중에는 이 위치로 ‘주변 매장’ 검색에 나옵니다.`
+    : '주소가 없어 ‘주변 매장’ 검색에 나오지 않습니다.';
+}
+
+async function loadProfile() {
+  showMessage($('#profile-message'), '');
+  try {
+    renderProfile(await api('GET', '/profile'));
+  } catch (error) {
+    if (error.status !== 401) showMessage($('#profile-message'), error.message);
+  }
+}
+
+async function saveProfile(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const body = {};
+  for (const name of PROFILE_FIELDS) body[name] = form.elements.namedItem(name).value.trim();
+  showMessage($('#profile-message'), '');
+  await act($('#profile-submit'), async () => {
+    try {
+      const profile = await api('PUT', '/profile', body);
+      renderProfile(profile);
+      showMessage($('#profile-message'), profile.location
+        ? `저장했습니다. 위치: ${profile.location.address}`
+        : '저장했습니다.', 'ok');
+    } catch (error) {
+      // What was typed stays, with the reason next to it.
+      if (error.status !== 401) showMessage($('#profile-message'), error.message);
+      else throw error;
+    }
+  });
 }
 
 // ---- business day --------------------------------------------------------------------------
@@ -648,6 +696,7 @@ async function start() {
     edit($('button', form), 'POST', '/menu/categories', { name }, `카테고리 ‘${name}’을(를) 추가했습니다.`)
       .then((done) => { if (done) form.reset(); });
   });
+  $('#profile-form').addEventListener('submit', saveProfile);
   $('#add-item').addEventListener('click', () => itemDialog(null));
   $('#add-selection').addEventListener('click', () => selectionDialog(null));
 

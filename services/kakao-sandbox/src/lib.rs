@@ -1,9 +1,11 @@
 //! kakao-sandbox (dev only): a local stand-in for Kakao's platform — the KakaoPay API and
-//! payment page, the Event API and a chat simulator — speaking the same wire format. It keeps its
+//! payment page, the Event API, the Local API (place and address search) and a chat simulator —
+//! speaking the same wire format. It keeps its
 //! state in memory and needs neither Postgres nor Redis.
 
 pub mod chat;
 pub mod events;
+pub mod local;
 pub mod pay;
 
 use axum::Router;
@@ -37,6 +39,7 @@ pub fn router(config: &Config) -> Result<Router, platform::Error> {
         )
         .merge(pay::router())
         .merge(events::routes(config)?)
+        .merge(local::routes(config))
         .merge(chat))
 }
 

@@ -244,3 +244,22 @@ fn without_a_channel_key_one_is_derived_from_the_user_key() {
     assert!(!key.is_empty() && key != USER_KEY);
     assert_eq!(b.plusfriend_user_key(), Some(key.as_str()));
 }
+
+#[test]
+fn a_place_open_builder_would_recognise_fills_sys_location_and_other_text_the_search() {
+    let bot = bot();
+    let near = wire(&bot, &utterance("주변 매장 강남역"));
+    assert_eq!(
+        near["action"]["params"],
+        json!({ "sys_location": "강남역" })
+    );
+    assert_eq!(
+        near["action"]["detailParams"]["sys_location"]["origin"],
+        "강남역"
+    );
+    let named = wire(&bot, &utterance("매장 찾기 간편카페"));
+    assert_eq!(
+        named["action"]["params"],
+        json!({ "store_name": "간편카페" })
+    );
+}

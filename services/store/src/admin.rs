@@ -114,19 +114,42 @@ pub async fn create_store_with_profile(
     Ok(store_id)
 }
 
-const PROFILE_TEXT_MAX_CHARS: usize = 200;
+/// The longest address, description or opening hours a store can show.
+pub const PROFILE_TEXT_MAX_CHARS: usize = 200;
+/// A phone number has 7–15 digits (E.164 allows 15).
+const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 7..=15;
+
+/// Refuses `text` longer than [`PROFILE_TEXT_MAX_CHARS`] or holding control characters (a line
+/// break only where `lines` allows it).
+pub fn validate_profile_text(label: &str, text: &str, lines: bool) -> Result<(), AdminError> {
+    if text.chars().count() > PROFILE_TEXT_MAX_CHARS {
+        return Err(AdminError::Validation(format!(
+            "{label}은(는) {PROFILE_TEXT_MAX_CHARS}자 이하로 입력해 주세요"
+        )));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !(lines && c == '\n'))
+    {
+        return Err(AdminError::Validation(format!(
+            "{label}에 쓸 수 없는 문자가 있습니다"
+        )));
+    }
+    Ok(())
+}
 
 pub fn validate_profile(profile: &StoreProfile) -> Result<(), AdminError> {
-    let texts = [
-        ("주소", profile.address.as_deref().unwrap_or("")),
-        ("전화번호", profile.phone.as_deref().unwrap_or("")),
-        ("가게 소개", profile.description.as_str()),
-    ];
-    for (label, text) in texts {
-        if text.chars().count() > PROFILE_TEXT_MAX_CHARS {
-            return Err(AdminError::Validation(format!(
-                "{label}은(는) {PROFILE_TEXT_MAX_CHARS}자 이하로 입력해 주세요"
-            )));
+    validate_profile_text("주소", profile.address.as_deref().unwrap_or(""), false)?;
+    validate_profile_text("가게 소개", &profile.description, true)?;
+    if let Some(phone) = profile.phone.as_deref() {
+        let digits = phone.chars().filter(char::is_ascii_digit).count();
+        let allowed = phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || "-+() ".contains(c));
+        if !allowed || !PHONE_DIGITS.contains(&digits) {
+            return Err(AdminError::Validation(
+                "전화번호는 숫자와 '-'로 입력해 주세요 (예: 02-555-0110)".to_owned(),
+            ));
         }
     }
     if let Some((lat, lng)) = profile.location

@@ -29,6 +29,9 @@ pub enum StoreError {
     /// A concurrent change won; retrying the request sees the new state.
     #[error("{0}")]
     Conflict(String),
+    /// A service we depend on (Kakao Local) failed or was too slow; nothing changed.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("redis: {0}")]
@@ -67,6 +70,7 @@ impl From<StoreError> for tonic::Status {
                 status
             }
             StoreError::Conflict(m) => tonic::Status::aborted(m),
+            StoreError::Unavailable(m) => tonic::Status::unavailable(m),
             // Internal details go to the log, not to the caller.
             StoreError::Db(_) | StoreError::Redis(_) | StoreError::Internal(_) => {
                 tracing::error!(error = %e, "store request failed");

@@ -15,6 +15,8 @@ use crate::admin;
 use crate::day::{self, DayView, Days, Outcome, Refusal};
 use crate::error::StoreError;
 use crate::menu::{self, Document, Menus};
+use crate::places::{Located, Lookup};
+use crate::profile::{Profile, Profiles};
 use crate::search::{Hit, Search};
 use crate::session::{ActiveSession, Sessions, Status as SessionStatus};
 use crate::storage::day::DayRow;
@@ -27,6 +29,7 @@ pub struct StoreGrpc {
     pub days: Arc<Days>,
     pub menus: Arc<Menus>,
     pub search: Arc<Search>,
+    pub profiles: Arc<Profiles>,
     pub pool: PgPool,
 }
 
@@ -246,19 +249,33 @@ fn store_pb(hit: &Hit) -> pb::Store {
             .map(|d| d.id.to_string())
             .unwrap_or_default(),
         description: s.description.clone(),
+        opening_hours: s.opening_hours.clone(),
+        located_address: s.located_address.clone().unwrap_or_default(),
     }
+}
+
+fn place_pb(at: &Located) -> pb::Place {
+    pb::Place {
+        name: at.name.clone(),
+        address: at.address.clone(),
+        lat: at.lat,
+        lng: at.lng,
+    }
+}
+
+fn summaries(hits: &[Hit]) -> Vec<pb::StoreSummary> {
+    hits.iter()
+        .map(|h| pb::StoreSummary {
+            store: Some(store_pb(h)),
+            distance_m: h.distance_m.unwrap_or_default(),
+            last_ordered_at: h.last_ordered_at.map(ts),
+        })
+        .collect()
 }
 
 fn store_list(hits: &[Hit]) -> pb::StoreList {
     pb::StoreList {
-        stores: hits
-            .iter()
-            .map(|h| pb::StoreSummary {
-                store: Some(store_pb(h)),
-                distance_m: h.distance_m.unwrap_or_default(),
-                last_ordered_at: h.last_ordered_at.map(ts),
-            })
-            .collect(),
+        stores: summaries(hits),
     }
 }
 
@@ -406,6 +423,42 @@ impl StoreService for StoreGrpc {
             .nearby(r.lat, r.lng, r.radius_m, r.limit)
             .await?;
         Ok(Response::new(store_list(&hits)))
+    }
+
+    async fn nearby_stores_by_place(
+        &self,
+        request: Request<pb::NearbyStoresByPlaceRequest>,
+    ) -> Reply<pb::NearbyStoresByPlaceResponse> {
+        let r = request.into_inner();
+        let (lookup, hits) = self
+            .search
+            .near_place(&r.place, r.radius_m, r.limit)
+            .await?;
+        let (lookup, place) = match &lookup {
+            Lookup::Found(at) => (pb::PlaceLookup::Found, Some(place_pb(at))),
+            Lookup::NotFound => (pb::PlaceLookup::NotFound, None),
+            Lookup::Unavailable => (pb::PlaceLookup::Unavailable, None),
+        };
+        Ok(Response::new(pb::NearbyStoresByPlaceResponse {
+            lookup: lookup as i32,
+            place,
+            stores: summaries(&hits),
+        }))
+    }
+
+    async fn update_store_profile(
+        &self,
+        request: Request<pb::UpdateStoreProfileRequest>,
+    ) -> Reply<pb::UpdateStoreProfileResponse> {
+        let r = request.into_inner();
+        let id = store_id(&r.store_id)?;
+        let profile = Profile::new(&r.address, &r.phone, &r.description, &r.opening_hours);
+        let located = self.profiles.update(id, &profile).await?;
+        let hit = self.search.store(id).await?;
+        Ok(Response::new(pb::UpdateStoreProfileResponse {
+            store: Some(store_pb(&hit)),
+            located: located.as_ref().map(place_pb),
+        }))
     }
 
     async fn recent_stores(

@@ -1,11 +1,15 @@
-//! The store service: stores, accounts and sessions, the business day, menus and search.
+//! The store service: stores, accounts and sessions, the business day, menus, store profiles
+//! and search (by name, nearby from coordinates or a place name through Kakao Local).
 
 pub mod admin;
 mod day;
 mod error;
 mod grpc;
+mod local;
 mod login_limit;
 mod menu;
+mod places;
+mod profile;
 mod search;
 mod session;
 mod storage;
@@ -13,7 +17,7 @@ mod storage;
 use std::sync::Arc;
 use std::time::Duration;
 
-use platform::settings::{Problems, Validate, duration, number};
+use platform::settings::{Problems, Validate, duration, format_duration, number};
 use platform::{Config, Runtime, Shutdown};
 use tonic::service::Routes;
 
@@ -66,7 +70,31 @@ pub struct StoreSettings {
         value_parser = duration()
     )]
     pub reconcile_interval: Duration,
+    /// Deadline of one Kakao Local search. A place name is resolved inside a chatbot webhook
+    /// whose call to this service has 2.5 s, so a slower answer would reach nobody.
+    #[arg(
+        id = "store-local-timeout",
+        long = "store-local-timeout",
+        env = "STORE_LOCAL_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "1500ms",
+        value_parser = duration()
+    )]
+    pub local_timeout: Duration,
+    /// How long a place name Kakao Local found is remembered (one not found: 10 minutes).
+    #[arg(
+        id = "store-place-cache-ttl",
+        long = "store-place-cache-ttl",
+        env = "STORE_PLACE_CACHE_TTL",
+        value_name = "DURATION",
+        default_value = "24h",
+        value_parser = duration()
+    )]
+    pub place_cache_ttl: Duration,
 }
+
+/// The chatbot's deadline for one call to this service; a place lookup must end well within it.
+const SKILL_CALL_DEADLINE: Duration = Duration::from_millis(2_500);
 
 impl Default for StoreSettings {
     fn default() -> StoreSettings {
@@ -76,6 +104,8 @@ impl Default for StoreSettings {
             hash_concurrency: 4,
             close_wait: Duration::from_secs((15 + 2) * 60),
             reconcile_interval: Duration::from_secs(30),
+            local_timeout: Duration::from_millis(1500),
+            place_cache_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -87,6 +117,8 @@ impl Validate for StoreSettings {
             ("STORE_SESSION_ABSOLUTE", self.sessions.absolute),
             ("STORE_LOGIN_LIMIT_WINDOW", self.login_limits.window),
             ("STORE_RECONCILE_INTERVAL", self.reconcile_interval),
+            ("STORE_LOCAL_TIMEOUT", self.local_timeout),
+            ("STORE_PLACE_CACHE_TTL", self.place_cache_ttl),
         ] {
             problems.non_zero_duration(env, value);
         }
@@ -100,6 +132,14 @@ impl Validate for StoreSettings {
             u64::from(self.login_limits.per_ip),
         );
         problems.at_least_one("STORE_HASH_CONCURRENCY", self.hash_concurrency as u64);
+        problems.require(self.local_timeout < SKILL_CALL_DEADLINE, || {
+            format!(
+                "STORE_LOCAL_TIMEOUT ({}) must be under the chatbot's {} call deadline, or a \
+                 nearby search by place name answers nobody",
+                format_duration(self.local_timeout),
+                format_duration(SKILL_CALL_DEADLINE)
+            )
+        });
     }
 }
 
@@ -125,6 +165,24 @@ pub async fn serve_with(
         .clone()
         .reconcile_forever(settings.reconcile_interval, runtime.shutdown.clone());
     runtime.spawn_worker(reconciler);
+    let local = local::LocalApi::new(
+        &config.kakao.local_base_url,
+        &config.kakao.rest_api_key,
+        settings.local_timeout,
+    )
+    .map_err(|e| platform::Error::Config(format!("Kakao Local client: {e}")))?;
+    let places = Arc::new(places::Places {
+        api: local,
+        redis: runtime.redis.clone(),
+        keys: keys.clone(),
+        cache_ttl: settings.place_cache_ttl,
+    });
+    let profiles = Arc::new(profile::Profiles {
+        pool: runtime.pool.clone(),
+        redis: runtime.redis.clone(),
+        keys: keys.clone(),
+        places: places.clone(),
+    });
     let store = grpc::StoreGrpc {
         sessions: Arc::new(session::Sessions {
             store: storage::sessions::SessionStore {
@@ -148,7 +206,9 @@ pub async fn serve_with(
             redis: runtime.redis.clone(),
             keys,
             days: days.clone(),
+            places,
         }),
+        profiles,
         days,
         pool: runtime.pool.clone(),
     };

@@ -1,5 +1,5 @@
-//! Finding stores: by name, nearby (open stores in the GEO set), and recently ordered from.
-//! Every hit carries the store's live business-day state.
+//! Finding stores: by name, nearby (open stores in the GEO set) from coordinates or from a
+//! place name, and recently ordered from. Every hit carries the store's live business-day state.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::day::Days;
 use crate::error::StoreError;
+use crate::places::{Lookup, Places};
 use crate::storage::StoreKeys;
 use crate::storage::day::{DayRow, in_nearby_search};
 use crate::storage::stores::{self, StoreRow};
@@ -35,6 +36,7 @@ pub struct Search {
     pub redis: ConnectionManager,
     pub keys: StoreKeys,
     pub days: Arc<Days>,
+    pub places: Arc<Places>,
 }
 
 fn limit(requested: u32) -> i64 {
@@ -106,6 +108,25 @@ impl Search {
             .into_iter()
             .filter(|h| h.live.as_ref().is_some_and(|d| in_nearby_search(d.state)))
             .collect())
+    }
+
+    /// Open stores near a place named in words ("강남역"). Only the GEO search can fail: a place
+    /// Kakao Local does not know or cannot find now is an answer, not an error.
+    pub async fn near_place(
+        &self,
+        place: &str,
+        radius_m: u32,
+        requested: u32,
+    ) -> Result<(Lookup, Vec<Hit>), StoreError> {
+        if place.trim().is_empty() {
+            return Err(StoreError::Invalid("장소를 입력해 주세요".to_owned()));
+        }
+        let lookup = self.places.resolve(place).await;
+        let hits = match &lookup {
+            Lookup::Found(at) => self.nearby(at.lat, at.lng, radius_m, requested).await?,
+            Lookup::NotFound | Lookup::Unavailable => Vec::new(),
+        };
+        Ok((lookup, hits))
     }
 
     pub async fn recent(&self, customer_id: &str, requested: u32) -> Result<Vec<Hit>, StoreError> {

@@ -1,8 +1,9 @@
 //! `stores`: find a store by name (a parameter or the rest of the utterance), nearby from
-//! latitude/longitude parameters, or the ones recently ordered from. Every result shows its
-//! state and leads to its menu.
+//! latitude/longitude parameters or from a place name (Open Builder's `sys_location`, resolved
+//! by the store service through Kakao Local), or the ones recently ordered from. Every result
+//! shows its state and leads to its menu.
 
-use contracts::store::v1::StoreSummary;
+use contracts::store::v1::{NearbyStoresByPlaceResponse, PlaceLookup, StoreSummary};
 use domain::input::STORE_SEARCH_MAX_CHARS;
 use kakao::SkillResponse;
 use kakao::skill::response::{Button, Carousel, LimitError, SimpleText, TextCard, shorten};
@@ -25,6 +26,8 @@ pub enum Query {
         lat: f64,
         lng: f64,
     },
+    /// Near a place named in words ("강남역").
+    Place(String),
     Recent,
     /// "주변 매장" without a location.
     NeedLocation,
@@ -37,6 +40,9 @@ pub fn query(payload: &kakao::SkillPayload, ob: &OpenBuilder) -> Query {
     let lng = input::coordinate(payload, "longitude", (-180.0, 180.0));
     if let (Some(lat), Some(lng)) = (lat, lng) {
         return Query::Nearby { lat, lng };
+    }
+    if let Some(place) = input::text(payload, "sys_location") {
+        return Query::Place(place);
     }
     let said = payload.utterance().trim();
     // Free text, read whole: a long name is answered as such, not mistaken for no name.
@@ -65,6 +71,12 @@ pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
     let clients = ctx.clients;
     let customer_id = &ctx.customer.customer_id;
     let query = query(ctx.payload, ctx.ob);
+    if let Query::Place(place) = &query {
+        let answer = clients
+            .nearby_stores_by_place(place, NEARBY_RADIUS_M, RESULTS_MAX)
+            .await?;
+        return Ok(render_place(ctx.ob, place, &answer)?);
+    }
     let stores = match &query {
         Query::Name(name) => clients.search_stores(name, RESULTS_MAX).await?,
         Query::Nearby { lat, lng } => {
@@ -73,9 +85,43 @@ pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
                 .await?
         }
         Query::Recent | Query::Start => clients.recent_stores(customer_id, RESULTS_MAX).await?,
-        Query::NeedLocation | Query::NameTooLong => Vec::new(),
+        Query::NeedLocation | Query::NameTooLong | Query::Place(_) => Vec::new(),
     };
     Ok(render(ctx.ob, &query, &stores)?)
+}
+
+/// The answer to a place name: the stores near where Kakao Local put it (named as Kakao knows
+/// it, so the customer sees what was understood), or what to do when that did not work.
+pub fn render_place(
+    ob: &OpenBuilder,
+    said: &str,
+    answer: &NearbyStoresByPlaceResponse,
+) -> Result<SkillResponse, LimitError> {
+    let lookup = PlaceLookup::try_from(answer.lookup).unwrap_or(PlaceLookup::Unavailable);
+    match (lookup, &answer.place) {
+        (PlaceLookup::Found, Some(place)) => {
+            render(ob, &Query::Place(place.name.clone()), &answer.stores)
+        }
+        (PlaceLookup::NotFound, _) => common::text(
+            format!(
+                "'{}'이(가) 어디인지 찾지 못했어요. '강남역', '역삼동'처럼 역이나 동 이름으로 더 정확히 알려 주세요.",
+                shorten(said, 30)
+            ),
+            [
+                common::recent_stores(),
+                common::find_stores(),
+                common::home(ob),
+            ],
+        ),
+        _ => common::text(
+            "지금은 위치로 매장을 찾을 수 없어요. 잠시 후 다시 시도하거나 '매장 찾기 간편카페'처럼 이름으로 찾아 주세요.",
+            [
+                common::recent_stores(),
+                common::find_stores(),
+                common::home(ob),
+            ],
+        ),
+    }
 }
 
 pub fn render(
@@ -100,6 +146,10 @@ pub fn render(
                 "매장 이름은 {STORE_SEARCH_MAX_CHARS}자까지 찾을 수 있어요. '매장 찾기 간편카페'처럼 짧게 보내 주세요."
             ),
             Query::Nearby { .. } => "가까운 곳(3km 안)에 영업 중인 매장이 없어요.".to_owned(),
+            Query::Place(place) => format!(
+                "'{}' 근처(3km 안)에 영업 중인 매장이 없어요.",
+                shorten(place, 30)
+            ),
             Query::Recent => "아직 주문한 매장이 없어요. '매장 찾기 간편카페'처럼 이름으로 찾아 보세요."
                 .to_owned(),
             Query::NeedLocation => {
@@ -115,6 +165,7 @@ pub fn render(
     let intro = match query {
         Query::Name(name) => format!("'{}' 검색 결과예요.", shorten(name, 30)),
         Query::Nearby { .. } => "가까운 매장이에요.".to_owned(),
+        Query::Place(place) => format!("'{}' 근처 매장이에요.", shorten(place, 30)),
         Query::Recent | Query::NeedLocation | Query::NameTooLong => {
             "최근 주문한 매장이에요.".to_owned()
         }
@@ -133,6 +184,9 @@ pub fn render(
             }
             if !store.address.trim().is_empty() {
                 lines.push(store.address.trim().to_owned());
+            }
+            if !store.opening_hours.trim().is_empty() {
+                lines.push(format!("영업시간 {}", store.opening_hours.trim()));
             }
             if !store.description.trim().is_empty() {
                 lines.push(store.description.trim().to_owned());
@@ -217,6 +271,12 @@ mod tests {
             }
         );
         assert_eq!(
+            q(
+                json!({"userRequest": {"utterance": "주변 매장"}, "action": {"params": {"sys_location": " 강남역 "}}})
+            ),
+            Query::Place("강남역".into())
+        );
+        assert_eq!(
             q(json!({"userRequest": {"utterance": "최근 매장"}})),
             Query::Recent
         );
@@ -293,6 +353,7 @@ mod tests {
             Query::Name("x".repeat(300)),
             Query::NameTooLong,
             Query::Nearby { lat: 0.0, lng: 0.0 },
+            Query::Place("강남역 2호선".into()),
             Query::Recent,
             Query::NeedLocation,
             Query::Start,
@@ -300,6 +361,50 @@ mod tests {
             let v = render(&ob(), &q, &[]).unwrap().to_value();
             kakao::validate(&v).unwrap();
             assert!(v["template"]["quickReplies"].as_array().unwrap().len() >= 2);
+        }
+    }
+
+    #[test]
+    fn a_place_answer_names_the_place_or_says_what_to_do() {
+        use contracts::store::v1::Place;
+        let ob = ob();
+        let found = NearbyStoresByPlaceResponse {
+            lookup: PlaceLookup::Found as i32,
+            place: Some(Place {
+                name: "강남역 2호선".into(),
+                ..Place::default()
+            }),
+            stores: vec![summary("간편카페 강남점", DayState::Open, 80.0)],
+        };
+        let v = render_place(&ob, "강남역", &found).unwrap().to_value();
+        kakao::validate(&v).unwrap();
+        assert_eq!(
+            v["template"]["outputs"][0]["simpleText"]["text"],
+            "'강남역 2호선' 근처 매장이에요."
+        );
+
+        for (lookup, says) in [
+            (PlaceLookup::NotFound, "더 정확히"),
+            (PlaceLookup::Unavailable, "지금은 위치로"),
+            (PlaceLookup::Unspecified, "지금은 위치로"),
+        ] {
+            let answer = NearbyStoresByPlaceResponse {
+                lookup: lookup as i32,
+                ..NearbyStoresByPlaceResponse::default()
+            };
+            let v = render_place(&ob, "어딘가", &answer).unwrap().to_value();
+            kakao::validate(&v).unwrap();
+            let text = v["template"]["outputs"][0]["simpleText"]["text"]
+                .as_str()
+                .unwrap();
+            assert!(text.contains(says), "{lookup:?}: {text}");
+            let chips: Vec<&str> = v["template"]["quickReplies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|q| q["label"].as_str().unwrap())
+                .collect();
+            assert!(chips.contains(&"최근 매장"), "{chips:?}");
         }
     }
 }

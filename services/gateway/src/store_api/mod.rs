@@ -6,6 +6,7 @@ pub mod day;
 pub mod dto;
 mod extract;
 pub mod menu;
+pub mod profile;
 
 use axum::Router;
 use axum::middleware;
@@ -24,6 +25,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/store/day",
             get(day::get_day).post(day::transition_day),
+        )
+        .route(
+            "/api/store/profile",
+            get(profile::get_profile).put(profile::update_profile),
         )
         .route("/api/store/menu", get(menu::get_menu))
         .route("/api/store/menu/categories", post(menu::create_category))

@@ -70,6 +70,26 @@ impl Harness {
         })
     }
 
+    /// The gateway and the store service with the kakao-sandbox, whose Local API locates the
+    /// addresses stores save.
+    pub async fn with_sandbox() -> anyhow::Result<Harness> {
+        let db = TestDb::new().await?;
+        let redis = TestRedis::new().await?;
+        let services = [Service::Gateway, Service::Store, Service::KakaoSandbox];
+        let system = System::start(&services, &db, &redis).await?;
+        Ok(Harness {
+            config: system.config.clone(),
+            db,
+            redis,
+            _system: Some(system),
+            shutdown: Shutdown::new(),
+        })
+    }
+
+    pub fn sandbox_url(&self) -> String {
+        format!("http://{}", self.config.sandbox_addr)
+    }
+
     /// The gateway and a store service with `settings` (short timeouts and limit windows), so
     /// tests can watch sessions expire and limits end.
     pub async fn start_with(settings: store::StoreSettings) -> anyhow::Result<Harness> {

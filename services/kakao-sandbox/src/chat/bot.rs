@@ -18,6 +18,8 @@ const SECRET_PLACEHOLDER: &str = "{KAKAO_SKILL_SECRET}";
 /// Free-text entity: the part of an utterance after a block's example utterance.
 pub const TEXT_ENTITY: &str = "sys.text";
 pub const NUMBER_ENTITY: &str = "sys.number";
+/// A place name ("강남역"); real Open Builder recognises it inside an utterance.
+pub const LOCATION_ENTITY: &str = "sys.location";
 
 #[derive(Debug, thiserror::Error)]
 pub enum BotFileError {
@@ -223,6 +225,11 @@ impl BlockDef {
     /// The parameter free text after the example utterance fills.
     pub fn text_param(&self) -> Option<&ParamDef> {
         self.params.iter().find(|p| p.entity == TEXT_ENTITY)
+    }
+
+    /// The parameter a place name fills.
+    pub fn location_param(&self) -> Option<&ParamDef> {
+        self.params.iter().find(|p| p.entity == LOCATION_ENTITY)
     }
 }
 

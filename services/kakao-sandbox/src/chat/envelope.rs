@@ -98,10 +98,19 @@ impl UserInput {
                     return Err(InputError::Utterance);
                 }
                 let matched = bot.match_utterance(utterance);
+                // Open Builder's entity recognition, played with the sandbox's gazetteer: a
+                // known place name fills the block's location parameter, other text its free
+                // text parameter.
                 let params = matched
                     .remainder
-                    .zip(matched.block.text_param())
-                    .map(|(text, param)| (param.name.clone(), text))
+                    .and_then(|text| {
+                        let param = matched
+                            .block
+                            .location_param()
+                            .filter(|_| crate::local::knows_place(&text))
+                            .or(matched.block.text_param())?;
+                        Some((param.name.clone(), text))
+                    })
                     .into_iter()
                     .collect();
                 Ok(Turn {

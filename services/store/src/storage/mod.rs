@@ -46,6 +46,12 @@ impl StoreKeys {
         self.0.key("stores:geo")
     }
 
+    /// A place name's Kakao Local answer (JSON string), cached; the name as `places::normalize`
+    /// spells it.
+    pub fn place(&self, name: &str) -> String {
+        self.0.key(&format!("place:{name}"))
+    }
+
     /// The menu document (JSON string).
     pub fn menu(&self, store_id: Uuid) -> String {
         self.0.key(&format!("menu:{store_id}"))

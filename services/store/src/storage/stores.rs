@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use redis::aio::ConnectionManager;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::StoreKeys;
@@ -42,12 +42,15 @@ pub struct StoreRow {
     pub address: Option<String>,
     pub phone: Option<String>,
     pub description: String,
+    pub opening_hours: String,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    /// Kakao's form of the address the location came from.
+    pub located_address: Option<String>,
 }
 
 const STORE_COLUMNS: &str = "s.id, s.name, COALESCE(s.address, l.address) AS address, s.phone, \
-     s.description, l.latitude, l.longitude";
+     s.description, s.opening_hours, l.latitude, l.longitude, l.address AS located_address";
 
 pub async fn store(pool: &PgPool, store_id: Uuid) -> Result<Option<StoreRow>, StoreError> {
     Ok(sqlx::query_as(&format!(
@@ -68,6 +71,64 @@ pub async fn stores(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<StoreRow>, StoreE
     .bind(ids)
     .fetch_all(pool)
     .await?)
+}
+
+/// What staff edit in the store UI, trimmed and checked.
+pub struct ProfileRow<'a> {
+    pub address: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub description: &'a str,
+    pub opening_hours: &'a str,
+}
+
+pub async fn update_profile(
+    conn: &mut PgConnection,
+    store_id: Uuid,
+    profile: &ProfileRow<'_>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE store SET address = $2, phone = $3, description = $4, opening_hours = $5, \
+         updated_at = now() WHERE id = $1",
+    )
+    .bind(store_id)
+    .bind(profile.address)
+    .bind(profile.phone)
+    .bind(profile.description)
+    .bind(profile.opening_hours)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets the store's location ((lat, lng) and Kakao's address), or removes it.
+pub async fn set_location(
+    conn: &mut PgConnection,
+    store_id: Uuid,
+    location: Option<(f64, f64, &str)>,
+) -> Result<(), StoreError> {
+    match location {
+        Some((lat, lng, address)) => {
+            sqlx::query(
+                "INSERT INTO store_location (store_id, latitude, longitude, address) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (store_id) DO UPDATE SET \
+                 latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, \
+                 address = EXCLUDED.address, updated_at = now()",
+            )
+            .bind(store_id)
+            .bind(lat)
+            .bind(lng)
+            .bind(address)
+            .execute(conn)
+            .await?;
+        }
+        None => {
+            sqlx::query("DELETE FROM store_location WHERE store_id = $1")
+                .bind(store_id)
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Stores whose name contains `name` (case-insensitive), the closest names first. The trigram
