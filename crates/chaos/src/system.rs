@@ -70,6 +70,7 @@ impl System {
             ("PUBLIC_BASE_URL".into(), format!("http://{gateway}")),
             ("KAKAOPAY_BASE_URL".into(), format!("http://{sandbox}")),
             ("KAKAO_BOT_API_BASE_URL".into(), format!("http://{sandbox}")),
+            ("KAKAO_LOCAL_BASE_URL".into(), format!("http://{sandbox}")),
             ("RUST_LOG".into(), "info".into()),
             // The logs go to files.
             ("NO_COLOR".into(), "1".into()),
