@@ -164,12 +164,30 @@ async fn run_in(options: &Options, dir: &std::path::Path) -> anyhow::Result<bool
         .connect(&database_url)
         .await?;
     println!(
-        "chaos: waiting up to {:?} for every payment to settle",
+        "chaos: waiting for every payment to settle (stuck: no progress for {:?})",
         system::SETTLE_BOUND
     );
     let settled_in = reconcile::settle(&pool, system::SETTLE_BOUND).await;
     // The last entries' way to the boards: outbox, relay, stream, socket.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    let deadline = tokio::time::Instant::now() + system::BOARD_BOUND;
+    loop {
+        let live: HashMap<String, board::Shown> = boards
+            .iter()
+            .map(|(shop, board, _)| {
+                let shown = board
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .shown
+                    .clone();
+                (shop.store_id.clone(), shown)
+            })
+            .collect();
+        let missing = reconcile::missing_from_boards(&pool, &live).await?;
+        if missing == 0 || tokio::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
     watcher.abort();
 
     let mut shown_by_store = HashMap::new();

@@ -65,14 +65,25 @@ async fn unsettled(pool: &PgPool) -> anyhow::Result<i64> {
     .await?)
 }
 
-/// Waits until nothing is unsettled (twice in a row) or `bound` has passed; how long it took.
-pub async fn settle(pool: &PgPool, bound: Duration) -> Duration {
+/// Waits until nothing is unsettled (twice in a row), or until the count of unsettled orders
+/// and refunds has not gone down for `idle`: a starved machine settles slowly, a stuck order
+/// not at all. How long it took.
+pub async fn settle(pool: &PgPool, idle: Duration) -> Duration {
     let started = tokio::time::Instant::now();
+    let mut progress = started;
+    let mut fewest = i64::MAX;
     let mut clear = 0;
-    while started.elapsed() < bound {
+    while progress.elapsed() < idle {
         match unsettled(pool).await {
             Ok(0) => clear += 1,
-            _ => clear = 0,
+            Ok(n) => {
+                clear = 0;
+                if n < fewest {
+                    fewest = n;
+                    progress = tokio::time::Instant::now();
+                }
+            }
+            Err(_) => clear = 0,
         }
         if clear >= 2 {
             break;
@@ -80,6 +91,23 @@ pub async fn settle(pool: &PgPool, bound: Duration) -> Duration {
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     started.elapsed()
+}
+
+/// Placed orders some board does not show yet.
+pub async fn missing_from_boards(
+    pool: &PgPool,
+    boards: &HashMap<String, Shown>,
+) -> anyhow::Result<usize> {
+    Ok(orders(pool)
+        .await?
+        .iter()
+        .filter(|o| o.placed)
+        .filter(|o| {
+            boards
+                .get(&o.store_id)
+                .is_none_or(|b| !b.contains_key(&o.id))
+        })
+        .count())
 }
 
 pub async fn stuck_payments(pool: &PgPool) -> anyhow::Result<Vec<String>> {

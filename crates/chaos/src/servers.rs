@@ -20,14 +20,16 @@ fn is_root() -> bool {
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
-/// The newest Postgres server binaries: Debian keeps them out of PATH.
+/// The newest Postgres server binaries: Debian keeps them out of PATH; else PATH's, as
+/// `scripts/deps.sh` finds them.
 fn pg_bin() -> anyhow::Result<PathBuf> {
+    let has_both = |dir: &Path| dir.join("pg_ctl").exists() && dir.join("initdb").exists();
     let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()
         .flatten()
         .map(|entry| entry.path().join("bin"))
-        .filter(|bin| bin.join("pg_ctl").exists() && bin.join("initdb").exists())
+        .filter(|bin| has_both(bin))
         .collect();
     dirs.sort_by_key(|dir| {
         dir.parent()
@@ -36,9 +38,12 @@ fn pg_bin() -> anyhow::Result<PathBuf> {
             .and_then(|v| v.parse::<u32>().ok())
             .unwrap_or(0)
     });
-    dirs.pop().context(
-        "no Postgres server binaries under /usr/lib/postgresql (scripts/deps.sh installs them)",
-    )
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    dirs.pop()
+        .or_else(|| std::env::split_paths(&path).find(|dir| has_both(dir)))
+        .context(
+            "no Postgres server binaries (initdb, pg_ctl); scripts/deps.sh --chaos installs them",
+        )
 }
 
 pub struct Postgres {

@@ -34,9 +34,12 @@ const SETTINGS: [(&str, &str); 6] = [
     ("STORE_RECONCILE_INTERVAL", "2s"),
 ];
 
-/// How long the settings above let an order take to settle once the faults stop: the
-/// approval retry, then the sweeper's wait and its KakaoPay calls.
+/// How long the settings above let an order take to settle once the faults stop (the approval
+/// retry, then the sweeper's wait and its KakaoPay calls): an order still unsettled when no
+/// order has settled for this long is stuck.
 pub const SETTLE_BOUND: Duration = Duration::from_secs(75);
+/// How long a placed order may take to reach the boards once everything settled.
+pub const BOARD_BOUND: Duration = Duration::from_secs(30);
 
 pub struct System {
     bin: PathBuf,
