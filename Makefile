@@ -14,7 +14,7 @@ BIN := target/debug/simpleorder
 TEST_ARGS ?=
 
 .PHONY: help build run test check chaos chaos-short bench fmt fmt-check lint migrate demo deps \
-	test-deps browser-deps stop-local clean-local
+	test-deps browser-deps k8s-deps stop-local clean-local
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | \
@@ -38,6 +38,7 @@ test: ## Postgres+Redis, Chromium, fmt --check, clippy -D warnings, every test, 
 check:
 	bash scripts/deps.sh --test
 	bash scripts/chromium.sh
+	bash scripts/k8s-tools.sh
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) test --workspace --no-fail-fast $(TEST_ARGS)
@@ -81,6 +82,9 @@ test-deps: ## deps, plus the redis-server binary the tests start privately
 
 browser-deps: ## install Debian's chromium and chromium-driver when missing
 	bash scripts/chromium.sh
+
+k8s-deps: ## kubectl and kubernetes-validate (in .local/k8s-venv) for the manifest test
+	bash scripts/k8s-tools.sh
 
 stop-local: ## stop the throwaway Postgres/Redis started under .local/
 	bash scripts/stop-local.sh

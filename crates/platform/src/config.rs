@@ -9,6 +9,21 @@ use clap::Args;
 
 #[derive(Debug, Clone, Args)]
 pub struct Config {
+    /// `production` refuses to start on anything that only makes sense on a laptop (sandbox URLs
+    /// and keys, the test CID, the sandbox service, a missing or weak secret, a plain-http public
+    /// URL); `development` runs with the local defaults and says so in a banner.
+    #[arg(
+        long = "simpleorder-env",
+        env = "SIMPLEORDER_ENV",
+        value_enum,
+        default_value = "development",
+        global = true
+    )]
+    pub environment: Environment,
+
+    #[command(flatten)]
+    pub service_token: ServiceToken,
+
     /// Postgres connection string; the database is created by `simpleorder migrate` when missing.
     #[arg(
         long,
@@ -86,6 +101,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub kakao: KakaoConfig,
+
+    #[command(flatten)]
+    pub http: crate::web::HttpLimits,
 
     /// Log format: `text` for people, `json` for log collectors.
     #[arg(long, env = "LOG_FORMAT", default_value = "text", global = true)]
@@ -185,6 +203,11 @@ endpoints!(
     "127.0.0.1:9105"
 );
 
+/// The kakao-sandbox's KakaoPay secret key: the default, and refused in production.
+pub const SANDBOX_KAKAOPAY_SECRET_KEY: &str = "DEVSANDBOXKEY";
+/// The kakao-sandbox's REST API key: the default, and refused in production.
+pub const SANDBOX_REST_API_KEY: &str = "sandbox-rest-key";
+
 /// Where Kakao's platform is: the real one in production, the sandbox everywhere else.
 #[derive(Clone, Args)]
 pub struct KakaoConfig {
@@ -210,7 +233,7 @@ pub struct KakaoConfig {
     #[arg(
         long,
         env = "KAKAOPAY_SECRET_KEY",
-        default_value = "DEVSANDBOXKEY",
+        default_value = SANDBOX_KAKAOPAY_SECRET_KEY,
         hide_env_values = true,
         global = true
     )]
@@ -239,7 +262,7 @@ pub struct KakaoConfig {
     #[arg(
         long,
         env = "KAKAO_REST_API_KEY",
-        default_value = "sandbox-rest-key",
+        default_value = SANDBOX_REST_API_KEY,
         hide_env_values = true,
         global = true
     )]
@@ -269,6 +292,27 @@ pub struct KakaoConfig {
     )]
     pub skill_secret: Option<String>,
 
+    /// A second accepted skill secret, for rotation: set the new secret here, change the header
+    /// in Open Builder, then make it KAKAO_SKILL_SECRET and unset this one.
+    #[arg(
+        long,
+        env = "KAKAO_SKILL_SECRET_NEXT",
+        hide_env_values = true,
+        global = true
+    )]
+    pub skill_secret_next: Option<String>,
+
+    /// Allows KakaoPay's test merchant code (TC…) in production mode, for a staging deployment
+    /// that must never take real money.
+    #[arg(
+        long,
+        env = "KAKAOPAY_ALLOW_TEST_CID",
+        default_value = "false",
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub kakaopay_allow_test_cid: bool,
+
     /// The Open Builder setup file (blocks and their ids) [default: the built-in
     /// deploy/openbuilder/bot.json].
     #[arg(long, env = "KAKAO_OPENBUILDER_FILE", global = true)]
@@ -289,9 +333,45 @@ impl std::fmt::Debug for KakaoConfig {
             .field("bot_id", &self.bot_id)
             .field("bot_ids", &self.bot_ids)
             .field("skill_secret", &self.skill_secret.as_deref().map(redacted))
+            .field(
+                "skill_secret_next",
+                &self.skill_secret_next.as_deref().map(redacted),
+            )
+            .field("kakaopay_allow_test_cid", &self.kakaopay_allow_test_cid)
             .field("openbuilder_file", &self.openbuilder_file)
             .finish()
     }
+}
+
+/// The token every gRPC call between services carries and every gRPC server checks.
+#[derive(Clone, Args)]
+pub struct ServiceToken {
+    /// Token every gRPC call between services carries and every gRPC server checks (from a
+    /// Secret). The default is a well-known development value, so separate local processes find
+    /// each other with no setup; production mode refuses it.
+    #[arg(
+        id = "service-token",
+        long = "service-token",
+        env = "SERVICE_TOKEN",
+        default_value = crate::grpc::DEV_SERVICE_TOKEN,
+        hide_env_values = true,
+        hide_default_value = true,
+        global = true
+    )]
+    pub value: String,
+}
+
+impl std::fmt::Debug for ServiceToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Where the process runs (`SIMPLEORDER_ENV`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -329,6 +409,12 @@ impl Service {
     }
 }
 
+impl crate::settings::Validate for Config {
+    fn check(&self, problems: &mut crate::settings::Problems) {
+        self.http.check(problems);
+    }
+}
+
 impl Config {
     /// The defaults, as `simpleorder run` sees them with an empty environment.
     pub fn local() -> Config {
@@ -338,6 +424,10 @@ impl Config {
             config: Config,
         }
         <Wrapper as clap::Parser>::parse_from(["simpleorder"]).config
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
     }
 
     pub fn endpoints(&self, service: Service) -> Option<Endpoints> {

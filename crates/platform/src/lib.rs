@@ -7,11 +7,13 @@ pub mod db;
 pub mod grpc;
 pub mod metrics;
 pub mod ops;
+pub mod production;
 pub mod redis;
 pub mod runtime;
 pub mod settings;
 pub mod shutdown;
 pub mod telemetry;
+pub mod web;
 
 pub use config::{Config, Endpoints, Service};
 pub use runtime::Runtime;

@@ -20,6 +20,13 @@ fn gauge(name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
         .expect("metric registers once")
 }
 
+pub static HTTP_SHED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter(
+        "http_shed_total",
+        "HTTP requests answered 503 at once because the listener was at its concurrency cap",
+        &[],
+    )
+});
 pub static OUTBOX_PUBLISHED: LazyLock<IntCounterVec> = LazyLock::new(|| {
     counter(
         "outbox_published_total",

@@ -100,17 +100,12 @@ pub fn router(readiness: Readiness) -> Router {
         .with_state(readiness)
 }
 
-/// Serves the ops port until `shutdown`.
+/// Serves the ops port until `shutdown`, within the same bounds as every HTTP listener.
 pub async fn serve(
     addr: SocketAddr,
     readiness: Readiness,
+    limits: crate::web::HttpLimits,
     shutdown: Shutdown,
 ) -> Result<(), Error> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|source| Error::Bind { addr, source })?;
-    axum::serve(listener, router(readiness))
-        .with_graceful_shutdown(shutdown.cancelled_owned())
-        .await
-        .map_err(Error::Io)
+    crate::web::bind_and_serve(addr, router(readiness), limits, shutdown).await
 }

@@ -8,9 +8,10 @@ use sqlx::PgPool;
 use tokio::task::JoinSet;
 use tonic::service::Routes;
 
-use crate::config::{Config, Endpoints};
+use crate::config::{Config, Endpoints, Service};
 use crate::ops::Readiness;
 use crate::redis::Keys;
+use crate::settings::Validate;
 use crate::shutdown::Shutdown;
 use crate::{Error, grpc, ops};
 
@@ -18,6 +19,7 @@ pub struct Runtime {
     pub service: &'static str,
     pub config: Config,
     pub pool: PgPool,
+    uses_postgres: bool,
     pub redis: ConnectionManager,
     pub keys: Keys,
     pub shutdown: Shutdown,
@@ -30,13 +32,37 @@ impl Runtime {
         config: &Config,
         shutdown: Shutdown,
     ) -> Result<Runtime, Error> {
-        crate::telemetry::init(config);
         let pool = crate::db::connect(&config.database_url).await?;
+        Runtime::with_pool(service, config, pool, true, shutdown).await
+    }
+
+    /// For a service that owns no data (the gateway): no Postgres connection is ever opened,
+    /// so it needs no database credentials, and readiness checks Redis only. The pool is a lazy
+    /// one that nothing uses; `spawn_relay` is not for such a service.
+    pub async fn connect_without_postgres(
+        service: &'static str,
+        config: &Config,
+        shutdown: Shutdown,
+    ) -> Result<Runtime, Error> {
+        let pool = sqlx::postgres::PgPoolOptions::new().connect_lazy(&config.database_url)?;
+        Runtime::with_pool(service, config, pool, false, shutdown).await
+    }
+
+    async fn with_pool(
+        service: &'static str,
+        config: &Config,
+        pool: PgPool,
+        uses_postgres: bool,
+        shutdown: Shutdown,
+    ) -> Result<Runtime, Error> {
+        crate::telemetry::init(config);
+        crate::grpc::use_service_token(&config.service_token.value)?;
         let redis = crate::redis::connect(&config.redis_url).await?;
         Ok(Runtime {
             service,
             config: config.clone(),
             pool,
+            uses_postgres,
             redis,
             keys: Keys::new(config.redis_prefix.clone()),
             // A child token: a failing service stops itself without cancelling the others that
@@ -73,7 +99,7 @@ impl Runtime {
     pub fn readiness(&self) -> Readiness {
         Readiness {
             service: self.service,
-            pool: Some(self.pool.clone()),
+            pool: self.uses_postgres.then(|| self.pool.clone()),
             redis: Some(self.redis.clone()),
         }
     }
@@ -84,12 +110,14 @@ impl Runtime {
         self.workers.spawn(ops::serve(
             endpoints.ops_addr,
             self.readiness(),
+            self.config.http,
             self.shutdown.clone(),
         ));
         self.workers.spawn(grpc::serve(
             service,
             endpoints.grpc_addr,
             routes,
+            self.config.service_token.value.clone(),
             self.shutdown.clone(),
         ));
         tracing::info!(service, grpc = %endpoints.grpc_addr, ops = %endpoints.ops_addr, "serving");
@@ -127,12 +155,15 @@ pub async fn supervise(
 
 /// The `main` of a service binary without settings of its own: configuration from flags and
 /// the environment, shutdown on SIGTERM, exit code 1 with the error on failure.
-pub async fn service_main<F, Fut>(serve: F) -> std::process::ExitCode
+pub async fn service_main<F, Fut>(service: Service, serve: F) -> std::process::ExitCode
 where
     F: FnOnce(Config, Shutdown) -> Fut,
     Fut: Future<Output = Result<(), Error>>,
 {
-    service_main_with(|config, NoSettings {}, shutdown| serve(config, shutdown)).await
+    service_main_with(service, |config, NoSettings {}, shutdown| {
+        serve(config, shutdown)
+    })
+    .await
 }
 
 /// A service with nothing to set beyond the shared [`Config`].
@@ -144,9 +175,9 @@ impl crate::settings::Validate for NoSettings {
 }
 
 /// The `main` of a service binary: the shared configuration and the service's settings `S`
-/// from flags and the environment (both listed by `--help`), the settings checked before
-/// anything connects, shutdown on SIGTERM, exit code 1 with the error on failure.
-pub async fn service_main_with<S, F, Fut>(serve: F) -> std::process::ExitCode
+/// from flags and the environment (both listed by `--help`), the settings and production mode
+/// checked before anything connects, shutdown on SIGTERM, exit code 1 with the error on failure.
+pub async fn service_main_with<S, F, Fut>(service: Service, serve: F) -> std::process::ExitCode
 where
     S: clap::Args + crate::settings::Validate,
     F: FnOnce(Config, S, Shutdown) -> Fut,
@@ -161,7 +192,12 @@ where
     }
     let flags = <Flags<S> as clap::Parser>::parse();
     crate::telemetry::init(&flags.config);
-    let result = match flags.settings.validate() {
+    let checked = flags
+        .config
+        .validate()
+        .and_then(|()| flags.settings.validate())
+        .and_then(|()| crate::production::enforce(&flags.config, &[service]));
+    let result = match checked {
         Ok(()) => {
             let shutdown = Shutdown::new();
             crate::shutdown::cancel_on_signal(shutdown.clone());

@@ -73,27 +73,50 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config;
     match cli.command {
         Command::Run { services, settings } => {
-            // Before anything connects: a contradiction is a configuration error, not an outage.
-            settings.validate()?;
-            let services = if services.is_empty() {
+            let services = if services.is_empty() && config.is_production() {
+                // The sandbox never runs in production; asked for by name, it is refused.
+                Service::ALL
+                    .into_iter()
+                    .filter(|s| *s != Service::KakaoSandbox)
+                    .collect()
+            } else if services.is_empty() {
                 Service::ALL.to_vec()
             } else {
                 services
             };
+            // Before anything connects: a contradiction or an unsafe production setting is a
+            // configuration error, not an outage. Both lists are shown whole, so one try fixes all.
+            let problems = [
+                config.validate(),
+                settings.validate(),
+                platform::production::enforce(&config, &services),
+            ];
+            let problems: Vec<String> = problems
+                .into_iter()
+                .filter_map(|r| r.err().map(|e| e.to_string()))
+                .collect();
+            if !problems.is_empty() {
+                anyhow::bail!("{}", problems.join("\n"));
+            }
             let shutdown = Shutdown::new();
             platform::shutdown::cancel_on_signal(shutdown.clone());
-            let running = tokio::spawn(simpleorder::run_with(
+            let mut running = tokio::spawn(simpleorder::run_with(
                 config.clone(),
                 *settings,
                 services.clone(),
                 shutdown.clone(),
             ));
-            if simpleorder::wait_until_listening(&config, &services, Duration::from_secs(30)).await
-            {
-                println!(
-                    "\nSimpleOrder is running. Open:\n{}",
-                    simpleorder::urls(&config, &services)
-                );
+            // A service that fails to start (no Redis, say) ends the wait at once.
+            let listening =
+                simpleorder::wait_until_listening(&config, &services, Duration::from_secs(30));
+            tokio::select! {
+                up = listening => if up {
+                    println!(
+                        "\nSimpleOrder is running. Open:\n{}",
+                        simpleorder::urls(&config, &services)
+                    );
+                },
+                ended = &mut running => return Ok(ended.context("service supervisor")??),
             }
             running.await.context("service supervisor")??;
         }

@@ -31,11 +31,15 @@ async fn every_service_is_ready_and_readiness_names_a_stopped_redis() {
         let (status, _) = get(&format!("{}/healthz", system.ops_url(service))).await;
         assert_eq!(status, 200, "{} /healthz", service.name());
     }
-    let (status, _) = get(&format!("{}/readyz", system.gateway_url())).await;
-    assert_eq!(
-        status, 200,
-        "the gateway's public port answers readiness too"
-    );
+    // Ops endpoints live on the ops port only: the internet reaches the public port.
+    for path in ["/metrics", "/readyz", "/healthz"] {
+        let response = reqwest::get(format!("{}{path}", system.gateway_url()))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{path} on the public port");
+        let body = response.text().await.unwrap();
+        assert!(!body.contains("simpleorder_"), "{path}: {body}");
+    }
 
     // gRPC health answers SERVING on every gRPC service.
     for service in Service::ALL
@@ -91,5 +95,140 @@ async fn every_service_is_ready_and_readiness_names_a_stopped_redis() {
         "{metrics}"
     );
 
+    system.stop().await.unwrap();
+}
+
+/// A request without the service token, or with a wrong one.
+fn stranger<T>(message: T, token: Option<&str>) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    if let Some(token) = token {
+        request
+            .metadata_mut()
+            .insert(platform::grpc::TOKEN_HEADER, token.parse().unwrap());
+    }
+    request
+}
+
+#[tokio::test]
+async fn a_grpc_call_without_the_service_token_is_unauthenticated_on_every_service() {
+    use contracts::accounting::v1::ListReportsRequest;
+    use contracts::accounting::v1::accounting_service_client::AccountingServiceClient;
+    use contracts::chatbot::v1::HandleRequest;
+    use contracts::chatbot::v1::chatbot_skill_service_client::ChatbotSkillServiceClient;
+    use contracts::order::v1::GetCartRequest;
+    use contracts::order::v1::order_service_client::OrderServiceClient;
+    use contracts::payment::v1::InquireRequest;
+    use contracts::payment::v1::payment_service_client::PaymentServiceClient;
+    use contracts::store::v1::LoginRequest;
+    use contracts::store::v1::store_service_client::StoreServiceClient;
+    use tonic::Code;
+
+    let db = TestDb::new().await.unwrap();
+    let redis = TestRedis::new().await.unwrap();
+    let services = [
+        Service::Store,
+        Service::Order,
+        Service::Payment,
+        Service::Accounting,
+        Service::ChatbotSkill,
+    ];
+    let system = System::start(&services, &db, &redis).await.unwrap();
+    let raw = |service: Service| {
+        platform::grpc::channel(&system.config.endpoints(service).unwrap().url).unwrap()
+    };
+
+    for token in [None, Some("wrong-token"), Some("")] {
+        let login = LoginRequest {
+            login_id: "demo".into(),
+            password: "guess".into(),
+            client_ip: "203.0.113.9".into(),
+        };
+        let codes = [
+            (
+                "store",
+                StoreServiceClient::new(raw(Service::Store))
+                    .login(stranger(login, token))
+                    .await
+                    .map(drop),
+            ),
+            (
+                "order",
+                OrderServiceClient::new(raw(Service::Order))
+                    .get_cart(stranger(GetCartRequest::default(), token))
+                    .await
+                    .map(drop),
+            ),
+            (
+                "payment",
+                PaymentServiceClient::new(raw(Service::Payment))
+                    .inquire(stranger(InquireRequest::default(), token))
+                    .await
+                    .map(drop),
+            ),
+            (
+                "accounting",
+                AccountingServiceClient::new(raw(Service::Accounting))
+                    .list_reports(stranger(ListReportsRequest::default(), token))
+                    .await
+                    .map(drop),
+            ),
+            (
+                "chatbot-skill",
+                ChatbotSkillServiceClient::new(raw(Service::ChatbotSkill))
+                    .handle(stranger(HandleRequest::default(), token))
+                    .await
+                    .map(drop),
+            ),
+        ];
+        for (name, outcome) in codes {
+            let status = outcome.expect_err(name);
+            assert_eq!(
+                status.code(),
+                Code::Unauthenticated,
+                "{name} with {token:?}"
+            );
+            assert_eq!(status.message(), "missing or wrong service token", "{name}");
+        }
+    }
+
+    // The services' own clients carry the token: the same calls get past the check.
+    let with_token = [
+        (
+            "store",
+            system
+                .store()
+                .get_store(contracts::store::v1::GetStoreRequest::default())
+                .await
+                .map(drop),
+        ),
+        (
+            "order",
+            system
+                .order()
+                .get_cart(GetCartRequest::default())
+                .await
+                .map(drop),
+        ),
+        (
+            "accounting",
+            system
+                .accounting()
+                .list_reports(ListReportsRequest::default())
+                .await
+                .map(drop),
+        ),
+        (
+            "chatbot-skill",
+            system
+                .chatbot()
+                .handle(HandleRequest::default())
+                .await
+                .map(drop),
+        ),
+    ];
+    for (name, outcome) in with_token {
+        let code = outcome.err().map(|status| status.code());
+        assert_ne!(code, Some(Code::Unauthenticated), "{name} with the token");
+    }
     system.stop().await.unwrap();
 }

@@ -1,4 +1,5 @@
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    platform::runtime::service_main_with(accounting::serve_with).await
+    platform::runtime::service_main_with(platform::Service::Accounting, accounting::serve_with)
+        .await
 }

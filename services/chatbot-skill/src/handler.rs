@@ -80,7 +80,7 @@ impl App {
     pub fn new(config: &Config, receipts: Receipts) -> Result<App, platform::Error> {
         let ob = OpenBuilder::load(config.kakao.openbuilder_file.as_deref())
             .map_err(|e| platform::Error::Config(format!("KAKAO_OPENBUILDER_FILE: {e}")))?;
-        let access = Access::from_config(&config.kakao);
+        let access = Access::from_config(config);
         if !access.requires_secret() {
             tracing::warn!(
                 "KAKAO_SKILL_SECRET is not set: skill calls are accepted without the shared-secret header"

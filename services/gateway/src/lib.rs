@@ -1,5 +1,5 @@
-//! The gateway: the only public HTTP edge. It owns no data; it calls the other services over
-//! gRPC and reads store day streams for the live board.
+//! The gateway: the only public HTTP edge. It owns no data and opens no Postgres connection; it
+//! calls the other services over gRPC and reads store day streams for the live board.
 
 mod board;
 mod client_addr;
@@ -16,15 +16,13 @@ mod state;
 mod store_api;
 mod ui;
 
-use std::net::SocketAddr;
-
 use platform::{Config, Runtime, Shutdown};
 use tonic::service::Routes;
 
 pub const SERVICE: &str = "gateway";
 
 pub async fn serve(config: Config, shutdown: Shutdown) -> Result<(), platform::Error> {
-    let mut runtime = Runtime::connect(SERVICE, &config, shutdown).await?;
+    let mut runtime = Runtime::connect_without_postgres(SERVICE, &config, shutdown).await?;
     let addr = config.gateway_addr;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -35,23 +33,19 @@ pub async fn serve(config: Config, shutdown: Shutdown) -> Result<(), platform::E
         runtime.keys.clone(),
         runtime.shutdown.clone(),
     )?;
-    let app = http::router(state, runtime.readiness())
+    let app = http::router(state)
         .merge(skill::router(&config)?)
         .layer(axum::Extension(client_addr::TrustedProxyHops(
             config.trusted_proxy_hops,
         )));
-    let stop = runtime.shutdown.clone();
-    runtime.spawn_worker(async move {
-        // The peer address is the client's unless trusted proxies say otherwise (`client_addr`);
-        // it feeds the store service's per-address login limit.
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop.cancelled_owned())
-        .await
-        .map_err(platform::Error::Io)
-    });
+    // The peer address is the client's unless trusted proxies say otherwise (`client_addr`); it
+    // feeds the store service's per-address login limit.
+    runtime.spawn_worker(platform::web::serve(
+        listener,
+        app,
+        config.http,
+        runtime.shutdown.clone(),
+    ));
     tracing::info!(public = %addr, "gateway public HTTP");
     runtime
         .run(config.gateway.endpoints(), Routes::default())

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    platform::runtime::service_main(gateway::serve).await
+    platform::runtime::service_main(platform::Service::Gateway, gateway::serve).await
 }

@@ -110,9 +110,11 @@ async fn repeated_failures_are_rate_limited_with_retry_after() -> anyhow::Result
 fn per_address_limit() -> store::StoreSettings {
     store::StoreSettings {
         login_limits: store::LoginLimits {
+            per_client: 100,
             per_account: 100,
             per_ip: 3,
             window: std::time::Duration::from_secs(600),
+            ..store::LoginLimits::default()
         },
         ..store::StoreSettings::default()
     }

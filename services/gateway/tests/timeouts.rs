@@ -22,7 +22,11 @@ fn short() -> StoreSettings {
             tombstone: Duration::from_secs(120),
         },
         login_limits: LoginLimits {
-            per_account: 3,
+            per_client: 3,
+            lock_base: LIMIT_WINDOW,
+            lock_max: LIMIT_WINDOW * 4,
+            per_account: 100,
+            account_window: LIMIT_WINDOW,
             per_ip: 100,
             window: LIMIT_WINDOW,
         },

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    platform::runtime::service_main(kakao_sandbox::serve).await
+    platform::runtime::service_main(platform::Service::KakaoSandbox, kakao_sandbox::serve).await
 }

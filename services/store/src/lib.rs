@@ -116,6 +116,11 @@ impl Validate for StoreSettings {
             ("STORE_SESSION_IDLE", self.sessions.idle),
             ("STORE_SESSION_ABSOLUTE", self.sessions.absolute),
             ("STORE_LOGIN_LIMIT_WINDOW", self.login_limits.window),
+            (
+                "STORE_LOGIN_ACCOUNT_WINDOW",
+                self.login_limits.account_window,
+            ),
+            ("STORE_LOGIN_LOCK_BASE", self.login_limits.lock_base),
             ("STORE_RECONCILE_INTERVAL", self.reconcile_interval),
             ("STORE_LOCAL_TIMEOUT", self.local_timeout),
             ("STORE_PLACE_CACHE_TTL", self.place_cache_ttl),
@@ -130,6 +135,14 @@ impl Validate for StoreSettings {
         problems.at_least_one(
             "STORE_LOGIN_LIMIT_PER_IP",
             u64::from(self.login_limits.per_ip),
+        );
+        problems.at_least_one(
+            "STORE_LOGIN_LIMIT_PER_CLIENT",
+            u64::from(self.login_limits.per_client),
+        );
+        problems.require(
+            self.login_limits.lock_max >= self.login_limits.lock_base,
+            || "STORE_LOGIN_LOCK_MAX must be at least STORE_LOGIN_LOCK_BASE".to_owned(),
         );
         problems.at_least_one("STORE_HASH_CONCURRENCY", self.hash_concurrency as u64);
         problems.require(self.local_timeout < SKILL_CALL_DEADLINE, || {
@@ -234,7 +247,7 @@ mod settings_tests {
         .unwrap();
         assert_eq!(settings.sessions.idle, Duration::from_secs(30 * 60));
         assert_eq!(settings.login_limits.per_ip, 100);
-        assert_eq!(settings.login_limits.per_account, 5);
+        assert_eq!(settings.login_limits.per_account, 20);
     }
 
     #[test]

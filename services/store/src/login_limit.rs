@@ -1,26 +1,74 @@
-//! The failed-login policy: how many wrong passwords an account and an address may send in a
-//! window before logins are refused. Pure; the counters live in Redis (`storage::sessions`).
+//! The failed-login policy. Pure; the counters live in Redis (`storage::sessions`), where one
+//! script reserves an attempt before its password is hashed, so N parallel guesses cost N counted
+//! attempts and no more than the limits let through ever reach the hash.
 //!
-//! Windows are fixed: the first failure starts one and nothing extends it, so whoever hammers an
-//! account can at most keep it refused until the window ends, never for good, and the owner gets
-//! back in as soon as it passes. A successful login clears the account's count.
+//! - **Per (login, client address):** after `per_client` failures the pair is locked, first for
+//!   `lock_base`, twice as long for each further failure, at most `lock_max`. Only that address is
+//!   locked: a stranger guessing the owner's password never locks the owner out.
+//! - **Per login, from every address:** a looser ceiling in a short fixed window, so guessing
+//!   from many addresses is slowed to `per_account` tries per `account_window`; the owner waits
+//!   at most that window, never longer.
+//! - **Per client address, over every login:** `per_ip` failures in `window` (IPv6: per /64).
+//!
+//! A successful login clears its pair and gives back the attempt it reserved.
 
 use std::net::IpAddr;
 use std::time::Duration;
 
-/// Failed-login limits (`STORE_LOGIN_LIMIT_*`).
+/// Failed-login limits (`STORE_LOGIN_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
 pub struct LoginLimits {
-    /// Failures per login id within STORE_LOGIN_LIMIT_WINDOW.
+    /// Failures of one login from one client address before that pair is locked.
+    #[arg(
+        id = "store-login-limit-per-client",
+        long = "store-login-limit-per-client",
+        env = "STORE_LOGIN_LIMIT_PER_CLIENT",
+        value_name = "N",
+        default_value = "5",
+        value_parser = platform::settings::number::<u32>()
+    )]
+    pub per_client: u32,
+    /// The first lock of a (login, address) pair; each further failure doubles it.
+    #[arg(
+        id = "store-login-lock-base",
+        long = "store-login-lock-base",
+        env = "STORE_LOGIN_LOCK_BASE",
+        value_name = "DURATION",
+        default_value = "1m",
+        value_parser = platform::settings::duration()
+    )]
+    pub lock_base: Duration,
+    /// The longest lock of a (login, address) pair.
+    #[arg(
+        id = "store-login-lock-max",
+        long = "store-login-lock-max",
+        env = "STORE_LOGIN_LOCK_MAX",
+        value_name = "DURATION",
+        default_value = "1h",
+        value_parser = platform::settings::duration()
+    )]
+    pub lock_max: Duration,
+    /// Failures of one login from all addresses within STORE_LOGIN_ACCOUNT_WINDOW.
     #[arg(
         id = "store-login-limit-per-account",
         long = "store-login-limit-per-account",
         env = "STORE_LOGIN_LIMIT_PER_ACCOUNT",
         value_name = "N",
-        default_value = "5",
+        default_value = "20",
         value_parser = platform::settings::number::<u32>()
     )]
     pub per_account: u32,
+    /// The fixed window of the per-login ceiling, from its first failure: the longest the owner
+    /// can be kept out by guesses from elsewhere.
+    #[arg(
+        id = "store-login-account-window",
+        long = "store-login-account-window",
+        env = "STORE_LOGIN_ACCOUNT_WINDOW",
+        value_name = "DURATION",
+        default_value = "5m",
+        value_parser = platform::settings::duration()
+    )]
+    pub account_window: Duration,
     /// Failures per client address (IPv6: per /64) within STORE_LOGIN_LIMIT_WINDOW.
     #[arg(
         id = "store-login-limit-per-ip",
@@ -31,7 +79,7 @@ pub struct LoginLimits {
         value_parser = platform::settings::number::<u32>()
     )]
     pub per_ip: u32,
-    /// The fixed window both limits count failures in, from the first failure.
+    /// The fixed window the per-address limit counts in, from the first failure.
     #[arg(
         id = "store-login-limit-window",
         long = "store-login-limit-window",
@@ -46,45 +94,36 @@ pub struct LoginLimits {
 impl Default for LoginLimits {
     fn default() -> LoginLimits {
         LoginLimits {
-            per_account: 5,
+            per_client: 5,
+            lock_base: Duration::from_secs(60),
+            lock_max: Duration::from_secs(3600),
+            per_account: 20,
+            account_window: Duration::from_secs(5 * 60),
             per_ip: 20,
             window: Duration::from_secs(15 * 60),
         }
     }
 }
 
-/// One failure counter as read from Redis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Counter {
-    pub failures: u32,
-    /// Time until the counter's window ends (zero when it has none).
-    pub resets_in: Duration,
-}
-
+/// What the reservation found: go ahead and check the password, or wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     Allow,
     Refuse { retry_after: Duration },
 }
 
-/// Whether a login attempt may check its password at all. Checked before hashing, so a refused
-/// attempt costs no CPU and teaches the guesser nothing.
-pub fn check(limits: &LoginLimits, account: Counter, ip: Option<Counter>) -> Verdict {
-    let mut wait: Option<Duration> = None;
-    if account.failures >= limits.per_account {
-        wait = Some(account.resets_in);
-    }
-    if let Some(ip) = ip
-        && ip.failures >= limits.per_ip
-    {
-        wait = Some(wait.map_or(ip.resets_in, |w| w.max(ip.resets_in)));
-    }
-    match wait {
-        // Whole seconds, rounded up, and never zero: "retry in 0 s" would invite a busy loop.
-        Some(w) => Verdict::Refuse {
-            retry_after: Duration::from_secs(w.as_millis().div_ceil(1000).max(1) as u64),
-        },
-        None => Verdict::Allow,
+impl Verdict {
+    /// From the reservation's answer: 0 when reserved, else the milliseconds until the longest
+    /// lock in the way ends. Whole seconds, rounded up, and never zero: "retry in 0 s" would
+    /// invite a busy loop.
+    pub fn from_wait_ms(wait_ms: i64) -> Verdict {
+        if wait_ms <= 0 {
+            return Verdict::Allow;
+        }
+        let secs = u64::try_from(wait_ms).unwrap_or(u64::MAX).div_ceil(1000);
+        Verdict::Refuse {
+            retry_after: Duration::from_secs(secs.max(1)),
+        }
     }
 }
 
@@ -113,74 +152,26 @@ pub fn account_bucket(login_id: &str) -> String {
 mod tests {
     use super::*;
 
-    const LIMITS: LoginLimits = LoginLimits {
-        per_account: 5,
-        per_ip: 20,
-        window: Duration::from_secs(900),
-    };
-
-    fn counter(failures: u32, secs: u64) -> Counter {
-        Counter {
-            failures,
-            resets_in: Duration::from_secs(secs),
-        }
-    }
-
     #[test]
-    fn allows_below_both_limits() {
+    fn a_reservation_allows_and_a_wait_rounds_up_to_whole_seconds() {
+        assert_eq!(Verdict::from_wait_ms(0), Verdict::Allow);
+        assert_eq!(Verdict::from_wait_ms(-2), Verdict::Allow);
         assert_eq!(
-            check(&LIMITS, counter(4, 100), Some(counter(19, 100))),
-            Verdict::Allow
-        );
-        assert_eq!(check(&LIMITS, Counter::default(), None), Verdict::Allow);
-    }
-
-    #[test]
-    fn refuses_at_the_account_limit_until_its_window_ends() {
-        assert_eq!(
-            check(&LIMITS, counter(5, 600), Some(counter(5, 800))),
-            Verdict::Refuse {
-                retry_after: Duration::from_secs(600)
-            }
-        );
-    }
-
-    #[test]
-    fn refuses_at_the_ip_limit_whatever_the_account() {
-        assert_eq!(
-            check(&LIMITS, counter(0, 0), Some(counter(20, 42))),
-            Verdict::Refuse {
-                retry_after: Duration::from_secs(42)
-            }
-        );
-    }
-
-    #[test]
-    fn when_both_are_exceeded_the_later_reset_counts() {
-        assert_eq!(
-            check(&LIMITS, counter(9, 30), Some(counter(25, 300))),
-            Verdict::Refuse {
-                retry_after: Duration::from_secs(300)
-            }
-        );
-    }
-
-    #[test]
-    fn retry_after_rounds_up_and_is_never_zero() {
-        let almost = Counter {
-            failures: 5,
-            resets_in: Duration::from_millis(1_200),
-        };
-        assert_eq!(
-            check(&LIMITS, almost, None),
+            Verdict::from_wait_ms(1_200),
             Verdict::Refuse {
                 retry_after: Duration::from_secs(2)
             }
         );
         assert_eq!(
-            check(&LIMITS, counter(5, 0), None),
+            Verdict::from_wait_ms(1),
             Verdict::Refuse {
                 retry_after: Duration::from_secs(1)
+            }
+        );
+        assert_eq!(
+            Verdict::from_wait_ms(600_000),
+            Verdict::Refuse {
+                retry_after: Duration::from_secs(600)
             }
         );
     }

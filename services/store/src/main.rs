@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    platform::runtime::service_main_with(store::serve_with).await
+    platform::runtime::service_main_with(platform::Service::Store, store::serve_with).await
 }

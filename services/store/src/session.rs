@@ -156,13 +156,18 @@ impl Sessions {
         let account_bucket = login_limit::account_bucket(login_id);
         let ip_bucket = login_limit::ip_bucket(client_ip);
 
-        let (account_failures, ip_failures) = self
+        // Reserved before hashing, in one script: parallel guesses cannot all slip through a
+        // check made before any of them was counted.
+        let verdict = self
             .store
-            .failures(&account_bucket, ip_bucket.as_deref())
+            .reserve_attempt(
+                &account_bucket,
+                ip_bucket.as_deref(),
+                &self.limits,
+                now_ms(),
+            )
             .await?;
-        if let Verdict::Refuse { retry_after } =
-            login_limit::check(&self.limits, account_failures, ip_failures)
-        {
+        if let Verdict::Refuse { retry_after } = verdict {
             tracing::warn!(
                 retry_after_secs = retry_after.as_secs(),
                 "login rate limited"
@@ -173,13 +178,13 @@ impl Sessions {
         let account = stores::account_by_login(&self.pool, &account_bucket).await?;
         let hash = account.as_ref().map(|a| a.password_hash.clone());
         let matches = self.verify(hash, password.to_owned()).await?;
+        // A wrong password leaves its reservation standing: that is the counted failure.
         let Some(account) = account.filter(|_| matches) else {
-            self.store
-                .record_failure(&account_bucket, ip_bucket.as_deref(), self.limits.window)
-                .await?;
             return Err(StoreError::BadCredentials);
         };
-        self.store.clear_account_failures(&account_bucket).await?;
+        self.store
+            .release_attempt(&account_bucket, ip_bucket.as_deref())
+            .await?;
 
         let now = now_ms();
         let record = SessionRecord {
@@ -237,7 +242,7 @@ impl Sessions {
             return Ok((Status::Unknown, None));
         };
         let parent = match (&record.role, &record.parent) {
-            (SessionRole::Viewer, Some(parent_id)) => self.store.load(parent_id).await?,
+            (SessionRole::Viewer, Some(parent)) => self.store.load_by_digest(parent).await?,
             _ => None,
         };
         let now = now_ms();
@@ -283,7 +288,7 @@ impl Sessions {
             account_id: admin.record.account_id,
             login_id: admin.record.login_id.clone(),
             role: SessionRole::Viewer,
-            parent: Some(admin.id),
+            parent: Some(crate::storage::sessions::digest(&admin.id)),
             created_at_ms: now,
             expires_at_ms: expires,
             idle_expires_at_ms: (now + ms(self.timeouts.idle)).min(expires),

@@ -16,7 +16,9 @@ async fn try_login(
     password: &str,
     ip: &str,
 ) -> Result<pb::LoginResponse, tonic::Status> {
-    h.client()
+    // Bursts of parallel logins wait for the hash permits; no answer may be lost to a deadline.
+    let patient = platform::grpc::client_with_deadline(&h.url, Duration::from_secs(60)).unwrap();
+    pb::store_service_client::StoreServiceClient::new(patient)
         .login(pb::LoginRequest {
             login_id: login.into(),
             password: password.into(),
@@ -89,41 +91,22 @@ async fn login_opens_a_session_and_wrong_credentials_do_not() {
     h.stop().await;
 }
 
-#[tokio::test]
-async fn repeated_failures_are_refused_until_the_window_passes() {
-    let h = Harness::start_with(StoreSettings {
-        login_limits: LoginLimits {
-            per_account: 3,
-            per_ip: 100,
-            window: Duration::from_secs(2),
-        },
-        ..StoreSettings::default()
-    })
-    .await;
-    h.create_store("카페 하나", "owner", 0.0, 0.0).await;
-
-    // A success clears the account's count.
-    for _ in 0..2 {
-        try_login(&h, "owner", "bad-guess", "198.51.100.1")
-            .await
-            .unwrap_err();
+/// Limits that stay out of the way except where a test sets them.
+fn loose() -> LoginLimits {
+    LoginLimits {
+        per_client: 1000,
+        lock_base: Duration::from_secs(1),
+        lock_max: Duration::from_secs(10),
+        per_account: 1000,
+        account_window: Duration::from_secs(60),
+        per_ip: 1000,
+        window: Duration::from_secs(60),
     }
-    try_login(&h, "owner", PASSWORD, "198.51.100.1")
-        .await
-        .unwrap();
-    for _ in 0..3 {
-        let err = try_login(&h, "owner", "bad-guess", "198.51.100.2")
-            .await
-            .unwrap_err();
-        assert_eq!(err.code(), Code::Unauthenticated);
-    }
+}
 
-    // Now even the right password is refused, from any address, and the answer says how long.
-    let limited = try_login(&h, "owner", PASSWORD, "192.0.2.99")
-        .await
-        .unwrap_err();
-    assert_eq!(limited.code(), Code::ResourceExhausted);
-    let retry: u64 = limited
+fn retry_after(status: &tonic::Status) -> u64 {
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    let retry: u64 = status
         .metadata()
         .get(store::RETRY_AFTER_TRAILER)
         .expect("retry-after trailer")
@@ -131,18 +114,163 @@ async fn repeated_failures_are_refused_until_the_window_passes() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!((1..=2).contains(&retry), "{retry}");
     assert!(
-        limited.message().contains(&format!("{retry}초")),
+        status.message().contains(&format!("{retry}초")),
         "{}",
-        limited.message()
+        status.message()
     );
+    retry
+}
 
-    // The window ends on its own: the owner is never locked out for good.
-    tokio::time::sleep(Duration::from_millis(2_200)).await;
-    try_login(&h, "owner", PASSWORD, "192.0.2.99")
+/// How many attempts the (login, address) pair has counted.
+async fn pair_count(h: &Harness, login: &str, ip: &str) -> i64 {
+    let mut redis = h.redis.conn.clone();
+    let count: Option<i64> = redis::cmd("HGET")
+        .arg(h.keys.key(&format!("login_fail:pair:{ip}:{login}")))
+        .arg("count")
+        .query_async(&mut redis)
         .await
         .unwrap();
+    count.unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_stranger_is_locked_with_growing_delays_and_the_owner_elsewhere_is_not() {
+    let h = Harness::start_with(StoreSettings {
+        login_limits: LoginLimits {
+            per_client: 3,
+            ..loose()
+        },
+        ..StoreSettings::default()
+    })
+    .await;
+    h.create_store("카페 하나", "owner", 0.0, 0.0).await;
+    let stranger = "198.51.100.2";
+
+    // A success forgets the pair's failures.
+    for _ in 0..2 {
+        try_login(&h, "owner", "bad-guess", stranger)
+            .await
+            .unwrap_err();
+    }
+    try_login(&h, "owner", PASSWORD, stranger).await.unwrap();
+    assert_eq!(pair_count(&h, "owner", stranger).await, 0);
+
+    for _ in 0..3 {
+        let err = try_login(&h, "owner", "bad-guess", stranger)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::Unauthenticated);
+    }
+    // Locked for the first delay, even with the right password, from that address only.
+    let limited = try_login(&h, "owner", PASSWORD, stranger)
+        .await
+        .unwrap_err();
+    assert_eq!(retry_after(&limited), 1);
+    try_login(&h, "owner", PASSWORD, "192.0.2.99")
+        .await
+        .expect("the owner, from another address, is not locked out");
+
+    // Each further failure doubles the lock; refused attempts do not lengthen it.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    try_login(&h, "owner", "bad-guess", stranger)
+        .await
+        .unwrap_err();
+    for _ in 0..3 {
+        let limited = try_login(&h, "owner", PASSWORD, stranger)
+            .await
+            .unwrap_err();
+        assert_eq!(retry_after(&limited), 2);
+    }
+    assert_eq!(pair_count(&h, "owner", stranger).await, 4);
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    try_login(&h, "owner", PASSWORD, stranger).await.unwrap();
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn parallel_wrong_guesses_are_each_counted_and_only_the_limit_is_checked() {
+    let h = Harness::start_with(StoreSettings {
+        login_limits: LoginLimits {
+            per_client: 5,
+            ..loose()
+        },
+        hash_concurrency: 2,
+        ..StoreSettings::default()
+    })
+    .await;
+    h.create_store("카페 넷", "fourth", 0.0, 0.0).await;
+    let (ip, limit) = ("203.0.113.50", 5);
+    let guesses = (0..50).map(|_| try_login(&h, "fourth", "wrong-guess", ip));
+    let outcomes = futures::future::join_all(guesses).await;
+    let codes: Vec<Code> = outcomes
+        .iter()
+        .map(|o| o.as_ref().expect_err("no guess succeeds").code())
+        .collect();
+    let checked = codes
+        .iter()
+        .filter(|c| **c == Code::Unauthenticated)
+        .count();
+    let refused = codes
+        .iter()
+        .filter(|c| **c == Code::ResourceExhausted)
+        .count();
+    assert_eq!((checked, refused), (limit, 50 - limit));
+    assert_eq!(pair_count(&h, "fourth", ip).await, limit as i64);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn fifty_parallel_wrong_passwords_are_fifty_counted_failures() {
+    let h = Harness::start_with(StoreSettings {
+        login_limits: loose(),
+        hash_concurrency: 2,
+        ..StoreSettings::default()
+    })
+    .await;
+    h.create_store("카페 다섯", "fifth", 0.0, 0.0).await;
+    let ip = "203.0.113.60";
+    let guesses = (0..50).map(|_| try_login(&h, "fifth", "wrong-guess", ip));
+    for outcome in futures::future::join_all(guesses).await {
+        assert_eq!(
+            outcome.expect_err("no success").code(),
+            Code::Unauthenticated
+        );
+    }
+    assert_eq!(pair_count(&h, "fifth", ip).await, 50);
+    let mut redis = h.redis.conn.clone();
+    let account: i64 = redis::cmd("GET")
+        .arg(h.keys.key("login_fail:account:fifth"))
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert_eq!(account, 50);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn guesses_from_many_addresses_slow_the_account_for_a_short_window_only() {
+    let h = Harness::start_with(StoreSettings {
+        login_limits: LoginLimits {
+            per_account: 3,
+            account_window: Duration::from_secs(2),
+            ..loose()
+        },
+        ..StoreSettings::default()
+    })
+    .await;
+    h.create_store("카페 여섯", "sixth", 0.0, 0.0).await;
+    for ip in ["198.51.100.10", "198.51.100.11", "198.51.100.12"] {
+        try_login(&h, "sixth", "bad-guess", ip).await.unwrap_err();
+    }
+    let limited = try_login(&h, "sixth", PASSWORD, "192.0.2.50")
+        .await
+        .unwrap_err();
+    assert!((1..=2).contains(&retry_after(&limited)));
+    tokio::time::sleep(Duration::from_millis(2_200)).await;
+    try_login(&h, "sixth", PASSWORD, "192.0.2.50")
+        .await
+        .expect("the ceiling's window ends on its own");
     h.stop().await;
 }
 
@@ -150,9 +278,8 @@ async fn repeated_failures_are_refused_until_the_window_passes() {
 async fn one_address_guessing_many_accounts_is_limited() {
     let h = Harness::start_with(StoreSettings {
         login_limits: LoginLimits {
-            per_account: 100,
             per_ip: 3,
-            window: Duration::from_secs(60),
+            ..loose()
         },
         ..StoreSettings::default()
     })

@@ -5,6 +5,9 @@
 //! ten minutes. The link is `{PUBLIC_BASE_URL}/#viewer={code}`: the code sits in the fragment, so
 //! it never reaches a server log or a Referer. The second device's page posts the code to
 //! `POST /api/store/viewer/join`, which consumes it (GETDEL) and sets that device's cookie.
+//! Redis holds neither the code nor the viewer's session id: the key is a digest of the code and
+//! the value the id masked with another digest of it, so a Redis dump without the link opens
+//! nothing.
 
 use std::time::Duration;
 
@@ -31,8 +34,33 @@ use crate::state::{AppState, grpc_request};
 const VIEWER_LINK_TTL: Duration = Duration::from_secs(600);
 const VIEWER_CODE_BYTES: usize = 16;
 
+/// SHA-256 of the code under a purpose label, so the key and the mask are unrelated values.
+fn link_digest(purpose: &str, code: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::new()
+        .chain_update(purpose.as_bytes())
+        .chain_update([0])
+        .chain_update(code.as_bytes())
+        .finalize()
+        .into()
+}
+
 fn viewer_link_key(state: &AppState, code: &str) -> String {
-    state.keys.key(&format!("gw:viewer-link:{code}"))
+    let digest: String = link_digest("viewer-link-key", code)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    state.keys.key(&format!("gw:viewer-link:{digest}"))
+}
+
+/// XORs a session id (32 bytes, base64url) with the code's mask; the same call unmasks. `None`
+/// for anything that is not a session id.
+fn mask_session_id(session_id: &str, code: &str) -> Option<String> {
+    let id = URL_SAFE_NO_PAD.decode(session_id).ok()?;
+    let id: [u8; 32] = id.try_into().ok()?;
+    let mask = link_digest("viewer-link-mask", code);
+    let masked: Vec<u8> = id.iter().zip(mask).map(|(a, b)| a ^ b).collect();
+    Some(URL_SAFE_NO_PAD.encode(masked))
 }
 
 fn viewer_link_invalid() -> ApiError {
@@ -195,9 +223,10 @@ pub async fn create_viewer_link(
         .ok_or_else(ApiError::internal)?;
 
     let code = URL_SAFE_NO_PAD.encode(rand::random::<[u8; VIEWER_CODE_BYTES]>());
+    let masked = mask_session_id(&viewer.session_id, &code).ok_or_else(ApiError::internal)?;
     let mut redis = state.redis.clone();
     let _: () = redis
-        .set_ex(viewer_link_key(&state, &code), &viewer.session_id, ttl)
+        .set_ex(viewer_link_key(&state, &code), masked, ttl)
         .await
         .map_err(redis_failed)?;
     let link = ViewerLink {
@@ -231,11 +260,13 @@ pub async fn join_as_viewer(
         return Err(viewer_link_invalid());
     }
     let mut redis = state.redis.clone();
-    let session_id: Option<String> = redis
+    let masked: Option<String> = redis
         .get_del(viewer_link_key(&state, code))
         .await
         .map_err(redis_failed)?;
-    let session_id = session_id.ok_or_else(viewer_link_invalid)?;
+    let session_id = masked
+        .and_then(|masked| mask_session_id(&masked, code))
+        .ok_or_else(viewer_link_invalid)?;
     let viewer = match resolve(&state, session_id, true).await {
         Ok(staff) if staff.role() == Role::Viewer => staff,
         Ok(_) => return Err(viewer_link_invalid()),
@@ -250,4 +281,19 @@ pub async fn join_as_viewer(
         axum::Json(me),
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_masked_session_id_unmasks_only_with_its_code() {
+        let id = URL_SAFE_NO_PAD.encode([7u8; 32]);
+        let masked = mask_session_id(&id, "code-a").unwrap();
+        assert_ne!(masked, id);
+        assert_eq!(mask_session_id(&masked, "code-a").unwrap(), id);
+        assert_ne!(mask_session_id(&masked, "code-b").unwrap(), id);
+        assert_eq!(mask_session_id("not-an-id", "code-a"), None);
+    }
 }

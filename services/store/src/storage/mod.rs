@@ -13,8 +13,9 @@ use uuid::Uuid;
 pub struct StoreKeys(pub Keys);
 
 impl StoreKeys {
-    pub fn session(&self, session_id: &str) -> String {
-        self.0.key(&format!("session:{session_id}"))
+    /// A session's key, by the digest of its id (`sessions::digest`), never the id itself.
+    pub fn session(&self, digest: &str) -> String {
+        self.0.key(&format!("session:{digest}"))
     }
 
     /// The store's current admin session id: what a new admin login replaces.
@@ -24,6 +25,12 @@ impl StoreKeys {
 
     pub fn login_failures_account(&self, bucket: &str) -> String {
         self.0.key(&format!("login_fail:account:{bucket}"))
+    }
+
+    /// The address first: its bucket is a parsed address (no `:` in IPv4, `::/64` closing an
+    /// IPv6 prefix), so no login id can be written to collide with another pair's key.
+    pub fn login_failures_pair(&self, account: &str, ip: &str) -> String {
+        self.0.key(&format!("login_fail:pair:{ip}:{account}"))
     }
 
     pub fn login_failures_ip(&self, bucket: &str) -> String {

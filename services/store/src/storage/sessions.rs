@@ -1,8 +1,10 @@
 //! Sessions and failed-login counters in Redis.
 //!
-//! A session is a hash `session:{id}`. It outlives its own expiry by a tombstone period so a
+//! A session is a hash `session:{sha256(id)}`: the id itself is never stored, so whoever reads a
+//! Redis dump or a replica holds no session a browser could present. A viewer's `parent` and the
+//! store's admin pointer hold digests too. A session outlives its own expiry by a tombstone period so a
 //! request from an old tab learns *why* it was signed out (replaced, expired) instead of "unknown".
-//! `store:{id}:admin_session` names the store's current admin session; a login swaps it with a
+//! `store:{id}:admin_session` names the store's current admin session (by digest); a login swaps it with a
 //! compare-and-set script so two simultaneous logins cannot both stay valid.
 
 use std::collections::HashMap;
@@ -15,7 +17,7 @@ use uuid::Uuid;
 
 use super::StoreKeys;
 use crate::error::StoreError;
-use crate::login_limit::Counter;
+use crate::login_limit::{LoginLimits, Verdict};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionRole {
@@ -39,7 +41,7 @@ pub struct SessionRecord {
     pub account_id: Uuid,
     pub login_id: String,
     pub role: SessionRole,
-    /// The admin session a viewer session hangs off.
+    /// The digest of the admin session's id a viewer session hangs off.
     pub parent: Option<String>,
     pub created_at_ms: i64,
     pub expires_at_ms: i64,
@@ -88,7 +90,7 @@ impl SessionRecord {
 }
 
 // KEYS: admin pointer, new session, old session (the new one again when there is none).
-// ARGV: expected current pointer ('' for none), new id, now ms, ttl ms, then the field pairs.
+// ARGV: expected current pointer ('' for none), new id's digest, now ms, ttl ms, then the field pairs.
 // Returns -1 when the pointer moved since it was read (the caller retries), else 1 when a live
 // admin session was ended by this login, 0 otherwise.
 static ADMIN_LOGIN: LazyLock<Script> = LazyLock::new(|| {
@@ -132,7 +134,7 @@ static TOUCH: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-// KEYS: session, admin pointer. ARGV: session id.
+// KEYS: session, admin pointer. ARGV: the session id's digest.
 static LOGOUT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -143,21 +145,75 @@ static LOGOUT: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-// KEYS: failure counters. ARGV: window ms. A counter always gets an expiry, so no failure count
-// can outlive its window.
-static RECORD_FAILURE: LazyLock<Script> = LazyLock::new(|| {
+// Reserves one login attempt before its password is checked, or says how long to wait.
+// KEYS: the (login, address) pair hash, the login's counter, then the address's counter if known.
+// ARGV: now ms, per-client limit, lock base ms, lock max ms, per-account limit, account window
+// ms, per-address limit, address window ms.
+// Returns 0 when reserved (every counter went up by one), else the ms until the longest lock in
+// the way ends. Refused attempts count nowhere, so an owner retrying during a lock does not
+// lengthen it.
+static RESERVE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-        for _, key in ipairs(KEYS) do
-            local n = redis.call('INCR', key)
-            if n == 1 or redis.call('PTTL', key) < 0 then
-                redis.call('PEXPIRE', key, ARGV[1])
+        local now = tonumber(ARGV[1])
+        local wait = 0
+        local locked = tonumber(redis.call('HGET', KEYS[1], 'locked_until') or '0')
+        if locked > now then wait = locked - now end
+        local function over(key, limit)
+            local n = tonumber(redis.call('GET', key) or '0')
+            if n >= tonumber(limit) then
+                local ttl = redis.call('PTTL', key)
+                if ttl < 1 then ttl = 1000 end
+                if ttl > wait then wait = ttl end
             end
+        end
+        over(KEYS[2], ARGV[5])
+        if KEYS[3] then over(KEYS[3], ARGV[7]) end
+        if wait > 0 then return wait end
+
+        local function count(key, window)
+            local n = redis.call('INCR', key)
+            if n == 1 or redis.call('PTTL', key) < 0 then redis.call('PEXPIRE', key, window) end
+        end
+        count(KEYS[2], ARGV[6])
+        if KEYS[3] then count(KEYS[3], ARGV[8]) end
+        local failures = redis.call('HINCRBY', KEYS[1], 'count', 1)
+        local limit = tonumber(ARGV[2])
+        local lock = 0
+        if failures >= limit then
+            lock = math.min(tonumber(ARGV[3]) * 2 ^ (failures - limit), tonumber(ARGV[4]))
+            redis.call('HSET', KEYS[1], 'locked_until', string.format('%.0f', now + lock))
+        end
+        -- The pair's history outlives its lock by a day, so the next lock keeps growing.
+        redis.call('PEXPIRE', KEYS[1], string.format('%.0f', lock + 86400000))
+        return 0
+        ",
+    )
+});
+
+// A reserved attempt whose password was right. KEYS as for RESERVE. Forgets the pair and gives
+// back the attempt on the other counters (never below zero).
+static RELEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        redis.call('DEL', KEYS[1])
+        for i = 2, #KEYS do
+            if tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then redis.call('DECR', KEYS[i]) end
         end
         return 1
         ",
     )
 });
+
+/// The SHA-256 of a session id, hex: what Redis holds in its place. The id has 256 random bits,
+/// so a plain hash is enough; nothing can be guessed from the digest back to it.
+pub fn digest(session_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(session_id.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
 /// How many times a login retries the admin pointer swap when another login raced it.
 const LOGIN_CAS_ATTEMPTS: usize = 5;
@@ -169,9 +225,14 @@ pub struct SessionStore {
 
 impl SessionStore {
     pub async fn load(&self, session_id: &str) -> Result<Option<SessionRecord>, StoreError> {
+        self.load_by_digest(&digest(session_id)).await
+    }
+
+    /// A session by the digest of its id (a viewer's `parent`).
+    pub async fn load_by_digest(&self, digest: &str) -> Result<Option<SessionRecord>, StoreError> {
         let mut conn = self.redis.clone();
         let fields: HashMap<String, String> = redis::cmd("HGETALL")
-            .arg(self.keys.session(session_id))
+            .arg(self.keys.session(digest))
             .query_async(&mut conn)
             .await?;
         Ok(SessionRecord::from_fields(fields))
@@ -188,7 +249,8 @@ impl SessionStore {
     ) -> Result<bool, StoreError> {
         let mut conn = self.redis.clone();
         let pointer = self.keys.admin_session(record.store_id);
-        let new_key = self.keys.session(session_id);
+        let new_digest = digest(session_id);
+        let new_key = self.keys.session(&new_digest);
         for _ in 0..LOGIN_CAS_ATTEMPTS {
             let current: Option<String> = redis::cmd("GET")
                 .arg(&pointer)
@@ -196,14 +258,14 @@ impl SessionStore {
                 .await?;
             let old_key = current
                 .as_deref()
-                .map_or_else(|| new_key.clone(), |id| self.keys.session(id));
+                .map_or_else(|| new_key.clone(), |current| self.keys.session(current));
             let mut invocation = ADMIN_LOGIN.prepare_invoke();
             invocation
                 .key(&pointer)
                 .key(&new_key)
                 .key(&old_key)
                 .arg(current.as_deref().unwrap_or(""))
-                .arg(session_id)
+                .arg(&new_digest)
                 .arg(now_ms)
                 .arg(ttl_ms(key_ttl));
             for (name, value) in record.fields() {
@@ -226,7 +288,7 @@ impl SessionStore {
         key_ttl: Duration,
     ) -> Result<(), StoreError> {
         let mut conn = self.redis.clone();
-        let key = self.keys.session(session_id);
+        let key = self.keys.session(&digest(session_id));
         let fields = record.fields();
         redis::pipe()
             .atomic()
@@ -249,7 +311,7 @@ impl SessionStore {
     ) -> Result<Option<i64>, StoreError> {
         let mut conn = self.redis.clone();
         let set: i64 = TOUCH
-            .key(self.keys.session(session_id))
+            .key(self.keys.session(&digest(session_id)))
             .arg(now_ms)
             .arg(idle_until_ms)
             .invoke_async(&mut conn)
@@ -259,69 +321,68 @@ impl SessionStore {
 
     pub async fn end(&self, session_id: &str, store_id: Uuid) -> Result<(), StoreError> {
         let mut conn = self.redis.clone();
+        let digest = digest(session_id);
         LOGOUT
-            .key(self.keys.session(session_id))
+            .key(self.keys.session(&digest))
             .key(self.keys.admin_session(store_id))
-            .arg(session_id)
+            .arg(&digest)
             .invoke_async::<i64>(&mut conn)
             .await?;
         Ok(())
     }
 
-    /// The account's and (when known) the address's failure counters.
-    pub async fn failures(
+    /// Reserves a login attempt for `account_bucket` from `ip_bucket` (see `RESERVE`).
+    pub async fn reserve_attempt(
         &self,
         account_bucket: &str,
         ip_bucket: Option<&str>,
-    ) -> Result<(Counter, Option<Counter>), StoreError> {
-        let account = self
-            .counter(&self.keys.login_failures_account(account_bucket))
-            .await?;
-        let ip = match ip_bucket {
-            Some(bucket) => Some(self.counter(&self.keys.login_failures_ip(bucket)).await?),
-            None => None,
-        };
-        Ok((account, ip))
-    }
-
-    async fn counter(&self, key: &str) -> Result<Counter, StoreError> {
+        limits: &LoginLimits,
+        now_ms: i64,
+    ) -> Result<Verdict, StoreError> {
         let mut conn = self.redis.clone();
-        let (count, pttl): (Option<u32>, i64) = redis::pipe()
-            .get(key)
-            .pttl(key)
-            .query_async(&mut conn)
-            .await?;
-        Ok(Counter {
-            failures: count.unwrap_or(0),
-            resets_in: Duration::from_millis(u64::try_from(pttl).unwrap_or(0)),
-        })
+        let mut invocation = RESERVE.prepare_invoke();
+        self.attempt_keys(&mut invocation, account_bucket, ip_bucket);
+        invocation
+            .arg(now_ms)
+            .arg(limits.per_client)
+            .arg(ttl_ms(limits.lock_base))
+            .arg(ttl_ms(limits.lock_max))
+            .arg(limits.per_account)
+            .arg(ttl_ms(limits.account_window))
+            .arg(limits.per_ip)
+            .arg(ttl_ms(limits.window));
+        let wait_ms: i64 = invocation.invoke_async(&mut conn).await?;
+        Ok(Verdict::from_wait_ms(wait_ms))
     }
 
-    pub async fn record_failure(
+    /// The reserved attempt was the right password: it counts as no failure.
+    pub async fn release_attempt(
         &self,
         account_bucket: &str,
         ip_bucket: Option<&str>,
-        window: Duration,
     ) -> Result<(), StoreError> {
         let mut conn = self.redis.clone();
-        let mut invocation = RECORD_FAILURE.key(self.keys.login_failures_account(account_bucket));
+        let mut invocation = RELEASE.prepare_invoke();
+        self.attempt_keys(&mut invocation, account_bucket, ip_bucket);
+        invocation.invoke_async::<i64>(&mut conn).await?;
+        Ok(())
+    }
+
+    fn attempt_keys(
+        &self,
+        invocation: &mut redis::ScriptInvocation<'_>,
+        account_bucket: &str,
+        ip_bucket: Option<&str>,
+    ) {
+        invocation
+            .key(
+                self.keys
+                    .login_failures_pair(account_bucket, ip_bucket.unwrap_or("unknown")),
+            )
+            .key(self.keys.login_failures_account(account_bucket));
         if let Some(bucket) = ip_bucket {
             invocation.key(self.keys.login_failures_ip(bucket));
         }
-        invocation
-            .arg(ttl_ms(window))
-            .invoke_async::<i64>(&mut conn)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn clear_account_failures(&self, account_bucket: &str) -> Result<(), StoreError> {
-        let mut conn = self.redis.clone();
-        redis::cmd("DEL")
-            .arg(self.keys.login_failures_account(account_bucket))
-            .query_async::<()>(&mut conn)
-            .await?;
-        Ok(())
     }
 }
 

@@ -19,6 +19,8 @@ pub struct Harness {
     pub db: TestDb,
     pub redis: TestRedis,
     pub client: StoreServiceClient<Client>,
+    /// Where the store's gRPC answers, for a client with other deadlines.
+    pub url: String,
     pub keys: platform::redis::Keys,
     shutdown: Shutdown,
     task: JoinHandle<Result<(), platform::Error>>,
@@ -49,6 +51,7 @@ impl Harness {
         }
         let client = StoreServiceClient::new(platform::grpc::client(&endpoints.url).expect("url"));
         Harness {
+            url: endpoints.url,
             keys: redis.keys(),
             db,
             redis,
