@@ -65,13 +65,15 @@ pub fn problems(config: &Config, services: &[Service]) -> Vec<String> {
             ));
         }
     }
-    if runs(Service::ChatbotSkill) {
+    if runs(Service::Store) {
         real_platform(
             &mut out,
-            "KAKAO_BOT_API_BASE_URL",
-            &kakao.bot_api_base_url,
+            "KAKAO_LOCAL_BASE_URL",
+            &kakao.local_base_url,
             config,
         );
+    }
+    if runs(Service::Store) || runs(Service::ChatbotSkill) {
         let key = kakao.rest_api_key.trim();
         if key.is_empty() || key == SANDBOX_REST_API_KEY {
             out.push(
@@ -80,6 +82,14 @@ pub fn problems(config: &Config, services: &[Service]) -> Vec<String> {
                     .to_owned(),
             );
         }
+    }
+    if runs(Service::ChatbotSkill) {
+        real_platform(
+            &mut out,
+            "KAKAO_BOT_API_BASE_URL",
+            &kakao.bot_api_base_url,
+            config,
+        );
         match kakao.skill_secret.as_deref().filter(|s| !s.is_empty()) {
             None => out.push(format!(
                 "KAKAO_SKILL_SECRET is not set: anyone could call the skills with a customer's \
@@ -202,6 +212,7 @@ mod tests {
         config.kakao.kakaopay_cid = "CAFE123456".into();
         config.kakao.kakaopay_secret_key = "PRD0123456789".into();
         config.kakao.bot_api_base_url = "https://bot-api.kakao.com".into();
+        config.kakao.local_base_url = "https://dapi.kakao.com".into();
         config.kakao.rest_api_key = "0123456789abcdef".into();
         config.kakao.skill_secret = Some("s".repeat(32));
         config
@@ -232,6 +243,7 @@ mod tests {
             "KAKAOPAY_SECRET_KEY",
             "KAKAOPAY_CID",
             "KAKAO_BOT_API_BASE_URL",
+            "KAKAO_LOCAL_BASE_URL",
             "KAKAO_REST_API_KEY",
             "KAKAO_SKILL_SECRET",
         ] {

@@ -138,6 +138,12 @@ fn secret_keys(name: &str) -> BTreeSet<&'static str> {
             "KAKAO_REST_API_KEY",
             "KAKAO_SKILL_SECRET",
         ],
+        "store" => &[
+            "DATABASE_URL",
+            "REDIS_URL",
+            "SERVICE_TOKEN",
+            "KAKAO_REST_API_KEY",
+        ],
         "migrate" => &["DATABASE_URL"],
         _ => &["DATABASE_URL", "REDIS_URL", "SERVICE_TOKEN"],
     };

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use testkit::{TestDb, TestRedis, free_ports};
 
-const SAFE: [(&str, &str); 9] = [
+const SAFE: [(&str, &str); 10] = [
     ("SIMPLEORDER_ENV", "production"),
     ("PUBLIC_BASE_URL", "https://order.example.com"),
     ("SERVICE_TOKEN", "0123456789abcdef0123456789abcdef-token"),
@@ -16,6 +16,7 @@ const SAFE: [(&str, &str); 9] = [
     ("KAKAOPAY_CID", "CAFE000001"),
     ("KAKAOPAY_SECRET_KEY", "PRD0123456789ABCDEF"),
     ("KAKAO_BOT_API_BASE_URL", "https://bot-api.kakao.com"),
+    ("KAKAO_LOCAL_BASE_URL", "https://dapi.kakao.com"),
     ("KAKAO_REST_API_KEY", "0123456789abcdef0123456789abcdef"),
     ("KAKAO_SKILL_SECRET", "a-skill-secret-of-32-characters!!"),
 ];
@@ -112,6 +113,14 @@ fn a_loopback_kakao_bot_api_url_is_refused() {
     refuses_for(
         &[("KAKAO_BOT_API_BASE_URL", "http://localhost:8090")],
         "KAKAO_BOT_API_BASE_URL (http://localhost:8090) points at the kakao-sandbox",
+    );
+}
+
+#[test]
+fn a_sandbox_kakao_local_url_is_refused() {
+    refuses_for(
+        &[("KAKAO_LOCAL_BASE_URL", "http://127.0.0.1:8090")],
+        "KAKAO_LOCAL_BASE_URL (http://127.0.0.1:8090) points at the kakao-sandbox",
     );
 }
 
