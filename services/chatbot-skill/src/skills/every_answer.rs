@@ -19,7 +19,7 @@ use contracts::common::v1::{
 use contracts::order::v1::{
     AddToCartRequest, CartOutcome, CartUpdateResponse, Order, PlaceOrderResponse, PlaceOutcome,
 };
-use contracts::store::v1::{Store, StoreSummary};
+use contracts::store::v1::{NearbyStoresByPlaceResponse, Place, PlaceLookup, Store, StoreSummary};
 use kakao::SkillResponse;
 use kakao::skill::response::LimitError;
 use proptest::prelude::*;
@@ -445,9 +445,31 @@ fn walk_stores(ob: &OpenBuilder, shape: &Shape) -> Result<(), TestCaseError> {
         },
         stores::Query::Recent,
         stores::Query::NameTooLong,
+        stores::Query::Place(pick(&shape.names, 2)),
     ] {
         check("stores", stores::render(ob, &query, &summaries))?;
         check("no stores", stores::render(ob, &query, &[]))?;
+    }
+    for lookup in [
+        PlaceLookup::Found,
+        PlaceLookup::NotFound,
+        PlaceLookup::Unavailable,
+    ] {
+        for found in [&summaries[..], &[]] {
+            let answer = NearbyStoresByPlaceResponse {
+                lookup: lookup as i32,
+                place: Some(Place {
+                    name: pick(&shape.names, 5),
+                    address: "서울특별시 강남구 ".repeat(20),
+                    ..Place::default()
+                }),
+                stores: found.to_vec(),
+            };
+            check(
+                "stores near a place",
+                stores::render_place(ob, &pick(&shape.names, 5), &answer),
+            )?;
+        }
     }
     let nickname = "가".repeat(domain::input::NICKNAME_MAX_CHARS);
     check("nickname", nickname::render_set(ob, &nickname))?;
