@@ -89,6 +89,11 @@ async fn a_station_name_finds_the_demo_cafe_through_kakao_local() -> anyhow::Res
     let cafe = demo_cafe(None).await?;
     let chat = Chat::new(&cafe.system);
     let r = near(&chat, "강남역").await;
+    let cached = near(&chat, "강남역").await;
+    println!(
+        "skill answer, place asked of Kakao Local: {:?}; from the cache: {:?}",
+        r.elapsed, cached.elapsed
+    );
     assert!(r.says("'강남역 2호선' 근처 매장이에요."), "{}", r.body);
     assert!(r.says("간편카페 강남점"), "{}", r.body);
     assert!(r.says("영업 중 ·"), "the distance is shown: {}", r.body);
@@ -151,6 +156,7 @@ async fn a_kakao_local_that_does_not_answer_gives_the_friendly_bubble_in_time() 
         .error_for_status()?;
     let r = near(&chat, "강남역").await;
     is_the_outage_bubble(&r);
+    println!("skill answer while Kakao Local hangs: {:?}", r.elapsed);
     assert!(
         r.elapsed >= Duration::from_millis(1_400),
         "the lookup waited its deadline: {:?}",
