@@ -239,6 +239,7 @@ mod tests {
             },
             payment: None,
             ledger_status: None,
+            charged: Some(Money::won(4_500)),
             refunded: Money::won(canceled.map_or(0, |_| 4_500)),
             failure_reason: None,
             cancel_reason: canceled.map(|_| "재료 소진".to_owned()),
