@@ -105,6 +105,26 @@ pub struct Config {
     #[command(flatten)]
     pub http: crate::web::HttpLimits,
 
+    /// Live board WebSockets one staff session may hold open at once (per gateway replica).
+    #[arg(
+        long,
+        env = "LIVE_MAX_SOCKETS_PER_SESSION",
+        default_value = "4",
+        value_parser = crate::settings::number::<usize>(),
+        global = true
+    )]
+    pub live_max_sockets_per_session: usize,
+
+    /// Live board WebSockets one store may hold open at once (per gateway replica).
+    #[arg(
+        long,
+        env = "LIVE_MAX_SOCKETS_PER_STORE",
+        default_value = "20",
+        value_parser = crate::settings::number::<usize>(),
+        global = true
+    )]
+    pub live_max_sockets_per_store: usize,
+
     /// Log format: `text` for people, `json` for log collectors.
     #[arg(long, env = "LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,
@@ -412,6 +432,14 @@ impl Service {
 impl crate::settings::Validate for Config {
     fn check(&self, problems: &mut crate::settings::Problems) {
         self.http.check(problems);
+        problems.at_least_one(
+            "LIVE_MAX_SOCKETS_PER_SESSION",
+            self.live_max_sockets_per_session as u64,
+        );
+        problems.at_least_one(
+            "LIVE_MAX_SOCKETS_PER_STORE",
+            self.live_max_sockets_per_store as u64,
+        );
     }
 }
 

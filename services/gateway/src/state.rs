@@ -21,6 +21,8 @@ pub struct AppState {
     pub accounting: AccountingServiceClient<Client>,
     /// The live board's store day stream readers.
     pub hubs: Hubs,
+    /// Open live board sockets per session and per store.
+    pub live_slots: crate::live::Slots,
     /// Shared and multiplexed: short commands only (one-time viewer links, board replays); a
     /// blocking read gets a connection of its own.
     pub redis: ConnectionManager,
@@ -44,6 +46,10 @@ impl AppState {
             crate::board::CANCEL_DEADLINE,
         )?);
         Ok(AppState {
+            live_slots: crate::live::Slots::new(
+                config.live_max_sockets_per_session,
+                config.live_max_sockets_per_store,
+            ),
             hubs: Hubs::new(
                 config.redis_url.clone(),
                 keys.clone(),

@@ -290,3 +290,51 @@ async fn a_redis_dump_holds_no_session_the_gateway_accepts() -> anyhow::Result<(
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn a_session_gets_a_few_board_sockets_and_no_more() -> anyhow::Result<()> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+    let h = Harness::start_configured(store::StoreSettings::default(), |config| {
+        config.live_max_sockets_per_session = 2;
+    })
+    .await?;
+    h.store("보드 카페", "cafe-boards", PASSWORD).await?;
+    let login = h.browser().login("cafe-boards", PASSWORD).await?;
+    let cookie = login
+        .header("set-cookie")
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let open = || {
+        let mut request = format!("ws://{}/api/store/live", h.config.gateway_addr)
+            .into_client_request()
+            .expect("request");
+        let headers = request.headers_mut();
+        headers.insert("cookie", HeaderValue::from_str(&cookie).expect("ascii"));
+        headers.insert("origin", HeaderValue::from_str(&h.base()).expect("ascii"));
+        tokio_tungstenite::connect_async(request)
+    };
+    let first = open().await?;
+    let _second = open().await?;
+    match open().await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        }
+        other => panic!("a third socket of one session: {:?}", other.map(|_| ())),
+    }
+    // Closing one gives its place back.
+    drop(first);
+    let mut reopened = None;
+    for _ in 0..50 {
+        if let Ok(socket) = open().await {
+            reopened = Some(socket);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(reopened.is_some(), "a closed socket frees its place");
+    Ok(())
+}

@@ -8,6 +8,7 @@
 //! since), then follows it; see [`wire`] for the messages.
 
 pub mod hub;
+mod slots;
 mod socket;
 pub mod wire;
 
@@ -20,6 +21,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 pub use hub::Hubs;
+pub use slots::Slots;
 use wire::EntryId;
 
 use crate::error::ApiError;
@@ -120,9 +122,23 @@ pub async fn live(
             "실시간 주문 현황은 웹소켓으로만 연결할 수 있습니다.",
         )
     })?;
+    // Each open socket replays the day and holds a reader: a session or a store gets a few.
+    let slot = state
+        .live_slots
+        .admit(&session_id, staff.store_id())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_boards",
+                "주문 현황 화면이 너무 많이 열려 있습니다. 다른 창을 닫고 다시 시도해 주세요.",
+            )
+        })?;
     Ok(upgrade
         .max_message_size(MAX_INCOMING)
-        .on_upgrade(move |ws| socket::run(ws, state, staff, session_id, resume)))
+        .on_upgrade(move |ws| async move {
+            let _slot = slot;
+            socket::run(ws, state, staff, session_id, resume).await;
+        }))
 }
 
 #[cfg(test)]
