@@ -251,6 +251,16 @@ mod settings_tests {
     }
 
     #[test]
+    fn a_kakao_local_deadline_past_the_chatbots_is_refused() {
+        let settings = parse_from::<StoreSettings>(&["--store-local-timeout", "2500ms"]).unwrap();
+        let error = settings.validate().unwrap_err().to_string();
+        assert!(error.contains("STORE_LOCAL_TIMEOUT (2500ms)"), "{error}");
+        let settings = parse_from::<StoreSettings>(&["--store-local-timeout", "2s"]).unwrap();
+        settings.validate().unwrap();
+        assert_eq!(settings.place_cache_ttl, Duration::from_secs(24 * 3600));
+    }
+
+    #[test]
     fn a_login_limit_of_zero_is_refused() {
         let mut settings = StoreSettings::default();
         settings.login_limits.per_account = 0;
