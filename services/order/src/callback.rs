@@ -222,7 +222,7 @@ impl Callbacks {
             .filter(|id| !id.is_empty())
             .map(|id| parse_id::<OrderId>("used order id", id))
             .transpose()?;
-        self.repeat_visit(token, used).await
+        self.repeat_visit(token, pg_token, used).await
     }
 
     fn answer(&self, verdict: Verdict) -> Approval {
@@ -402,6 +402,7 @@ impl Callbacks {
     async fn repeat_visit(
         &self,
         token: &str,
+        pg_token: &str,
         used: Option<OrderId>,
     ) -> Result<Approval, OrderError> {
         let deadline = tokio::time::Instant::now() + self.repeat_wait;
@@ -424,6 +425,15 @@ impl Callbacks {
                 return Ok(Approval { verdict, order });
             }
             let Some(id) = used else {
+                // Redis forgot the token and the verdict (it restarted empty), but Postgres
+                // knows the order the payment became: the customer is told about it, not
+                // invited to pay again.
+                if let Some(order) = self.orders.find_by_pg_token(pg_token).await? {
+                    return Ok(Approval {
+                        verdict: Verdict::new(ApprovalOutcome::Accepted, Some(order.id), CHECKING),
+                        order: Some(order),
+                    });
+                }
                 return Ok(self.answer(Verdict::new(
                     ApprovalOutcome::InvalidToken,
                     None,

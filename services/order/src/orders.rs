@@ -92,6 +92,10 @@ impl Orders {
         db::find(&self.pool, id).await
     }
 
+    pub async fn find_by_pg_token(&self, pg_token: &str) -> Result<Option<Order>, OrderError> {
+        db::find_by_pg_token(&self.pool, pg_token).await
+    }
+
     /// The order once it left APPROVING, or as it stands when `wait` (capped) ran out; `None`
     /// when it does not exist by then. An order is recorded a moment after its approval URL is
     /// first visited, so a missing row is waited for too.

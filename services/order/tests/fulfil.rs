@@ -736,3 +736,28 @@ async fn after_redis_loses_the_nickname_set_a_waiting_customers_name_is_not_give
     let (_, third, _) = paid_order(&shop, "kakao-nick-first").await;
     assert_eq!(shop.order_row(&third).await.unwrap().1, "커피왕");
 }
+
+#[tokio::test]
+async fn an_approval_url_visited_again_after_redis_lost_its_token_shows_the_order() {
+    let shop = Shop::open(quick()).await;
+    let (_, placed, tid) = shop.placed("kakao-reload-after-loss").await;
+    let approval_url = shop.choose(&tid, "approve").await;
+    let (status, first) = shop.visit(&approval_url).await;
+    assert!(status.is_success(), "{first}");
+    shop.until_status(&placed.order_id, "PLACED").await;
+
+    // Redis restarted empty: the token, its use and the remembered verdict are gone.
+    lose_redis_data(&shop).await;
+    let (status, again) = shop.visit(&approval_url).await;
+    assert!(status.is_success(), "{again}");
+    assert!(!again.contains("결제 정보를 찾을 수 없어요"), "{again}");
+    assert!(again.contains("주문이 접수되었어요"), "{again}");
+    let (_, nickname, _) = shop.order_row(&placed.order_id).await.expect("the order");
+    assert!(again.contains(&nickname), "{again}");
+    // Seeing it again changed nothing: one charge.
+    assert_eq!(shop.ledger(&tid).await["approved_amount"], 10_000);
+    assert_eq!(
+        shop.payment_row(&placed.order_id).await.unwrap().0,
+        "APPROVED"
+    );
+}

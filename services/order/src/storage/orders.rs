@@ -89,6 +89,17 @@ pub async fn find(pool: &PgPool, id: OrderId) -> Result<Option<Order>, OrderErro
     row.map(Order::try_from).transpose()
 }
 
+/// The order recorded for a KakaoPay payment, by the `pg_token` its approval URL carries.
+pub async fn find_by_pg_token(pool: &PgPool, pg_token: &str) -> Result<Option<Order>, OrderError> {
+    let row: Option<OrderRow> = sqlx::query_as(&format!(
+        "{SELECT} WHERE o.payment_session IS NOT NULL AND o.payment_session ->> 'pg_token' = $1"
+    ))
+    .bind(pg_token)
+    .fetch_optional(pool)
+    .await?;
+    row.map(Order::try_from).transpose()
+}
+
 /// The order, locked for this transaction: its status and payment row only change under it.
 pub async fn lock(conn: &mut PgConnection, id: OrderId) -> Result<Option<Order>, OrderError> {
     // Lock first, read after: a statement that waited for the lock re-checks only the locked
