@@ -125,6 +125,8 @@ pub mod day_stream {
     }
 }
 
+pub mod tables;
+
 /// `store` service: accounts, sessions, the business day, menus, search.
 pub mod store {
     /// `simpleorder.store.v1`

@@ -290,6 +290,9 @@ pub async fn serve_with(
     runtime.spawn_worker(sweeper.run(runtime.shutdown.clone()));
     let reads = Arc::new(read::Reads {
         pool: runtime.pool.clone(),
+        days: day::Days {
+            store: store.clone(),
+        },
         cache: storage::reads::Cache {
             redis: runtime.redis.clone(),
             keys: keys.clone(),

@@ -1,6 +1,6 @@
 //! The read model the chatbot's `orders` skill and the board's fallback read: one order and a
 //! customer's recent orders through a short-lived Redis cache, a store's day straight from
-//! Postgres. The cache is an optimisation: Postgres is the truth, every change of an order
+//! Postgres (which day is live, the store service says). The cache is an optimisation: Postgres is the truth, every change of an order
 //! invalidates it (the board's changes at once, the others through the `read-model` consumer of
 //! `x:order:events`), and any Redis trouble falls back to Postgres.
 
@@ -13,6 +13,7 @@ use platform::bus::Message;
 use prost::Message as _;
 use sqlx::PgPool;
 
+use crate::day::Days;
 use crate::error::OrderError;
 use crate::pb::order as wire_order;
 use crate::storage::reads::{self as db, Cache};
@@ -27,6 +28,7 @@ const NOT_FOUND: &str = "주문을 찾을 수 없습니다.";
 
 pub struct Reads {
     pub pool: PgPool,
+    pub days: Days,
     pub cache: Cache,
 }
 
@@ -142,7 +144,7 @@ impl Reads {
     ) -> Result<Vec<pb::Order>, OrderError> {
         let day = match day {
             Some(day) => day,
-            None => match db::live_day(&self.pool, store).await? {
+            None => match self.days.live(store).await?.id {
                 Some(day) => day,
                 None => return Ok(Vec::new()),
             },

@@ -13,7 +13,6 @@ use domain::{BusinessDayId, CustomerId, OrderId, OrderStatus, StoreId};
 use redis::Script;
 use redis::aio::ConnectionManager;
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use super::OrderKeys;
 use super::orders::{OrderRow, SELECT};
@@ -150,18 +149,6 @@ pub async fn customer_orders(
     .fetch_all(pool)
     .await?;
     orders(rows)
-}
-
-/// The store's business day that is not closed yet, if any.
-pub async fn live_day(pool: &PgPool, store: StoreId) -> Result<Option<BusinessDayId>, OrderError> {
-    let id: Option<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM day_business WHERE store_id = $1 AND state <> 'CLOSED' \
-         ORDER BY created_at DESC LIMIT 1",
-    )
-    .bind(store.as_uuid())
-    .fetch_optional(pool)
-    .await?;
-    Ok(id.map(BusinessDayId::from))
 }
 
 /// The orders of one of the store's days with one of `statuses` (any when empty), in the order
