@@ -1,0 +1,335 @@
+//! The live order board in headless Chromium: orders written to the store day stream appear on
+//! the board with their nickname, items and options; a new one badges the page title; 취소 asks
+//! for a reason; the filters sort orders by state; and when the gateway goes away the board
+//! shows 연결 끊김, then reconnects by itself and shows what it missed. Leaves a screenshot in
+//! /tmp for people to look at.
+
+use crate::common;
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use common::Browser;
+use contracts::common::v1::{CartLine, LineOption};
+use contracts::events::types::STORE_DAY_ENTRY;
+use contracts::events::v1::store_day_entry::Entry;
+use contracts::events::v1::{BoardOrder, StoreDayEntry, StoreDayPlaced, StoreDayReady};
+use contracts::store::v1::GetDayRequest;
+use fantoccini::{Client, Locator};
+use platform::{Config, Service};
+use prost::Message as _;
+use redis::AsyncCommands;
+use serde_json::json;
+use testkit::browser::{Driver, PATIENCE, click, fill, find, screenshot, wait_text};
+use testkit::{System, TestDb, TestRedis};
+
+const SCREENSHOT: &str = "/tmp/simpleorder-board.png";
+const CANCEL_SCREENSHOT: &str = "/tmp/simpleorder-board-cancel.png";
+const OFFLINE_SCREENSHOT: &str = "/tmp/simpleorder-board-offline.png";
+const SERVICES: [Service; 2] = [Service::Gateway, Service::Store];
+
+struct Day {
+    store_id: String,
+    day_id: String,
+    stream: String,
+    redis: redis::aio::ConnectionManager,
+}
+
+impl Day {
+    async fn add(&self, entry: Entry) -> anyhow::Result<()> {
+        let entry = StoreDayEntry {
+            store_id: self.store_id.clone(),
+            day_business_id: self.day_id.clone(),
+            entry: Some(entry),
+        };
+        let _: String = self
+            .redis
+            .clone()
+            .xadd(
+                &self.stream,
+                "*",
+                &[
+                    ("type", STORE_DAY_ENTRY.as_bytes().to_vec()),
+                    ("event_id", uuid::Uuid::now_v7().to_string().into_bytes()),
+                    ("occurred_at", b"2025-01-01T00:00:00.000Z".to_vec()),
+                    ("traceparent", Vec::new()),
+                    ("data", entry.encode_to_vec()),
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+fn placed(order_id: &str, nickname: &str, item: &str, option: &str, minutes_ago: i64) -> Entry {
+    let at = chrono::Utc::now() - chrono::Duration::minutes(minutes_ago);
+    Entry::Placed(StoreDayPlaced {
+        order: Some(BoardOrder {
+            order_id: order_id.to_owned(),
+            nickname: nickname.to_owned(),
+            lines: vec![CartLine {
+                line_id: "l1".into(),
+                item_id: "i1".into(),
+                item_name: item.to_owned(),
+                options: vec![LineOption {
+                    option_id: "o1".into(),
+                    selection_id: "s1".into(),
+                    name: option.to_owned(),
+                    price: 500,
+                    selection_name: "온도".into(),
+                }],
+                quantity: 2,
+                unit_price: 5000,
+                line_total: 10000,
+            }],
+            total: 10000,
+            placed_at: Some(prost_types::Timestamp {
+                seconds: at.timestamp(),
+                nanos: 0,
+            }),
+        }),
+    })
+}
+
+/// The demo café with its day ready and open (through the API), and its stream.
+async fn open_day(config: &Config, db: &TestDb, redis: &TestRedis) -> anyhow::Result<Day> {
+    let demo = store::admin::load_demo(&db.pool).await?;
+    let admin = Browser {
+        base: format!("http://{}", config.gateway_addr),
+        http: reqwest::Client::builder().cookie_store(true).build()?,
+    };
+    let admin = admin
+        .signed_in(store::admin::DEMO_LOGIN, store::admin::DEMO_PASSWORD)
+        .await?;
+    for action in ["ready", "open"] {
+        let day = admin.post("/day", json!({ "action": action })).await?;
+        anyhow::ensure!(day.status.is_success(), "{action}: {day:?}");
+    }
+    let mut store = contracts::store::v1::store_service_client::StoreServiceClient::new(
+        platform::grpc::client(&config.store.endpoints().url)?,
+    );
+    let day = store
+        .get_day(GetDayRequest {
+            store_id: demo.store_id.to_string(),
+        })
+        .await?
+        .into_inner()
+        .day
+        .context("day")?;
+    common::until_opened(redis, &day.stream_key).await?;
+    Ok(Day {
+        store_id: demo.store_id.to_string(),
+        day_id: day.day_business_id,
+        stream: redis.keys().key(&day.stream_key),
+        redis: redis.conn.clone(),
+    })
+}
+
+fn card(order_id: &str) -> String {
+    format!("#board article.order-card[data-order-id='{order_id}']")
+}
+
+async fn displayed(c: &Client, css: &str) -> bool {
+    match c.find(Locator::Css(css)).await {
+        Ok(element) => element.is_displayed().await.unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+async fn until(
+    c: &Client,
+    patience: Duration,
+    what: &str,
+    css: &str,
+    shown: bool,
+) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + patience;
+    while displayed(c, css).await != shown {
+        if tokio::time::Instant::now() > deadline {
+            bail!(
+                "{what}: {css} still {}",
+                if shown { "hidden" } else { "shown" }
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
+async fn title_is(c: &Client, expected: &str) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let title = c.title().await?;
+        if title == expected {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("the title is {title:?}, not {expected:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn scenario(c: &Client, config: &Config, day: &Day) -> anyhow::Result<()> {
+    let earlier = uuid::Uuid::now_v7().to_string();
+    day.add(placed(&earlier, "행복한 고래", "카페라떼", "아이스", 12))
+        .await?;
+
+    c.goto(&format!("http://{}", config.gateway_addr)).await?;
+    fill(c, "#login-form input[name=login]", store::admin::DEMO_LOGIN).await?;
+    fill(
+        c,
+        "#login-form input[name=password]",
+        store::admin::DEMO_PASSWORD,
+    )
+    .await?;
+    click(c, "#login-submit").await?;
+    wait_text(c, "#store-name", store::admin::DEMO_NAME).await?;
+    click(c, "button[data-tab=board]").await?;
+
+    // The day so far, replayed: the nickname, the item with its option, the total.
+    let earlier_card = find(c, &card(&earlier)).await?;
+    let text = earlier_card.text().await?;
+    for part in [
+        "행복한 고래",
+        "카페라떼 × 2",
+        "온도: 아이스",
+        "10,000원",
+        "12분 전",
+    ] {
+        anyhow::ensure!(text.contains(part), "{part:?} missing from {text:?}");
+    }
+    let late = earlier_card.attr("class").await?.unwrap_or_default();
+    anyhow::ensure!(late.contains("is-late"), "a 12-minute wait is late: {late}");
+    title_is(c, "간편주문 매장 관리").await?;
+
+    // A new order while staff look at another tab: the title says so.
+    click(c, "button[data-tab=menu]").await?;
+    let live = uuid::Uuid::now_v7().to_string();
+    day.add(placed(&live, "용감한 참새", "아메리카노", "따뜻하게", 0))
+        .await?;
+    title_is(c, "(1) 간편주문 매장 관리").await?;
+    wait_text(c, "#board-tab-count", "2").await?;
+    click(c, "button[data-tab=board]").await?;
+    let live_card = find(c, &card(&live)).await?;
+    let class = live_card.attr("class").await?.unwrap_or_default();
+    anyhow::ensure!(
+        class.contains("is-fresh"),
+        "a new order stands out: {class}"
+    );
+    title_is(c, "간편주문 매장 관리").await?;
+
+    // 완료 while the order service cannot take it: staff are told, the order stays waiting.
+    click(
+        c,
+        &format!("{} button[data-board-action=ready]", card(&live)),
+    )
+    .await?;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let notice = find(c, "#notice").await?.text().await.unwrap_or_default();
+        if notice.contains("잠시 후") {
+            break;
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("no notice after 완료 failed: {notice:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    find(c, &format!("{}[data-status=placed]", card(&live))).await?;
+
+    // 취소 asks for a reason in a dialog before anything happens.
+    click(
+        c,
+        &format!("{} button[data-board-action=cancel]", card(&live)),
+    )
+    .await?;
+    find(c, "#board-cancel-dialog[open]").await?;
+    wait_text(c, "#board-cancel-summary", "용감한 참새 · 10,000원").await?;
+    c.execute("document.querySelector('#board-cancel-dialog input[name=reason]').removeAttribute('required')", vec![]).await?;
+    click(c, "#board-cancel-submit").await?;
+    wait_text(c, "#board-cancel-message", "취소 사유를 입력해 주세요.").await?;
+    screenshot(c, CANCEL_SCREENSHOT).await?;
+    click(c, "#board-cancel-dialog button.secondary").await?;
+    until(
+        c,
+        PATIENCE,
+        "the cancel dialog closes",
+        "#board-cancel-dialog",
+        false,
+    )
+    .await?;
+
+    // Handed over elsewhere (another device): the order moves from 대기 to 완료.
+    day.add(Entry::Ready(StoreDayReady {
+        order_id: earlier.clone(),
+        nickname: "행복한 고래".into(),
+        ready_at: None,
+    }))
+    .await?;
+    until(
+        c,
+        PATIENCE,
+        "ready leaves the waiting list",
+        &card(&earlier),
+        false,
+    )
+    .await?;
+    wait_text(c, "button[data-board-filter=placed]", "대기 1").await?;
+    click(c, "button[data-board-filter=ready]").await?;
+    let done = find(c, &card(&earlier)).await?;
+    anyhow::ensure!(done.attr("data-status").await?.as_deref() == Some("ready"));
+    click(c, "button[data-board-filter=canceled]").await?;
+    wait_text(c, "#board .board-empty", "취소한 주문이 없습니다.").await?;
+    click(c, "button[data-board-filter=placed]").await?;
+    find(c, &card(&live)).await?;
+    screenshot(c, SCREENSHOT).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_board_shows_orders_live_and_reconnects_by_itself_in_chromium() -> anyhow::Result<()> {
+    let db = TestDb::new().await?;
+    let redis = TestRedis::new().await?;
+    let config = System::config(&db.url, &redis.url, &redis.prefix)?;
+    let system = System::start_with(&SERVICES, config.clone()).await?;
+    let day = open_day(&config, &db, &redis).await?;
+    let driver = Driver::start().await?;
+    let c = driver.browser().await?;
+
+    let outcome = async {
+        scenario(&c, &config, &day).await?;
+
+        // The gateway goes away: the board says it is offline.
+        system.stop().await?;
+        until(&c, PATIENCE, "offline banner", "#board-offline", true).await?;
+        let banner = find(&c, "#board-offline").await?.text().await?;
+        anyhow::ensure!(banner.contains("연결 끊김"), "{banner:?}");
+        screenshot(&c, OFFLINE_SCREENSHOT).await?;
+
+        // An order arrives while the board is away; the gateway comes back.
+        let missed = uuid::Uuid::now_v7().to_string();
+        day.add(placed(&missed, "조용한 다람쥐", "녹차", "아이스", 0))
+            .await?;
+        let system = System::start_with(&SERVICES, config.clone()).await?;
+        until(
+            &c,
+            Duration::from_secs(30),
+            "reconnected",
+            "#board-offline",
+            false,
+        )
+        .await?;
+        find(&c, &card(&missed)).await?;
+        wait_text(&c, "button[data-board-filter=placed]", "대기 2").await?;
+        anyhow::Ok(system)
+    }
+    .await;
+    if let Ok(png) = c.screenshot().await {
+        std::fs::write(SCREENSHOT, png).context("writing the screenshot")?;
+    }
+    c.close().await.ok();
+    outcome?;
+    println!("screenshots: {SCREENSHOT} {CANCEL_SCREENSHOT} {OFFLINE_SCREENSHOT}");
+    Ok(())
+}
