@@ -64,6 +64,9 @@ pub mod streams {
         pub const READ_MODEL: &str = "read-model";
         /// The chatbot's customer alerts, on [`super::ORDER_EVENTS`].
         pub const ALERTS: &str = "alerts";
+        /// The store service's copy of the stores each customer ordered from, on
+        /// [`super::ORDER_EVENTS`].
+        pub const RECENT_STORES: &str = "recent-stores";
         /// Closing reconciliation, on [`super::ACCOUNTING`].
         pub const ACCOUNTING: &str = "accounting";
     }

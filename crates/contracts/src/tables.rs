@@ -26,8 +26,9 @@ pub const OWNERS: &[(&str, &str)] = &[
     ("menu_option_category", "store"),
     ("menu_option_category_selection", "store"),
     ("menu_version", "store"),
+    // Kept from the order.placed events the store consumes (group `recent-stores`).
+    ("customer_recent_store", "store"),
     ("customer", "order"),
-    ("customer_recent_store", "order"),
     ("customer_order", "order"),
     ("order_item", "order"),
     ("order_item_option", "order"),
@@ -66,9 +67,6 @@ mod tests {
         ("order", "storage/orders.rs", "day_business"),
         ("order", "storage/orders.rs", "store"),
         ("store", "storage/day.rs", "customer_order"),
-        // The chatbot's "recent stores": to go, the store service asks order for the
-        // customer's recent store ids over gRPC and reads its own store rows.
-        ("store", "storage/stores.rs", "customer_recent_store"),
         // Accounting's copy of the day (stream key, business date, opened and closed times)
         // is to come from the business_day.closed event it consumes, and the day's orders
         // (with tids, lines, placed times) from order's ListDayOrders.

@@ -273,7 +273,6 @@ impl Approver {
         )
         .await?;
         events::enqueue(&mut tx, &events::placed(&locked, placed_at)).await?;
-        db::touch_recent_store(&mut tx, order.customer_id, order.store_id).await?;
         tx.commit().await?;
         Ok(Placement::Placed)
     }

@@ -10,6 +10,7 @@ mod login_limit;
 mod menu;
 mod places;
 mod profile;
+mod recent;
 mod search;
 mod session;
 mod storage;
@@ -17,6 +18,8 @@ mod storage;
 use std::sync::Arc;
 use std::time::Duration;
 
+use contracts::streams::{self, groups};
+use platform::bus::{Consumer, ConsumerOptions};
 use platform::settings::{Problems, Validate, duration, format_duration, number};
 use platform::{Config, Runtime, Shutdown};
 use tonic::service::Routes;
@@ -178,6 +181,19 @@ pub async fn serve_with(
         .clone()
         .reconcile_forever(settings.reconcile_interval, runtime.shutdown.clone());
     runtime.spawn_worker(reconciler);
+    let recent = Arc::new(recent::RecentStores {
+        pool: runtime.pool.clone(),
+    });
+    let recent_consumer = Consumer::new(
+        &config.redis_url,
+        runtime.keys.clone(),
+        ConsumerOptions::new(streams::ORDER_EVENTS, groups::RECENT_STORES),
+    );
+    let handler = move |message: platform::bus::Message| {
+        let recent = recent.clone();
+        async move { recent.handle(&message).await }
+    };
+    runtime.spawn_worker(recent_consumer.run(handler, runtime.shutdown.clone()));
     let local = local::LocalApi::new(
         &config.kakao.local_base_url,
         &config.kakao.rest_api_key,

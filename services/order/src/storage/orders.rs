@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use domain::{BusinessDayId, CustomerId, DayState, Money, OrderId, OrderStatus, StoreId};
+use domain::{BusinessDayId, DayState, Money, OrderId, OrderStatus, StoreId};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -359,23 +359,6 @@ pub async fn ledger_canceled(
     .bind(canceled_at)
     .bind(raw_json(raw))
     .bind(ledger::CANCELED)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// "Recently used" stores in the chatbot.
-pub async fn touch_recent_store(
-    conn: &mut PgConnection,
-    customer: CustomerId,
-    store: StoreId,
-) -> Result<(), OrderError> {
-    sqlx::query(
-        "INSERT INTO customer_recent_store (customer_id, store_id) VALUES ($1, $2) \
-         ON CONFLICT (customer_id, store_id) DO UPDATE SET last_ordered_at = now()",
-    )
-    .bind(customer.as_uuid())
-    .bind(store.as_uuid())
     .execute(conn)
     .await?;
     Ok(())

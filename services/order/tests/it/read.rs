@@ -211,3 +211,32 @@ async fn the_days_orders_come_from_postgres_with_a_status_filter() {
     .expect("ListDayOrders");
     assert!(theirs.is_empty());
 }
+
+#[tokio::test]
+async fn a_paid_order_puts_its_store_among_the_customers_recent_stores() {
+    let shop = Shop::open(quick()).await;
+    let customer = shop.customer("kakao-regular").await;
+    paid(&shop, "kakao-regular").await;
+    // The store service keeps the list from the order.placed event.
+    testkit::eventually(PATIENCE, || async {
+        let stores = shop
+            .system
+            .store()
+            .recent_stores(contracts::store::v1::RecentStoresRequest {
+                customer_id: customer.clone(),
+                limit: 5,
+            })
+            .await
+            .ok()?
+            .into_inner()
+            .stores;
+        let ids: Vec<&str> = stores
+            .iter()
+            .filter_map(|s| s.store.as_ref())
+            .map(|s| s.store_id.as_str())
+            .collect();
+        (ids == [shop.store_id.as_str()]).then_some(())
+    })
+    .await
+    .expect("the store is among the customer's recent stores");
+}

@@ -163,6 +163,27 @@ fn escape_like(text: &str) -> String {
     out
 }
 
+/// Records that the customer ordered from the store at `at`. Order events may arrive twice or
+/// out of order: the latest time wins.
+pub async fn record_ordered_from(
+    pool: &PgPool,
+    customer_id: Uuid,
+    store_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO customer_recent_store (customer_id, store_id, last_ordered_at) \
+         VALUES ($1, $2, $3) ON CONFLICT (customer_id, store_id) DO UPDATE \
+         SET last_ordered_at = GREATEST(customer_recent_store.last_ordered_at, $3)",
+    )
+    .bind(customer_id)
+    .bind(store_id)
+    .bind(at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// The stores a customer ordered from, most recent first.
 pub async fn recent_for_customer(
     pool: &PgPool,

@@ -1,0 +1,44 @@
+//! The stores each customer ordered from, for the chatbot's "recent stores": the store service's
+//! own copy, kept from the `order.placed` events of `x:order:events` (consumer group
+//! `recent-stores`), so no service reads another's tables.
+
+use chrono::{DateTime, Utc};
+use contracts::events::types;
+use contracts::events::v1::OrderPlaced;
+use platform::bus::{HandlerError, Message};
+use prost::Message as _;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::storage::stores as db;
+
+pub struct RecentStores {
+    pub pool: PgPool,
+}
+
+impl RecentStores {
+    /// Records a placed order's store for its customer; other order events change nothing.
+    /// Idempotent: a redelivered event writes the same time again.
+    pub async fn handle(&self, message: &Message) -> Result<(), HandlerError> {
+        if message.event_type != types::ORDER_PLACED {
+            return Ok(());
+        }
+        let placed = OrderPlaced::decode(message.data.as_slice())
+            .map_err(|e| platform::bus::permanent(format!("bad order.placed: {e}")))?;
+        let id = |what: &str, value: &str| {
+            Uuid::parse_str(value).map_err(|_| {
+                platform::bus::permanent(format!("order.placed: bad {what} {value:?}"))
+            })
+        };
+        let customer = id("customer_id", &placed.customer_id)?;
+        let store = id("store_id", &placed.store_id)?;
+        let at = placed
+            .placed_at
+            .and_then(|t| {
+                DateTime::<Utc>::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))
+            })
+            .unwrap_or_else(Utc::now);
+        db::record_ordered_from(&self.pool, customer, store, at).await?;
+        Ok(())
+    }
+}
