@@ -13,8 +13,8 @@ BIN := target/debug/simpleorder
 # Extra arguments for `cargo test`, e.g. `make test TEST_ARGS='-p platform'`.
 TEST_ARGS ?=
 
-.PHONY: help build run test check chaos chaos-short bench fmt fmt-check lint migrate demo deps \
-	test-deps browser-deps k8s-deps stop-local clean-local
+.PHONY: help build run test check chaos chaos-short bench fmt fmt-check lint sqlx-prepare migrate demo \
+	deps test-deps browser-deps k8s-deps stop-local clean-local
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | \
@@ -40,7 +40,8 @@ check:
 	bash scripts/chromium.sh
 	bash scripts/k8s-tools.sh
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	@# clippy -D warnings, compiling every query against migrations/ and checking .sqlx/ is current.
+	bash scripts/sqlx-prepare.sh --check
 	$(CARGO) test --workspace --no-fail-fast $(TEST_ARGS)
 	@# The chaos suite's short form, unless TEST_ARGS narrowed the tests.
 	@if [[ -z "$(TEST_ARGS)" ]]; then $(MAKE) chaos-short; fi
@@ -67,6 +68,9 @@ fmt-check: ## cargo fmt --all -- --check
 
 lint: ## cargo clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+sqlx-prepare: deps ## after changing a query or a migration: rewrite the offline query data in .sqlx/
+	bash scripts/sqlx-prepare.sh
 
 migrate: deps build ## create the database when missing and apply migrations/
 	$(BIN) migrate

@@ -28,11 +28,12 @@ pub async fn create_database_if_missing(url: &str) -> Result<bool, sqlx::Error> 
     let options = PgConnectOptions::from_str(url)?;
     let name = options.get_database().unwrap_or("postgres").to_owned();
     let mut admin = sqlx::PgConnection::connect_with(&options.clone().database("postgres")).await?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(&name)
-            .fetch_one(&mut admin)
-            .await?;
+    let exists: bool = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS "exists!""#,
+        &name
+    )
+    .fetch_one(&mut admin)
+    .await?;
     if !exists {
         // Identifiers cannot be bound; the name is quoted with embedded quotes doubled.
         let quoted = format!("\"{}\"", name.replace('"', "\"\""));

@@ -32,7 +32,7 @@ impl Readiness {
         if let Some(pool) = &self.pool {
             let check = tokio::time::timeout(
                 CHECK_TIMEOUT,
-                sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(pool),
+                sqlx::query_scalar!("SELECT 1").fetch_one(pool),
             );
             match check.await {
                 Ok(Ok(_)) => {}

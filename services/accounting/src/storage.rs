@@ -16,7 +16,7 @@ use crate::error::AccountingError;
 use crate::reconcile::{DayReconciliation, DbOrder, StreamEntry};
 
 /// One business day as accounting needs it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Day {
     pub id: Uuid,
     pub store_id: Uuid,
@@ -31,30 +31,32 @@ impl Day {
 }
 
 pub async fn day(conn: &mut PgConnection, day_id: Uuid) -> Result<Option<Day>, AccountingError> {
-    Ok(
-        sqlx::query_as("SELECT id, store_id, state, stream_key FROM day_business WHERE id = $1")
-            .bind(day_id)
-            .fetch_optional(conn)
-            .await?,
+    Ok(sqlx::query_as!(
+        Day,
+        "SELECT id, store_id, state, stream_key FROM day_business WHERE id = $1",
+        day_id
     )
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// Records that a closed day awaits reconciliation (a PENDING report); `false` when the day is
 /// unknown or not closed. A day already scheduled or reconciled is left as it is.
 pub async fn schedule(conn: &mut PgConnection, day_id: Uuid) -> Result<bool, AccountingError> {
-    let closed: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM day_business WHERE id = $1 AND state = 'CLOSED')",
+    let closed: bool = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM day_business WHERE id = $1 AND state = 'CLOSED')
+             AS "closed!""#,
+        day_id
     )
-    .bind(day_id)
     .fetch_one(&mut *conn)
     .await?;
     if closed {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO accounting_day_business (day_business_id, store_id, business_date) \
              SELECT id, store_id, business_date FROM day_business WHERE id = $1 \
              ON CONFLICT (day_business_id) DO NOTHING",
+            day_id
         )
-        .bind(day_id)
         .execute(conn)
         .await?;
     }
@@ -62,7 +64,7 @@ pub async fn schedule(conn: &mut PgConnection, day_id: Uuid) -> Result<bool, Acc
 }
 
 /// A day waiting to be reconciled, with how many tries in a row have failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DueDay {
     pub day_business_id: Uuid,
     pub failed_attempts: i32,
@@ -75,15 +77,16 @@ pub async fn due_days(
     settle_delay: std::time::Duration,
     limit: i64,
 ) -> Result<Vec<DueDay>, AccountingError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        DueDay,
         "SELECT a.day_business_id, a.failed_attempts FROM accounting_day_business a \
          JOIN day_business d ON d.id = a.day_business_id \
          WHERE a.status = 'PENDING' AND d.closed_at <= now() - make_interval(secs => $1) \
              AND (a.next_attempt_at IS NULL OR a.next_attempt_at <= now()) \
          ORDER BY d.closed_at, a.day_business_id LIMIT $2",
+        settle_delay.as_secs_f64(),
+        limit
     )
-    .bind(settle_delay.as_secs_f64())
-    .bind(limit)
     .fetch_all(pool)
     .await?)
 }
@@ -97,15 +100,15 @@ pub async fn record_failure(
     error: &str,
     retry_in: std::time::Duration,
 ) -> Result<(), AccountingError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE accounting_day_business SET failed_attempts = $2, last_error = $3, \
              last_failed_at = now(), next_attempt_at = now() + make_interval(secs => $4) \
          WHERE day_business_id = $1 AND status = 'PENDING'",
+        day_id,
+        failed_attempts,
+        error,
+        retry_in.as_secs_f64()
     )
-    .bind(day_id)
-    .bind(failed_attempts)
-    .bind(error)
-    .bind(retry_in.as_secs_f64())
     .execute(pool)
     .await?;
     Ok(())
@@ -114,23 +117,24 @@ pub async fn record_failure(
 /// The day's orders with the KakaoPay tid of each (the payment row's, else the one recorded at
 /// approval).
 pub async fn orders(pool: &PgPool, day_id: Uuid) -> Result<Vec<DbOrder>, AccountingError> {
-    let rows: Vec<(Uuid, String, i64, Option<String>)> = sqlx::query_as(
-        "SELECT o.id, o.status, o.total, COALESCE(p.tid, o.payment_tid) \
+    let rows = sqlx::query!(
+        "SELECT o.id, o.status, o.total, COALESCE(p.tid, o.payment_tid) AS tid \
          FROM customer_order o LEFT JOIN order_payment p ON p.order_id = o.id \
          WHERE o.day_business_id = $1 ORDER BY o.id",
+        day_id
     )
-    .bind(day_id)
     .fetch_all(pool)
     .await?;
     rows.into_iter()
-        .map(|(id, status, total, tid)| {
+        .map(|r| {
             Ok(DbOrder {
-                id: OrderId::from(id),
-                status: status
+                id: OrderId::from(r.id),
+                status: r
+                    .status
                     .parse()
                     .map_err(|e: domain::UnknownCode| AccountingError::Internal(e.to_string()))?,
-                total: Money::won(total),
-                tid: tid.filter(|t| !t.is_empty()),
+                total: Money::won(r.total),
+                tid: r.tid.filter(|t| !t.is_empty()),
             })
         })
         .collect()
@@ -139,10 +143,12 @@ pub async fn orders(pool: &PgPool, day_id: Uuid) -> Result<Vec<DbOrder>, Account
 /// Takes the day's report row for this transaction, so two reconciliations of one day (two
 /// replicas, or the consumer and an operator) write one after the other.
 pub async fn lock_report(conn: &mut PgConnection, day_id: Uuid) -> Result<(), AccountingError> {
-    sqlx::query("SELECT 1 FROM accounting_day_business WHERE day_business_id = $1 FOR UPDATE")
-        .bind(day_id)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "SELECT day_business_id FROM accounting_day_business WHERE day_business_id = $1 FOR UPDATE",
+        day_id
+    )
+    .fetch_optional(conn)
+    .await?;
     Ok(())
 }
 
@@ -159,22 +165,22 @@ pub async fn archive(
         let types: Vec<&str> = chunk.iter().map(|e| e.event_type.as_str()).collect();
         let payloads: Vec<serde_json::Value> = chunk.iter().map(|e| e.payload.clone()).collect();
         let times: Vec<DateTime<Utc>> = chunk.iter().map(|e| e.occurred_at).collect();
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO order_history \
                  (id, order_id, store_id, day_business_id, stream_id, event_type, payload, occurred_at) \
              SELECT e.id, e.order_id, $7, $8, e.stream_id, e.event_type, e.payload, e.occurred_at \
              FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[]) \
                  AS e(id, order_id, stream_id, event_type, payload, occurred_at) \
              ON CONFLICT (day_business_id, stream_id) DO NOTHING",
+            &ids,
+            &order_ids as _,
+            &stream_ids as _,
+            &types as _,
+            &payloads,
+            &times,
+            day.store_id,
+            day.id
         )
-        .bind(&ids)
-        .bind(&order_ids)
-        .bind(&stream_ids)
-        .bind(&types)
-        .bind(&payloads)
-        .bind(&times)
-        .bind(day.store_id)
-        .bind(day.id)
         .execute(&mut *conn)
         .await?;
     }
@@ -186,18 +192,16 @@ pub async fn history(
     conn: &mut PgConnection,
     day_id: Uuid,
 ) -> Result<Vec<StreamEntry>, AccountingError> {
-    let rows: Vec<(String, Option<Uuid>, String, serde_json::Value)> = sqlx::query_as(
+    let rows = sqlx::query!(
         "SELECT stream_id, order_id, event_type, payload FROM order_history \
          WHERE day_business_id = $1",
+        day_id
     )
-    .bind(day_id)
     .fetch_all(conn)
     .await?;
     let mut entries: Vec<StreamEntry> = rows
         .into_iter()
-        .filter_map(|(stream_id, order_id, event_type, payload)| {
-            archive::stream_entry(stream_id, order_id, &event_type, &payload)
-        })
+        .filter_map(|r| archive::stream_entry(r.stream_id, r.order_id, &r.event_type, &r.payload))
         .collect();
     entries.sort_by_key(|e| crate::reconcile::stream_order(&e.stream_id));
     Ok(entries)
@@ -205,14 +209,12 @@ pub async fn history(
 
 /// Whether any entry of the day's stream was archived already (its stream may be gone since).
 pub async fn archived(conn: &mut PgConnection, day_id: Uuid) -> Result<bool, AccountingError> {
-    Ok(
-        sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM order_history WHERE day_business_id = $1)",
-        )
-        .bind(day_id)
-        .fetch_one(conn)
-        .await?,
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM order_history WHERE day_business_id = $1) AS "archived!""#,
+        day_id
     )
+    .fetch_one(conn)
+    .await?)
 }
 
 /// A reconciliation as the two tables hold it; equal records mean a rerun changed nothing.
@@ -226,7 +228,7 @@ pub struct Record {
     pub orders: Vec<OrderRecord>,
 }
 
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OrderRecord {
     pub order_id: Uuid,
     pub status_db: Option<String>,
@@ -295,45 +297,38 @@ pub async fn stored(
     conn: &mut PgConnection,
     day_id: Uuid,
 ) -> Result<Option<Record>, AccountingError> {
-    type Row = (
-        i32,
-        i32,
-        i32,
-        i32,
-        i32,
-        i64,
-        i64,
-        i64,
-        i64,
-        i32,
-        serde_json::Value,
-        String,
-    );
-    let row: Option<Row> = sqlx::query_as(
+    let row = sqlx::query!(
         "SELECT order_count, placed_count, ready_count, canceled_count, failed_count, \
              gross, canceled, net, kakaopay_total, discrepancy_count, discrepancies, status \
          FROM accounting_day_business WHERE day_business_id = $1 AND status <> 'PENDING'",
+        day_id
     )
-    .bind(day_id)
     .fetch_optional(&mut *conn)
     .await?;
     let Some(r) = row else {
         return Ok(None);
     };
-    let orders: Vec<OrderRecord> = sqlx::query_as(
+    let orders: Vec<OrderRecord> = sqlx::query_as!(
+        OrderRecord,
         "SELECT order_id, status_db, status_kakaopay, amount_db, amount_kakaopay, canceled_db, \
              canceled_kakaopay, in_stream, discrepancy \
          FROM accounting_order WHERE day_business_id = $1 ORDER BY order_id",
+        day_id
     )
-    .bind(day_id)
     .fetch_all(conn)
     .await?;
     Ok(Some(Record {
-        counts: [r.0, r.1, r.2, r.3, r.4],
-        amounts: [r.5, r.6, r.7, r.8],
-        discrepancy_count: r.9,
-        discrepancies: r.10,
-        status: r.11,
+        counts: [
+            r.order_count,
+            r.placed_count,
+            r.ready_count,
+            r.canceled_count,
+            r.failed_count,
+        ],
+        amounts: [r.gross, r.canceled, r.net, r.kakaopay_total],
+        discrepancy_count: r.discrepancy_count,
+        discrepancies: r.discrepancies,
+        status: r.status,
         orders,
     }))
 }
@@ -347,31 +342,33 @@ pub async fn write_pending(
 ) -> Result<(), AccountingError> {
     let [order_count, placed, ready, canceled_count, failed] = record.counts;
     let [gross, canceled, net, kakaopay_total] = record.amounts;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE accounting_day_business SET order_count = $2, placed_count = $3, ready_count = $4, \
              canceled_count = $5, failed_count = $6, gross = $7, canceled = $8, net = $9, \
              kakaopay_total = $10, discrepancy_count = $11, discrepancies = $12, \
              status = 'PENDING' \
          WHERE day_business_id = $1",
+        day_id,
+        order_count,
+        placed,
+        ready,
+        canceled_count,
+        failed,
+        gross,
+        canceled,
+        net,
+        kakaopay_total,
+        record.discrepancy_count,
+        &record.discrepancies
     )
-    .bind(day_id)
-    .bind(order_count)
-    .bind(placed)
-    .bind(ready)
-    .bind(canceled_count)
-    .bind(failed)
-    .bind(gross)
-    .bind(canceled)
-    .bind(net)
-    .bind(kakaopay_total)
-    .bind(record.discrepancy_count)
-    .bind(&record.discrepancies)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM accounting_order WHERE day_business_id = $1")
-        .bind(day_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM accounting_order WHERE day_business_id = $1",
+        day_id
+    )
+    .execute(&mut *conn)
+    .await?;
     for chunk in record.orders.chunks(1000) {
         let column = |f: fn(&OrderRecord) -> Option<i64>| chunk.iter().map(f).collect::<Vec<_>>();
         let ids: Vec<Uuid> = chunk.iter().map(|o| o.order_id).collect();
@@ -381,22 +378,22 @@ pub async fn write_pending(
         let in_stream: Vec<bool> = chunk.iter().map(|o| o.in_stream).collect();
         let discrepancy: Vec<Option<String>> =
             chunk.iter().map(|o| o.discrepancy.clone()).collect();
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO accounting_order (day_business_id, order_id, status_db, status_kakaopay, \
                  amount_db, amount_kakaopay, canceled_db, canceled_kakaopay, in_stream, discrepancy) \
              SELECT $1, * FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::bigint[], \
                  $6::bigint[], $7::bigint[], $8::bigint[], $9::bool[], $10::text[])",
+            day_id,
+            &ids,
+            &status_db as _,
+            &status_kp as _,
+            column(|o| o.amount_db) as _,
+            column(|o| o.amount_kakaopay) as _,
+            column(|o| o.canceled_db) as _,
+            column(|o| o.canceled_kakaopay) as _,
+            &in_stream,
+            &discrepancy as _
         )
-        .bind(day_id)
-        .bind(&ids)
-        .bind(&status_db)
-        .bind(&status_kp)
-        .bind(column(|o| o.amount_db))
-        .bind(column(|o| o.amount_kakaopay))
-        .bind(column(|o| o.canceled_db))
-        .bind(column(|o| o.canceled_kakaopay))
-        .bind(&in_stream)
-        .bind(&discrepancy)
         .execute(&mut *conn)
         .await?;
     }
@@ -405,13 +402,13 @@ pub async fn write_pending(
 
 /// Publishes a PENDING report with its final status.
 pub async fn finish(pool: &PgPool, day_id: Uuid, status: &str) -> Result<(), AccountingError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE accounting_day_business SET status = $2, reconciled_at = now(), \
              next_attempt_at = NULL \
          WHERE day_business_id = $1 AND status = 'PENDING'",
+        day_id,
+        status
     )
-    .bind(day_id)
-    .bind(status)
     .execute(pool)
     .await?;
     Ok(())
@@ -421,7 +418,7 @@ pub async fn finish(pool: &PgPool, day_id: Uuid, status: &str) -> Result<(), Acc
 // Reports
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ReportRow {
     pub day_business_id: Uuid,
     pub store_id: Uuid,
@@ -442,11 +439,6 @@ pub struct ReportRow {
     pub reconciled_at: Option<DateTime<Utc>>,
 }
 
-const REPORT_COLUMNS: &str = "a.day_business_id, a.store_id, a.business_date, d.opened_at, \
-     d.closed_at, a.status, a.order_count, a.placed_count, a.ready_count, a.canceled_count, \
-     a.failed_count, a.gross, a.canceled, a.net, a.discrepancy_count, a.discrepancies, \
-     a.reconciled_at";
-
 /// The store's days closed in [from, to), most recent first.
 pub async fn list_reports(
     pool: &PgPool,
@@ -455,17 +447,22 @@ pub async fn list_reports(
     to: Option<DateTime<Utc>>,
     limit: i64,
 ) -> Result<Vec<ReportRow>, AccountingError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {REPORT_COLUMNS} FROM accounting_day_business a \
+    Ok(sqlx::query_as!(
+        ReportRow,
+        "SELECT a.day_business_id, a.store_id, a.business_date, d.opened_at, \
+             d.closed_at, a.status, a.order_count, a.placed_count, a.ready_count, \
+             a.canceled_count, a.failed_count, a.gross, a.canceled, a.net, a.discrepancy_count, \
+             a.discrepancies, a.reconciled_at \
+         FROM accounting_day_business a \
          JOIN day_business d ON d.id = a.day_business_id \
          WHERE a.store_id = $1 AND ($2::timestamptz IS NULL OR d.closed_at >= $2) \
              AND d.closed_at < COALESCE($3::timestamptz, now()) \
-         ORDER BY d.closed_at DESC, a.day_business_id DESC LIMIT $4"
-    ))
-    .bind(store_id)
-    .bind(from)
-    .bind(to)
-    .bind(limit)
+         ORDER BY d.closed_at DESC, a.day_business_id DESC LIMIT $4",
+        store_id,
+        from,
+        to,
+        limit
+    )
     .fetch_all(pool)
     .await?)
 }
@@ -475,13 +472,18 @@ pub async fn report(
     store_id: Uuid,
     day_id: Uuid,
 ) -> Result<Option<ReportRow>, AccountingError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {REPORT_COLUMNS} FROM accounting_day_business a \
+    Ok(sqlx::query_as!(
+        ReportRow,
+        "SELECT a.day_business_id, a.store_id, a.business_date, d.opened_at, \
+             d.closed_at, a.status, a.order_count, a.placed_count, a.ready_count, \
+             a.canceled_count, a.failed_count, a.gross, a.canceled, a.net, a.discrepancy_count, \
+             a.discrepancies, a.reconciled_at \
+         FROM accounting_day_business a \
          JOIN day_business d ON d.id = a.day_business_id \
-         WHERE a.day_business_id = $1 AND a.store_id = $2"
-    ))
-    .bind(day_id)
-    .bind(store_id)
+         WHERE a.day_business_id = $1 AND a.store_id = $2",
+        day_id,
+        store_id
+    )
     .fetch_optional(conn)
     .await?)
 }
@@ -492,14 +494,16 @@ pub async fn sales_by_item(
     conn: &mut PgConnection,
     day_id: Uuid,
 ) -> Result<Vec<(Uuid, String, i64, i64)>, AccountingError> {
-    Ok(sqlx::query_as(
-        "SELECT i.item_id, (array_agg(i.name ORDER BY o.placed_at DESC, i.id DESC))[1], \
-             sum(i.quantity)::bigint, sum(i.line_total)::bigint \
+    Ok(sqlx::query!(
+        "SELECT i.item_id, \
+             (array_agg(i.name ORDER BY o.placed_at DESC, i.id DESC))[1] AS \"name!\", \
+             sum(i.quantity)::bigint AS \"units!\", sum(i.line_total)::bigint AS \"won!\" \
          FROM order_item i JOIN customer_order o ON o.id = i.order_id \
          WHERE o.day_business_id = $1 AND o.status IN ('PLACED', 'READY') \
          GROUP BY i.item_id ORDER BY 4 DESC, 2, 1",
+        day_id
     )
-    .bind(day_id)
+    .map(|r| (r.item_id, r.name, r.units, r.won))
     .fetch_all(conn)
     .await?)
 }
@@ -509,14 +513,15 @@ pub async fn sales_by_hour(
     conn: &mut PgConnection,
     day_id: Uuid,
 ) -> Result<Vec<(i32, i64, i64)>, AccountingError> {
-    Ok(sqlx::query_as(
-        "SELECT extract(hour FROM o.placed_at AT TIME ZONE 'Asia/Seoul')::int AS hour, \
-             count(*), sum(o.total)::bigint \
+    Ok(sqlx::query!(
+        "SELECT extract(hour FROM o.placed_at AT TIME ZONE 'Asia/Seoul')::int AS \"hour!\", \
+             count(*) AS \"orders!\", sum(o.total)::bigint AS \"won!\" \
          FROM customer_order o \
          WHERE o.day_business_id = $1 AND o.status IN ('PLACED', 'READY') AND o.placed_at IS NOT NULL \
          GROUP BY 1 ORDER BY 1",
+        day_id
     )
-    .bind(day_id)
+    .map(|r| (r.hour, r.orders, r.won))
     .fetch_all(conn)
     .await?)
 }
@@ -526,12 +531,14 @@ pub async fn kakaopay_totals(
     conn: &mut PgConnection,
     day_id: Uuid,
 ) -> Result<(i64, i64), AccountingError> {
-    Ok(sqlx::query_as(
-        "SELECT COALESCE(sum(amount_kakaopay), 0)::bigint, COALESCE(sum(canceled_kakaopay), 0)::bigint \
+    Ok(sqlx::query!(
+        "SELECT COALESCE(sum(amount_kakaopay), 0)::bigint AS \"approved!\", \
+             COALESCE(sum(canceled_kakaopay), 0)::bigint AS \"canceled!\" \
          FROM accounting_order WHERE day_business_id = $1 \
              AND status_kakaopay IN ('SUCCESS_PAYMENT', 'PART_CANCEL_PAYMENT', 'CANCEL_PAYMENT')",
+        day_id
     )
-    .bind(day_id)
+    .map(|r| (r.approved, r.canceled))
     .fetch_one(conn)
     .await?)
 }

@@ -10,11 +10,11 @@ pub async fn first_time(
     consumer: &str,
     event_id: &str,
 ) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
+    let inserted = sqlx::query!(
         "INSERT INTO processed_event (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        consumer,
+        event_id
     )
-    .bind(consumer)
-    .bind(event_id)
     .execute(tx)
     .await?;
     Ok(inserted.rows_affected() == 1)

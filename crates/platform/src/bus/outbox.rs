@@ -24,14 +24,15 @@ pub async fn enqueue_as(
     event_type: &str,
     data: &[u8],
 ) -> Result<Uuid, sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO outbox (id, stream, event_type, payload, traceparent) VALUES ($1, $2, $3, $4, $5)",
+    sqlx::query!(
+        "INSERT INTO outbox (id, stream, event_type, payload, traceparent)
+         VALUES ($1, $2, $3, $4, $5)",
+        id,
+        stream,
+        event_type,
+        data,
+        crate::telemetry::current_traceparent()
     )
-    .bind(id)
-    .bind(stream)
-    .bind(event_type)
-    .bind(data)
-    .bind(crate::telemetry::current_traceparent())
     .execute(tx)
     .await?;
     Ok(id)
@@ -39,7 +40,7 @@ pub async fn enqueue_as(
 
 /// Events written but not yet published.
 pub async fn backlog(pool: &sqlx::PgPool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+    sqlx::query_scalar!(r#"SELECT count(*) AS "backlog!" FROM outbox WHERE published_at IS NULL"#)
         .fetch_one(pool)
         .await
 }

@@ -85,7 +85,6 @@ pub struct Relay {
     options: RelayOptions,
 }
 
-#[derive(sqlx::FromRow)]
 struct Row {
     id: Uuid,
     stream: String,
@@ -145,19 +144,22 @@ impl Relay {
     /// nothing (0) while another relay of the database holds [`PUBLISH_LOCK`].
     pub async fn publish_batch(&self) -> Result<usize, Error> {
         let mut tx = self.pool.begin().await?;
-        let ours: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
-            .bind(PUBLISH_LOCK)
-            .fetch_one(&mut *tx)
-            .await?;
+        let ours: bool = sqlx::query_scalar!(
+            r#"SELECT pg_try_advisory_xact_lock($1) AS "ours!""#,
+            PUBLISH_LOCK
+        )
+        .fetch_one(&mut *tx)
+        .await?;
         if !ours {
             tx.rollback().await?;
             return Ok(0);
         }
-        let rows: Vec<Row> = sqlx::query_as(
+        let rows: Vec<Row> = sqlx::query_as!(
+            Row,
             "SELECT id, stream, event_type, payload, traceparent, created_at FROM outbox
              WHERE published_at IS NULL ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED",
+            self.options.batch
         )
-        .bind(self.options.batch)
         .fetch_all(&mut *tx)
         .await?;
         if rows.is_empty() {
@@ -190,10 +192,12 @@ impl Relay {
                 .with_label_values(&[row.stream.as_str()])
                 .inc();
         }
-        sqlx::query("UPDATE outbox SET published_at = now() WHERE id = ANY($1)")
-            .bind(&published)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "UPDATE outbox SET published_at = now() WHERE id = ANY($1)",
+            &published
+        )
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         let backlog = super::outbox::backlog(&self.pool).await.unwrap_or(0);
         metrics::OUTBOX_BACKLOG
@@ -204,10 +208,12 @@ impl Relay {
 
     async fn cleanup(&self) -> Result<(), sqlx::Error> {
         let retain = self.options.retain_published.as_secs_f64();
-        sqlx::query("DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)")
-            .bind(retain)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query!(
+            "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)",
+            retain
+        )
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 }

@@ -107,21 +107,22 @@ pub async fn lock(
     event_type: &str,
     alert: &Alert,
 ) -> Result<Row, sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO alert_delivery (event_id, event_type, order_id, bot_user_key, state)
          VALUES ($1, $2, $3, $4, 'PENDING') ON CONFLICT (event_id) DO NOTHING",
+        event_id,
+        event_type,
+        &alert.order_id,
+        &alert.bot_user_key
     )
-    .bind(event_id)
-    .bind(event_type)
-    .bind(&alert.order_id)
-    .bind(&alert.bot_user_key)
     .execute(&mut *tx)
     .await?;
-    let stored: Stored = sqlx::query_as(
-        "SELECT state, attempt_started_at, last_error, task_id, now() AS now
-         FROM alert_delivery WHERE event_id = $1 FOR UPDATE",
+    let stored: Stored = sqlx::query_as!(
+        Stored,
+        r#"SELECT state, attempt_started_at, last_error, task_id, now() AS "now!"
+         FROM alert_delivery WHERE event_id = $1 FOR UPDATE"#,
+        event_id
     )
-    .bind(event_id)
     .fetch_one(&mut *tx)
     .await?;
     let state = State::from_code(&stored.state).ok_or_else(|| {
@@ -136,7 +137,6 @@ pub async fn lock(
     })
 }
 
-#[derive(sqlx::FromRow)]
 struct Stored {
     state: String,
     attempt_started_at: Option<DateTime<Utc>>,
@@ -147,12 +147,12 @@ struct Stored {
 
 /// Marks a request as leaving now; returns the attempt's number.
 pub async fn start_attempt(tx: &mut PgConnection, event_id: &str) -> Result<i32, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "UPDATE alert_delivery
          SET state = 'SENDING', attempts = attempts + 1, attempt_started_at = now()
          WHERE event_id = $1 RETURNING attempts",
+        event_id
     )
-    .bind(event_id)
     .fetch_one(tx)
     .await
 }
@@ -160,15 +160,15 @@ pub async fn start_attempt(tx: &mut PgConnection, event_id: &str) -> Result<i32,
 /// Kakao took the request: ACCEPTED until its task result is in (SENT when there is no task
 /// to look up). A receipt that came first keeps the row SENT.
 pub async fn accepted(pool: &PgPool, event_id: &str, task_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE alert_delivery
          SET state = CASE WHEN state = 'SENT' OR $2 = '' THEN 'SENT' ELSE 'ACCEPTED' END,
              task_id = nullif($2, ''), task_status = NULL, sent_at = coalesce(sent_at, now()),
              last_error = NULL
          WHERE event_id = $1",
+        event_id,
+        task_id
     )
-    .bind(event_id)
-    .bind(task_id)
     .execute(pool)
     .await?;
     Ok(())
@@ -189,17 +189,17 @@ pub async fn task_ended(
     } else {
         State::Sent
     };
-    let updated = sqlx::query(
+    let updated = sqlx::query!(
         "UPDATE alert_delivery
          SET state = $3, task_status = coalesce($4, task_status), last_error = $5
          WHERE event_id = $1 AND task_id = $2
            AND (state = 'ACCEPTED' OR (state = 'SENT' AND $3 = 'SENT'))",
+        event_id,
+        task_id,
+        state.code(),
+        task_status,
+        error
     )
-    .bind(event_id)
-    .bind(task_id)
-    .bind(state.code())
-    .bind(task_status)
-    .bind(error)
     .execute(pool)
     .await?;
     Ok(updated.rows_affected() == 1)
@@ -215,14 +215,14 @@ pub async fn attempt_ended(
     state: State,
     error: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE alert_delivery SET state = $3, last_error = $4
          WHERE event_id = $1 AND attempts = $2 AND state = 'SENDING'",
+        event_id,
+        attempt,
+        state.code(),
+        error
     )
-    .bind(event_id)
-    .bind(attempt)
-    .bind(state.code())
-    .bind(error)
     .execute(pool)
     .await?;
     Ok(())
@@ -236,14 +236,14 @@ pub async fn record_receipt(
     event_id: &str,
     bot_user_key: &str,
 ) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query(
+    let updated = sqlx::query!(
         "UPDATE alert_delivery
          SET rendered_at = coalesce(rendered_at, now()), state = 'SENT',
              sent_at = coalesce(sent_at, now())
          WHERE event_id = $1 AND bot_user_key = $2",
+        event_id,
+        bot_user_key
     )
-    .bind(event_id)
-    .bind(bot_user_key)
     .execute(pool)
     .await?;
     Ok(updated.rows_affected() == 1)

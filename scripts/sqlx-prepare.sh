@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The offline data of the compile-checked SQL (`sqlx::query!` and friends), kept in .sqlx/.
+#
+#   scripts/sqlx-prepare.sh          # `make sqlx-prepare`: rewrite .sqlx/ after changing a query or
+#                                    # a migration
+#   scripts/sqlx-prepare.sh --check  # `make check`'s clippy step: clippy -D warnings, and fail when
+#                                    # .sqlx/ is not what the queries and migrations/ give now
+#
+# Both recreate a scratch database (DATABASE_URL's name + `_sqlx`), apply migrations/ to it with
+# psql, then run clippy over the workspace with DATABASE_URL pointing at it and SQLX_OFFLINE_DIR
+# set: every query macro checks its SQL against that schema and writes what it learnt
+# (query-<sha256 of the SQL>.json) into SQLX_OFFLINE_DIR. The files holding query macros are
+# touched first, since cargo does not know a macro's output depends on the database and would
+# otherwise keep the cached expansion of unchanged crates. Without --check the result replaces
+# .sqlx/; with --check it must equal .sqlx/. Every other build reads .sqlx/ (SQLX_OFFLINE=true, set
+# in .env) and needs no database. This is what `cargo sqlx prepare --workspace [--check]` does,
+# without installing sqlx-cli.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$SO_ROOT"
+
+CHECK=""
+for arg in "$@"; do
+    case "$arg" in
+    --check) CHECK=1 ;;
+    -h | --help)
+        sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+        exit 0
+        ;;
+    *) die "unknown argument: $arg (try --help)" ;;
+    esac
+done
+
+CARGO="${CARGO:-cargo}"
+DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/simpleorder}"
+base="${DATABASE_URL%%\?*}"
+query=""
+[[ "$DATABASE_URL" == *\?* ]] && query="?${DATABASE_URL#*\?}"
+parse_url "$DATABASE_URL"
+scratch_db="${URL_PATH:-simpleorder}_sqlx"
+scratch_url="${base%/*}/$scratch_db$query"
+admin_url="${base%/*}/postgres$query"
+
+PSQL="$(command -v psql || true)"
+if [[ -z "$PSQL" ]]; then
+    for candidate in /usr/lib/postgresql/*/bin/psql; do
+        [[ -x "$candidate" ]] && PSQL="$candidate"
+    done
+fi
+[[ -n "$PSQL" ]] || die "psql not found (Debian/Ubuntu: apt-get install postgresql-client)"
+
+export PGOPTIONS="-c client_min_messages=warning"
+log "sqlx: recreating $scratch_db and applying migrations/"
+"$PSQL" -q -v ON_ERROR_STOP=1 "$admin_url" \
+    -c "DROP DATABASE IF EXISTS \"$scratch_db\" WITH (FORCE)" \
+    -c "CREATE DATABASE \"$scratch_db\"" >/dev/null
+for migration in migrations/*.sql; do
+    "$PSQL" -q -v ON_ERROR_STOP=1 --single-transaction -f "$migration" "$scratch_url" >/dev/null ||
+        die "$migration failed on $scratch_db"
+done
+
+out="$SO_ROOT/target/sqlx-offline"
+rm -rf "$out"
+mkdir -p "$out"
+grep -rlE --include='*.rs' 'sqlx::query[a-z_]*!' crates services | xargs -r touch
+
+clippy=("$CARGO" clippy --workspace --all-targets)
+[[ -n "$CHECK" ]] && clippy+=(-- -D warnings)
+log "sqlx: ${clippy[*]} against $scratch_db"
+DATABASE_URL="$scratch_url" SQLX_OFFLINE=false SQLX_OFFLINE_DIR="$out" "${clippy[@]}"
+
+if [[ -n "$CHECK" ]]; then
+    if ! diff -r -q .sqlx "$out" >&2; then
+        die ".sqlx/ is not current for these queries and migrations/: run \`make sqlx-prepare\` and commit .sqlx/"
+    fi
+    log "sqlx: .sqlx/ is current ($(find .sqlx -name 'query-*.json' | wc -l) queries)"
+else
+    rm -rf .sqlx
+    mv "$out" .sqlx
+    log "sqlx: wrote $(find .sqlx -name 'query-*.json' | wc -l) query files to .sqlx/"
+fi
