@@ -22,7 +22,7 @@ pub struct Config {
     pub environment: Environment,
 
     #[command(flatten)]
-    pub service_token: ServiceToken,
+    pub service_tokens: ServiceTokens,
 
     /// Postgres connection string; the database is created by `simpleorder migrate` when missing.
     #[arg(
@@ -363,25 +363,82 @@ impl std::fmt::Debug for KakaoConfig {
     }
 }
 
-/// The token every gRPC call between services carries and every gRPC server checks.
-#[derive(Clone, Args)]
-pub struct ServiceToken {
-    /// Token every gRPC call between services carries and every gRPC server checks (from a
-    /// Secret). The default is a well-known development value, so separate local processes find
-    /// each other with no setup; production mode refuses it.
-    #[arg(
-        id = "service-token",
-        long = "service-token",
-        env = "SERVICE_TOKEN",
-        default_value = crate::grpc::DEV_SERVICE_TOKEN,
-        hide_env_values = true,
-        hide_default_value = true,
-        global = true
-    )]
-    pub value: String,
+// A macro, so that `concat!` can build each default from it.
+macro_rules! dev_token_prefix {
+    () => {
+        "simpleorder-development-token-of-"
+    };
 }
 
-impl std::fmt::Debug for ServiceToken {
+/// Start of every development service token; production mode refuses a token that has it.
+pub const DEV_TOKEN_PREFIX: &str = dev_token_prefix!();
+
+// One token per deployment that calls others (the gateway, order, accounting, chatbot-skill;
+// store and payment call no one). The same value sits in the caller's Secret, which sends it,
+// and in the Secrets of the services it calls, which accept it; `_NEXT` is accepted too, so a
+// token is rotated without downtime. The defaults are well-known development values, so local
+// processes find each other with no setup; production mode refuses them.
+macro_rules! service_tokens {
+    ($(($field:ident, $next:ident, $service:ident, $id:literal, $env:literal)),* $(,)?) => {
+        /// The service tokens of the deployments that make gRPC calls.
+        #[derive(Clone, Args)]
+        pub struct ServiceTokens {
+            $(
+                #[doc = concat!("Token the ", $id, "'s gRPC calls carry, and that the services it calls accept (from a Secret).")]
+                #[arg(id = concat!($id, "-service-token"), long = concat!($id, "-service-token"), env = $env, default_value = concat!(dev_token_prefix!(), $id), hide_env_values = true, hide_default_value = true, global = true)]
+                pub $field: String,
+                #[doc = concat!("A second ", $env, " the called services accept while the ", $id, "'s token is rotated.")]
+                #[arg(id = concat!($id, "-service-token-next"), long = concat!($id, "-service-token-next"), env = concat!($env, "_NEXT"), hide_env_values = true, global = true)]
+                pub $next: Option<String>,
+            )*
+        }
+
+        impl ServiceTokens {
+            /// The environment name of `service`'s token.
+            pub fn env(service: Service) -> &'static str {
+                match service {
+                    $(Service::$service => $env,)*
+                    _ => "SERVICE_TOKEN",
+                }
+            }
+
+            /// `service`'s token and the one being rotated in, if it makes gRPC calls at all.
+            pub fn of(&self, service: Service) -> Option<(&str, Option<&str>)> {
+                match service {
+                    $(Service::$service => Some((&self.$field, self.$next.as_deref())),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+service_tokens!(
+    (
+        gateway,
+        gateway_next,
+        Gateway,
+        "gateway",
+        "GATEWAY_SERVICE_TOKEN"
+    ),
+    (order, order_next, Order, "order", "ORDER_SERVICE_TOKEN"),
+    (
+        accounting,
+        accounting_next,
+        Accounting,
+        "accounting",
+        "ACCOUNTING_SERVICE_TOKEN"
+    ),
+    (
+        chatbot_skill,
+        chatbot_skill_next,
+        ChatbotSkill,
+        "chatbot-skill",
+        "CHATBOT_SKILL_SERVICE_TOKEN"
+    ),
+);
+
+impl std::fmt::Debug for ServiceTokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("<redacted>")
     }
@@ -394,7 +451,7 @@ pub enum Environment {
     Production,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
 pub enum Service {
     Gateway,
     Store,
@@ -415,6 +472,18 @@ impl Service {
         Service::Gateway,
         Service::KakaoSandbox,
     ];
+
+    /// Whose gRPC calls this service answers: the arrows of the design's service diagram. Its
+    /// server accepts these deployments' tokens and no others.
+    pub fn callers(self) -> &'static [Service] {
+        match self {
+            Service::Store => &[Service::Gateway, Service::Order, Service::ChatbotSkill],
+            Service::Order => &[Service::Gateway, Service::Accounting, Service::ChatbotSkill],
+            Service::Payment => &[Service::Order, Service::Accounting],
+            Service::Accounting | Service::ChatbotSkill => &[Service::Gateway],
+            Service::Gateway | Service::KakaoSandbox => &[],
+        }
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -456,6 +525,25 @@ impl Config {
 
     pub fn is_production(&self) -> bool {
         self.environment == Environment::Production
+    }
+
+    /// Who `service`'s gRPC clients call as. Only a service that makes calls has a token.
+    pub fn identity(&self, service: Service) -> Result<crate::grpc::Identity, crate::Error> {
+        let (token, _) = self.service_tokens.of(service).ok_or_else(|| {
+            crate::Error::Config(format!("{} makes no gRPC calls", service.name()))
+        })?;
+        crate::grpc::Identity::new(service, token)
+    }
+
+    /// The tokens `service`'s gRPC server accepts: its callers' (and any being rotated in).
+    pub fn accepted_by(&self, service: Service) -> crate::grpc::Accepted {
+        crate::grpc::Accepted::new(service.callers().iter().flat_map(|&caller| {
+            let (token, next) = self.service_tokens.of(caller).unwrap_or_default();
+            [Some(token), next]
+                .into_iter()
+                .flatten()
+                .map(move |t| (caller, t.to_owned()))
+        }))
     }
 
     pub fn endpoints(&self, service: Service) -> Option<Endpoints> {

@@ -1,13 +1,16 @@
 //! gRPC plumbing shared by every service: the server with grpc.health.v1, trace context and the
-//! service-token check, and client channels with deadlines that carry the token.
+//! service-token check, and client channels with deadlines that carry the caller's token.
 //!
-//! Every call between services carries `SERVICE_TOKEN` in [`TOKEN_HEADER`]; every server refuses
-//! a call without it (UNAUTHENTICATED), except grpc.health.v1, which tells nothing and which
-//! Kubernetes' gRPC probes call without metadata. The token is a process-wide setting, given once
-//! by [`use_service_token`] before clients are made (`Runtime::connect` and `simpleorder run`).
+//! Every deployment that calls others has a service token of its own (`GATEWAY_SERVICE_TOKEN`,
+//! `ORDER_SERVICE_TOKEN`, …, see [`crate::config::ServiceTokens`]); its calls carry it in
+//! [`TOKEN_HEADER`]. Every server accepts the tokens of the deployments the design lets call it
+//! ([`Service::callers`]) and nothing else: a call without one of them gets UNAUTHENTICATED before
+//! any handler runs, and a handler learns which deployment called from the [`Caller`] extension.
+//! grpc.health.v1 stays open: it tells nothing, and Kubernetes' gRPC probes call it without
+//! metadata.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -20,6 +23,7 @@ use tonic::transport::{Channel, Endpoint, Server};
 use tonic_health::ServingStatus;
 
 use crate::Error;
+use crate::config::Service;
 use crate::shutdown::Shutdown;
 use crate::telemetry::TraceInterceptor;
 
@@ -27,33 +31,72 @@ use crate::telemetry::TraceInterceptor;
 /// 5-second webhook limit.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(3);
 
-/// The `SERVICE_TOKEN` of development: known to everyone, so separate local processes talk with
-/// no setup, and refused by production mode.
-pub const DEV_SERVICE_TOKEN: &str = "simpleorder-development-service-token";
-
 /// The metadata key the service token travels in.
 pub const TOKEN_HEADER: &str = "x-simpleorder-service-token";
 
-static TOKEN: RwLock<Option<AsciiMetadataValue>> = RwLock::new(None);
-
-/// Makes clients created from now on carry `token`. A token that is not valid header text is a
-/// configuration error.
-pub fn use_service_token(token: &str) -> Result<(), Error> {
-    let value = MetadataValue::try_from(token)
-        .map_err(|_| Error::Config("SERVICE_TOKEN must be printable ASCII".to_owned()))?;
-    *TOKEN.write().unwrap_or_else(|e| e.into_inner()) = Some(value);
-    Ok(())
+/// Who a client calls as: a deployment and its token.
+#[derive(Clone)]
+pub struct Identity {
+    pub service: Service,
+    token: AsciiMetadataValue,
 }
 
-fn current_token() -> AsciiMetadataValue {
-    TOKEN
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone()
-        .unwrap_or_else(|| AsciiMetadataValue::from_static(DEV_SERVICE_TOKEN))
+impl Identity {
+    /// A token that is not valid header text is a configuration error.
+    pub fn new(service: Service, token: &str) -> Result<Identity, Error> {
+        let token = MetadataValue::try_from(token).map_err(|_| {
+            Error::Config(format!(
+                "{} must be printable ASCII",
+                crate::config::ServiceTokens::env(service)
+            ))
+        })?;
+        Ok(Identity { service, token })
+    }
 }
 
-/// Client side: the caller's `traceparent` and the service token on every request.
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identity")
+            .field("service", &self.service)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The deployment a served call came from, for handlers that answer only some callers (the
+/// store takes a login's client address only from the gateway). Set by the token check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller(pub Service);
+
+/// The tokens one server accepts: each caller's current token and, while it is being rotated,
+/// the next one.
+#[derive(Clone, Default)]
+pub struct Accepted {
+    tokens: Vec<(Service, Vec<u8>)>,
+}
+
+impl Accepted {
+    pub fn new(tokens: impl IntoIterator<Item = (Service, String)>) -> Accepted {
+        Accepted {
+            tokens: tokens
+                .into_iter()
+                .filter(|(_, token)| !token.is_empty())
+                .map(|(service, token)| (service, token.into_bytes()))
+                .collect(),
+        }
+    }
+
+    /// Every accepted token is compared in full, so the time taken does not tell which one (or
+    /// how much of it) a guess matched.
+    fn caller(&self, given: &[u8]) -> Option<Service> {
+        self.tokens.iter().fold(None, |found, (service, token)| {
+            let matches = constant_time_eq(given, token);
+            found.or(matches.then_some(*service))
+        })
+    }
+}
+
+/// Client side: the caller's `traceparent` and service token on every request.
 #[derive(Clone)]
 pub struct CallInterceptor {
     token: AsciiMetadataValue,
@@ -71,11 +114,11 @@ impl tonic::service::Interceptor for CallInterceptor {
 
 pub type Client = InterceptedService<Channel, CallInterceptor>;
 
-fn intercepted(channel: Channel) -> Client {
+fn intercepted(identity: &Identity, channel: Channel) -> Client {
     InterceptedService::new(
         channel,
         CallInterceptor {
-            token: current_token(),
+            token: identity.token.clone(),
         },
     )
 }
@@ -98,25 +141,35 @@ pub fn channel_with_deadline(url: &str, deadline: Duration) -> Result<Channel, E
     Ok(endpoint.connect_lazy())
 }
 
-/// A channel whose calls carry the caller's `traceparent` and the service token; wrap it in any
-/// generated client with `XClient::new(platform::grpc::client(url)?)`.
-pub fn client(url: &str) -> Result<Client, Error> {
-    Ok(intercepted(channel(url)?))
+/// A channel whose calls carry the caller's `traceparent` and `identity`'s token; wrap it in any
+/// generated client with `XClient::new(platform::grpc::client(&identity, url)?)`.
+pub fn client(identity: &Identity, url: &str) -> Result<Client, Error> {
+    Ok(intercepted(identity, channel(url)?))
 }
 
 /// [`client`] with another deadline (see [`channel_with_deadline`]).
-pub fn client_with_deadline(url: &str, deadline: Duration) -> Result<Client, Error> {
-    Ok(intercepted(channel_with_deadline(url, deadline)?))
+pub fn client_with_deadline(
+    identity: &Identity,
+    url: &str,
+    deadline: Duration,
+) -> Result<Client, Error> {
+    Ok(intercepted(identity, channel_with_deadline(url, deadline)?))
 }
 
-/// Server side: refuses a call whose token is missing or wrong, before any handler runs.
-async fn require_token(State(expected): State<Arc<str>>, request: Request, next: Next) -> Response {
+/// Server side: refuses a call whose token is not one of the accepted callers', before any
+/// handler runs; tells the handler who called.
+async fn require_token(
+    State(accepted): State<Arc<Accepted>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let given = request
         .headers()
         .get(TOKEN_HEADER)
         .map(|v| v.as_bytes())
         .unwrap_or_default();
-    if constant_time_eq(given, expected.as_bytes()) {
+    if let Some(caller) = accepted.caller(given) {
+        request.extensions_mut().insert(Caller(caller));
         return next.run(request).await;
     }
     tracing::warn!(path = %request.uri().path(), "gRPC call without the service token");
@@ -134,7 +187,7 @@ pub async fn serve(
     service: &'static str,
     addr: SocketAddr,
     routes: Routes,
-    token: String,
+    accepted: Accepted,
     shutdown: Shutdown,
 ) -> Result<(), Error> {
     let (reporter, health) = tonic_health::server::health_reporter();
@@ -149,11 +202,10 @@ pub async fn serve(
         .map_err(|source| Error::Bind { addr, source })?;
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     // The check wraps the service's own routes only: health, added after, stays open.
-    let expected: Arc<str> = Arc::from(token.as_str());
     let guarded = routes
         .into_axum_router()
         .layer(axum::middleware::from_fn_with_state(
-            expected,
+            Arc::new(accepted),
             require_token,
         ));
     let routes = Routes::from(guarded).add_service(health);

@@ -8,7 +8,12 @@
 
 use std::net::IpAddr;
 
-use crate::config::{Config, SANDBOX_KAKAOPAY_SECRET_KEY, SANDBOX_REST_API_KEY, Service};
+use std::collections::BTreeSet;
+
+use crate::config::{
+    Config, DEV_TOKEN_PREFIX, SANDBOX_KAKAOPAY_SECRET_KEY, SANDBOX_REST_API_KEY, Service,
+    ServiceTokens,
+};
 
 /// Shortest secret (skill header, service token) production accepts: long enough that guessing
 /// is hopeless, short enough to paste.
@@ -27,12 +32,7 @@ pub fn problems(config: &Config, services: &[Service]) -> Vec<String> {
                 .to_owned(),
         );
     }
-    secret(
-        &mut out,
-        "SERVICE_TOKEN",
-        Some(&config.service_token.value),
-        crate::grpc::DEV_SERVICE_TOKEN,
-    );
+    service_tokens(&mut out, config, services);
     if runs(Service::Gateway) || runs(Service::Payment) {
         https(&mut out, "PUBLIC_BASE_URL", &config.public_base_url);
     }
@@ -146,9 +146,44 @@ fn is_test_cid(cid: &str) -> bool {
     cid.trim().to_ascii_uppercase().starts_with("TC")
 }
 
+/// The tokens these processes send (their own) and accept (their callers'): each strong, and
+/// no two deployments sharing one, or a token would no longer say who called.
+fn service_tokens(out: &mut Vec<String>, config: &Config, services: &[Service]) {
+    let mut used: BTreeSet<Service> = BTreeSet::new();
+    for &service in services {
+        if config.service_tokens.of(service).is_some() {
+            used.insert(service);
+        }
+        used.extend(service.callers());
+    }
+    let mut seen: Vec<(&str, String)> = Vec::new();
+    for service in used {
+        let Some((token, next)) = config.service_tokens.of(service) else {
+            continue;
+        };
+        let env = ServiceTokens::env(service);
+        secret(out, env, Some(token), "");
+        let next_env = format!("{env}_NEXT");
+        if let Some(next) = next {
+            secret(out, &next_env, Some(next), "");
+        }
+        for (value, name) in [(Some(token), env.to_owned()), (next, next_env)] {
+            let Some(value) = value.filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            if let Some((_, other)) = seen.iter().find(|(v, _)| *v == value) {
+                out.push(format!(
+                    "{name} is the same as {other}; every deployment needs a token of its own"
+                ));
+            }
+            seen.push((value, name));
+        }
+    }
+}
+
 fn secret(out: &mut Vec<String>, env: &str, value: Option<&str>, dev_default: &str) {
     let value = value.unwrap_or_default();
-    if value.is_empty() || value == dev_default {
+    if value.is_empty() || value == dev_default || value.starts_with(DEV_TOKEN_PREFIX) {
         out.push(format!(
             "{env} is not set (or is the development default); set a random value of at least \
              {MIN_SECRET_CHARS} characters from a Secret"
@@ -207,7 +242,11 @@ mod tests {
     fn safe() -> Config {
         let mut config = Config::local();
         config.public_base_url = "https://order.example.com".into();
-        config.service_token.value = "t".repeat(40);
+        let tokens = &mut config.service_tokens;
+        tokens.gateway = "g".repeat(40);
+        tokens.order = "o".repeat(40);
+        tokens.accounting = "a".repeat(40);
+        tokens.chatbot_skill = "c".repeat(40);
         config.kakao.kakaopay_base_url = "https://open-api.kakaopay.com".into();
         config.kakao.kakaopay_cid = "CAFE123456".into();
         config.kakao.kakaopay_secret_key = "PRD0123456789".into();
@@ -237,7 +276,10 @@ mod tests {
         let found = problems(&Config::local(), &Service::ALL);
         for env in [
             "kakao-sandbox",
-            "SERVICE_TOKEN",
+            "GATEWAY_SERVICE_TOKEN",
+            "ORDER_SERVICE_TOKEN",
+            "ACCOUNTING_SERVICE_TOKEN",
+            "CHATBOT_SKILL_SERVICE_TOKEN",
             "PUBLIC_BASE_URL",
             "KAKAOPAY_BASE_URL",
             "KAKAOPAY_SECRET_KEY",
@@ -295,6 +337,31 @@ mod tests {
             1,
             "the sandbox key never passes"
         );
+    }
+
+    #[test]
+    fn a_service_is_checked_for_its_own_token_and_its_callers_tokens_only() {
+        let mut config = safe();
+        config.service_tokens.accounting = "short".into();
+        assert!(problems(&config, &[Service::Store]).is_empty());
+        assert!(problems(&config, &[Service::Gateway]).is_empty());
+        for service in [Service::Accounting, Service::Order, Service::Payment] {
+            let found = problems(&config, &[service]);
+            assert_eq!(found.len(), 1, "{service:?}: {found:?}");
+            assert!(found[0].contains("ACCOUNTING_SERVICE_TOKEN is too weak"));
+        }
+    }
+
+    #[test]
+    fn two_deployments_never_share_a_token() {
+        let mut config = safe();
+        config.service_tokens.order = config.service_tokens.gateway.clone();
+        let found = problems(&config, &[Service::Store]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("ORDER_SERVICE_TOKEN is the same as GATEWAY_SERVICE_TOKEN"));
+        config.service_tokens.order = "o".repeat(40);
+        config.service_tokens.order_next = Some("o".repeat(40));
+        assert_eq!(problems(&config, &[Service::Store]).len(), 1);
     }
 
     #[test]

@@ -15,11 +15,38 @@ use crate::settings::Validate;
 use crate::shutdown::Shutdown;
 use crate::{Error, grpc, ops};
 
-pub struct Runtime {
-    pub service: &'static str,
+/// What a service keeps in Postgres: a pool, or nothing at all ([`NoDatabase`]).
+pub trait Database: Send + Sync + 'static {
+    /// The pool readiness checks, if any.
+    fn checked(&self) -> Option<PgPool>;
+    fn close(&self) -> impl Future<Output = ()> + Send;
+}
+
+impl Database for PgPool {
+    fn checked(&self) -> Option<PgPool> {
+        Some(self.clone())
+    }
+
+    async fn close(&self) {
+        PgPool::close(self).await;
+    }
+}
+
+/// The gateway's: it owns no data, so it holds no pool and needs no database credentials.
+pub struct NoDatabase;
+
+impl Database for NoDatabase {
+    fn checked(&self) -> Option<PgPool> {
+        None
+    }
+
+    async fn close(&self) {}
+}
+
+pub struct Runtime<D: Database = PgPool> {
+    pub service: Service,
     pub config: Config,
-    pub pool: PgPool,
-    uses_postgres: bool,
+    pub pool: D,
     pub redis: ConnectionManager,
     pub keys: Keys,
     pub shutdown: Shutdown,
@@ -28,41 +55,55 @@ pub struct Runtime {
 
 impl Runtime {
     pub async fn connect(
-        service: &'static str,
+        service: Service,
         config: &Config,
         shutdown: Shutdown,
     ) -> Result<Runtime, Error> {
         let pool = crate::db::connect(&config.database_url).await?;
-        Runtime::with_pool(service, config, pool, true, shutdown).await
+        Runtime::with_database(service, config, pool, shutdown).await
     }
 
-    /// For a service that owns no data (the gateway): no Postgres connection is ever opened,
-    /// so it needs no database credentials, and readiness checks Redis only. The pool is a lazy
-    /// one that nothing uses; `spawn_relay` is not for such a service.
+    /// Runs an outbox relay for the events this service writes.
+    pub fn spawn_relay(&mut self) {
+        let relay = crate::bus::Relay::new(
+            self.pool.clone(),
+            self.redis.clone(),
+            self.keys.clone(),
+            crate::bus::RelayOptions {
+                name: self.service.name().to_owned(),
+                ..Default::default()
+            },
+        );
+        let shutdown = self.shutdown.clone();
+        self.spawn_worker(relay.run(shutdown));
+    }
+}
+
+impl Runtime<NoDatabase> {
+    /// For a service that owns no data (the gateway): no Postgres pool exists, so it needs no
+    /// database credentials, and readiness checks Redis only.
     pub async fn connect_without_postgres(
-        service: &'static str,
+        service: Service,
         config: &Config,
         shutdown: Shutdown,
-    ) -> Result<Runtime, Error> {
-        let pool = sqlx::postgres::PgPoolOptions::new().connect_lazy(&config.database_url)?;
-        Runtime::with_pool(service, config, pool, false, shutdown).await
+    ) -> Result<Runtime<NoDatabase>, Error> {
+        Runtime::with_database(service, config, NoDatabase, shutdown).await
     }
+}
 
-    async fn with_pool(
-        service: &'static str,
+impl<D: Database> Runtime<D> {
+    async fn with_database(
+        service: Service,
         config: &Config,
-        pool: PgPool,
-        uses_postgres: bool,
+        pool: D,
         shutdown: Shutdown,
-    ) -> Result<Runtime, Error> {
+    ) -> Result<Runtime<D>, Error> {
         crate::telemetry::init(config);
-        crate::grpc::use_service_token(&config.service_token.value)?;
         let redis = crate::redis::connect(&config.redis_url).await?;
         Ok(Runtime {
             service,
             config: config.clone(),
             pool,
-            uses_postgres,
             redis,
             keys: Keys::new(config.redis_prefix.clone()),
             // A child token: a failing service stops itself without cancelling the others that
@@ -70,6 +111,11 @@ impl Runtime {
             shutdown: shutdown.child_token(),
             workers: JoinSet::new(),
         })
+    }
+
+    /// Who this service's gRPC clients call as.
+    pub fn identity(&self) -> Result<crate::grpc::Identity, Error> {
+        self.config.identity(self.service)
     }
 
     /// Runs a background worker (a relay, a consumer, a sweeper) until shutdown. Workers watch
@@ -81,32 +127,17 @@ impl Runtime {
         self.workers.spawn(worker);
     }
 
-    /// Runs an outbox relay for the events this service writes.
-    pub fn spawn_relay(&mut self) {
-        let relay = crate::bus::Relay::new(
-            self.pool.clone(),
-            self.redis.clone(),
-            self.keys.clone(),
-            crate::bus::RelayOptions {
-                name: self.service.to_owned(),
-                ..Default::default()
-            },
-        );
-        let shutdown = self.shutdown.clone();
-        self.spawn_worker(relay.run(shutdown));
-    }
-
     pub fn readiness(&self) -> Readiness {
         Readiness {
-            service: self.service,
-            pool: self.uses_postgres.then(|| self.pool.clone()),
+            service: self.service.name(),
+            pool: self.pool.checked(),
             redis: Some(self.redis.clone()),
         }
     }
 
     /// Serves gRPC and the ops port, and waits for shutdown and for every worker to finish.
     pub async fn run(mut self, endpoints: Endpoints, routes: Routes) -> Result<(), Error> {
-        let service = self.service;
+        let service = self.service.name();
         self.workers.spawn(ops::serve(
             endpoints.ops_addr,
             self.readiness(),
@@ -117,7 +148,7 @@ impl Runtime {
             service,
             endpoints.grpc_addr,
             routes,
-            self.config.service_token.value.clone(),
+            self.config.accepted_by(self.service),
             self.shutdown.clone(),
         ));
         tracing::info!(service, grpc = %endpoints.grpc_addr, ops = %endpoints.ops_addr, "serving");

@@ -107,9 +107,17 @@ impl System {
         }
     }
 
+    /// A client of `service` that calls as its first caller in the design (the gateway for all
+    /// but payment, which only order and accounting call).
     fn client(&self, service: Service) -> Client {
         let url = self.config.endpoints(service).expect("a gRPC service").url;
-        platform::grpc::client(&url).expect("valid url")
+        self.client_as(service.callers()[0], &url)
+    }
+
+    /// A client that calls `url` as `caller`, with its token.
+    pub fn client_as(&self, caller: Service, url: &str) -> Client {
+        let me = self.config.identity(caller).expect("a calling service");
+        platform::grpc::client(&me, url).expect("valid url")
     }
 
     pub fn store(&self) -> StoreServiceClient<Client> {

@@ -103,12 +103,15 @@ pub async fn serve_with(
     settings: AccountingSettings,
     shutdown: Shutdown,
 ) -> Result<(), platform::Error> {
-    let mut runtime = Runtime::connect(SERVICE, &config, shutdown).await?;
+    let mut runtime = Runtime::connect(platform::Service::Accounting, &config, shutdown).await?;
+    let me = runtime.identity()?;
     let payment = PaymentServiceClient::new(platform::grpc::client_with_deadline(
+        &me,
         &config.payment.endpoints().url,
         INQUIRY_DEADLINE,
     )?);
     let order = OrderServiceClient::new(platform::grpc::client_with_deadline(
+        &me,
         &config.order.endpoints().url,
         STREAM_DEADLINE,
     )?);

@@ -31,9 +31,16 @@ pub struct Clients {
 
 impl Clients {
     pub fn new(config: &Config, deadline: Duration) -> Result<Clients, platform::Error> {
+        let me = config.identity(platform::Service::ChatbotSkill)?;
         Ok(Clients {
-            store: StoreServiceClient::new(platform::grpc::client(&config.store.endpoints().url)?),
-            order: OrderServiceClient::new(platform::grpc::client(&config.order.endpoints().url)?),
+            store: StoreServiceClient::new(platform::grpc::client(
+                &me,
+                &config.store.endpoints().url,
+            )?),
+            order: OrderServiceClient::new(platform::grpc::client(
+                &me,
+                &config.order.endpoints().url,
+            )?),
             deadline,
         })
     }

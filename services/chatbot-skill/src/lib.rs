@@ -59,7 +59,7 @@ pub async fn serve_with(
     alerts: AlertSettings,
     shutdown: Shutdown,
 ) -> Result<(), platform::Error> {
-    let mut runtime = Runtime::connect(SERVICE, &config, shutdown).await?;
+    let mut runtime = Runtime::connect(platform::Service::ChatbotSkill, &config, shutdown).await?;
     let receipts = alerts::Receipts::new(runtime.pool.clone());
     let app = Arc::new(handler::App::new(&config, receipts)?);
     alerts::spawn(&mut runtime, &config, &alerts)?;

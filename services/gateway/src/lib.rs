@@ -16,13 +16,14 @@ mod state;
 mod store_api;
 mod ui;
 
-use platform::{Config, Runtime, Shutdown};
+use platform::{Config, Runtime, Service, Shutdown};
 use tonic::service::Routes;
 
 pub const SERVICE: &str = "gateway";
 
 pub async fn serve(config: Config, shutdown: Shutdown) -> Result<(), platform::Error> {
-    let mut runtime = Runtime::connect_without_postgres(SERVICE, &config, shutdown).await?;
+    let mut runtime =
+        Runtime::connect_without_postgres(Service::Gateway, &config, shutdown).await?;
     let addr = config.gateway_addr;
     let listener = tokio::net::TcpListener::bind(addr)
         .await

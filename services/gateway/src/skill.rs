@@ -42,7 +42,10 @@ struct SkillState {
 pub fn router(config: &Config) -> Result<Router, platform::Error> {
     let url = config.chatbot_skill.endpoints().url;
     let state = SkillState {
-        chatbot: ChatbotSkillServiceClient::new(platform::grpc::client(&url)?),
+        chatbot: ChatbotSkillServiceClient::new(platform::grpc::client(
+            &config.identity(platform::Service::Gateway)?,
+            &url,
+        )?),
     };
     Ok(Router::new()
         .route("/kakao/skill/{name}", post(webhook))

@@ -6,7 +6,7 @@ use contracts::order::v1::order_service_client::OrderServiceClient;
 use contracts::store::v1::store_service_client::StoreServiceClient;
 use platform::grpc::Client;
 use platform::redis::Keys;
-use platform::{Config, Shutdown};
+use platform::{Config, Service, Shutdown};
 use redis::aio::ConnectionManager;
 
 use crate::live::Hubs;
@@ -40,8 +40,11 @@ impl AppState {
         shutdown: Shutdown,
     ) -> Result<AppState, platform::Error> {
         let public_base_url = config.public_base_url.trim_end_matches('/').to_owned();
-        let store = StoreServiceClient::new(platform::grpc::client(&config.store.endpoints().url)?);
+        let me = config.identity(Service::Gateway)?;
+        let store =
+            StoreServiceClient::new(platform::grpc::client(&me, &config.store.endpoints().url)?);
         let order = OrderServiceClient::new(platform::grpc::client_with_deadline(
+            &me,
             &config.order.endpoints().url,
             crate::board::CANCEL_DEADLINE,
         )?);
@@ -59,6 +62,7 @@ impl AppState {
             store,
             order,
             accounting: AccountingServiceClient::new(platform::grpc::client(
+                &me,
                 &config.accounting.endpoints().url,
             )?),
             redis,

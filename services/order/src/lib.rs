@@ -223,11 +223,14 @@ pub async fn serve_with(
     settings: OrderSettings,
     shutdown: Shutdown,
 ) -> Result<(), platform::Error> {
-    let mut runtime = Runtime::connect(SERVICE, &config, shutdown).await?;
+    let mut runtime = Runtime::connect(platform::Service::Order, &config, shutdown).await?;
     runtime.spawn_relay();
-    let store = StoreServiceClient::new(platform::grpc::client(&config.store.endpoints().url)?);
+    let me = runtime.identity()?;
+    let store =
+        StoreServiceClient::new(platform::grpc::client(&me, &config.store.endpoints().url)?);
     let payment = payment::Payment {
         client: PaymentServiceClient::new(platform::grpc::client_with_deadline(
+            &me,
             &config.payment.endpoints().url,
             payment::MONEY_DEADLINE,
         )?),

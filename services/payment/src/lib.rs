@@ -142,7 +142,7 @@ pub async fn serve_with(
     settings: PaymentSettings,
     shutdown: Shutdown,
 ) -> Result<(), platform::Error> {
-    let runtime = Runtime::connect(SERVICE, &config, shutdown).await?;
+    let runtime = Runtime::connect(platform::Service::Payment, &config, shutdown).await?;
     let kakaopay = kakaopay::KakaoPay::new(
         &config.kakao.kakaopay_base_url,
         &config.kakao.kakaopay_cid,

@@ -7,6 +7,8 @@ use contracts::common::v1 as common;
 use contracts::store::v1 as pb;
 use contracts::store::v1::store_service_server::StoreService;
 use domain::day::{DayAction, DayState};
+use platform::Service;
+use platform::grpc::Caller;
 use sqlx::PgPool;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
@@ -287,6 +289,11 @@ fn optional_text(text: &str) -> Option<String> {
 #[tonic::async_trait]
 impl StoreService for StoreGrpc {
     async fn login(&self, request: Request<pb::LoginRequest>) -> Reply<pb::LoginResponse> {
+        // The per-address limit trusts `client_ip`, so only the public edge may state it: another
+        // pod could otherwise escape the limit by naming a fresh address on every guess.
+        if request.extensions().get::<Caller>() != Some(&Caller(Service::Gateway)) {
+            return Err(Status::permission_denied("only the gateway logs staff in"));
+        }
         let r = request.into_inner();
         let (session, replaced) = self
             .sessions

@@ -168,7 +168,7 @@ pub async fn serve_with(
     settings: StoreSettings,
     shutdown: Shutdown,
 ) -> Result<(), platform::Error> {
-    let mut runtime = Runtime::connect(SERVICE, &config, shutdown).await?;
+    let mut runtime = Runtime::connect(platform::Service::Store, &config, shutdown).await?;
     runtime.spawn_relay();
     let keys = storage::StoreKeys(runtime.keys.clone());
     let days = Arc::new(day::Days {

@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use platform::Service;
+use platform::config::ServiceTokens;
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -108,46 +110,45 @@ const SERVICES: [&str; 6] = [
 /// The stateless services, autoscaled; accounting stays single.
 const AUTOSCALED: [&str; 5] = ["gateway", "chatbot-skill", "order", "store", "payment"];
 
-/// Who calls whose gRPC port: DESIGN §2 as the code's clients draw it.
+/// Who calls whose gRPC port: the code's own list ([`Service::callers`]), which also decides
+/// whose service tokens each server accepts.
 fn grpc_callers(service: &str) -> BTreeSet<&'static str> {
-    let callers: &[&str] = match service {
-        "store" => &["gateway", "chatbot-skill", "order"],
-        "order" => &["gateway", "chatbot-skill"],
-        "payment" => &["order", "accounting"],
-        "accounting" => &["gateway"],
-        "chatbot-skill" => &["gateway"],
-        _ => &[],
-    };
-    callers.iter().copied().collect()
+    Service::ALL
+        .into_iter()
+        .find(|s| s.name() == service)
+        .map(|s| s.callers().iter().map(|c| c.name()).collect())
+        .unwrap_or_default()
 }
 
-/// What each service's Secret holds, and nothing more.
+/// The service token of each deployment that makes gRPC calls.
+fn token_of(service: &str) -> Option<&'static str> {
+    Service::ALL
+        .into_iter()
+        .find(|s| s.name() == service)
+        .filter(|s| platform::Config::local().service_tokens.of(*s).is_some())
+        .map(ServiceTokens::env)
+}
+
+/// What each service's Secret holds, and nothing more: its connections and keys, its own service
+/// token if it calls others, and the tokens of the deployments that call it.
 fn secret_keys(name: &str) -> BTreeSet<&'static str> {
-    let keys: &[&str] = match name {
-        "gateway" => &["REDIS_URL", "SERVICE_TOKEN"],
-        "payment" => &[
-            "DATABASE_URL",
-            "REDIS_URL",
-            "SERVICE_TOKEN",
-            "KAKAOPAY_SECRET_KEY",
-        ],
+    let own: &[&str] = match name {
+        "gateway" => &["REDIS_URL"],
+        "payment" => &["DATABASE_URL", "REDIS_URL", "KAKAOPAY_SECRET_KEY"],
         "chatbot-skill" => &[
             "DATABASE_URL",
             "REDIS_URL",
-            "SERVICE_TOKEN",
             "KAKAO_REST_API_KEY",
             "KAKAO_SKILL_SECRET",
         ],
-        "store" => &[
-            "DATABASE_URL",
-            "REDIS_URL",
-            "SERVICE_TOKEN",
-            "KAKAO_REST_API_KEY",
-        ],
+        "store" => &["DATABASE_URL", "REDIS_URL", "KAKAO_REST_API_KEY"],
         "migrate" => &["DATABASE_URL"],
-        _ => &["DATABASE_URL", "REDIS_URL", "SERVICE_TOKEN"],
+        _ => &["DATABASE_URL", "REDIS_URL"],
     };
-    keys.iter().copied().collect()
+    let mut keys: BTreeSet<&str> = own.iter().copied().collect();
+    keys.extend(token_of(name));
+    keys.extend(grpc_callers(name).into_iter().filter_map(token_of));
+    keys
 }
 
 fn pod_spec(workload: &Value) -> &Value {
@@ -250,7 +251,20 @@ fn pods_run_locked_down_with_their_own_secret() {
         }
     }
     let gateway: BTreeSet<&str> = secret_keys("gateway");
-    assert!(!gateway.contains("DATABASE_URL") && !gateway.contains("KAKAOPAY_SECRET_KEY"));
+    assert_eq!(
+        gateway,
+        BTreeSet::from(["REDIS_URL", "GATEWAY_SERVICE_TOKEN"]),
+        "no database credentials, no KakaoPay key, no other deployment's token"
+    );
+    // Payment is called by order and accounting only: the internet-facing gateway's token does
+    // not open it, and nothing in payment's Secret lets it call anyone.
+    assert_eq!(
+        secret_keys("payment")
+            .into_iter()
+            .filter(|k| k.ends_with("SERVICE_TOKEN"))
+            .collect::<Vec<_>>(),
+        ["ACCOUNTING_SERVICE_TOKEN", "ORDER_SERVICE_TOKEN"]
+    );
 
     let config = &m.named("ConfigMap", "simpleorder-config")["data"];
     assert_eq!(config["SIMPLEORDER_ENV"], "production");

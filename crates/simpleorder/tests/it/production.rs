@@ -8,10 +8,25 @@ use std::time::{Duration, Instant};
 
 use testkit::{TestDb, TestRedis, free_ports};
 
-const SAFE: [(&str, &str); 10] = [
+const SAFE: [(&str, &str); 13] = [
     ("SIMPLEORDER_ENV", "production"),
     ("PUBLIC_BASE_URL", "https://order.example.com"),
-    ("SERVICE_TOKEN", "0123456789abcdef0123456789abcdef-token"),
+    (
+        "GATEWAY_SERVICE_TOKEN",
+        "0123456789abcdef0123456789abcdef-gateway",
+    ),
+    (
+        "ORDER_SERVICE_TOKEN",
+        "0123456789abcdef0123456789abcdef-order",
+    ),
+    (
+        "ACCOUNTING_SERVICE_TOKEN",
+        "0123456789abcdef0123456789abcdef-books",
+    ),
+    (
+        "CHATBOT_SKILL_SERVICE_TOKEN",
+        "0123456789abcdef0123456789abcdef-chatbot",
+    ),
     ("KAKAOPAY_BASE_URL", "https://open-api.kakaopay.com"),
     ("KAKAOPAY_CID", "CAFE000001"),
     ("KAKAOPAY_SECRET_KEY", "PRD0123456789ABCDEF"),
@@ -202,14 +217,33 @@ fn a_weak_skill_secret_is_refused() {
 }
 
 #[test]
-fn a_missing_or_weak_service_token_is_refused() {
+fn a_missing_weak_or_shared_service_token_is_refused() {
+    for env in [
+        "GATEWAY_SERVICE_TOKEN",
+        "ORDER_SERVICE_TOKEN",
+        "ACCOUNTING_SERVICE_TOKEN",
+        "CHATBOT_SKILL_SERVICE_TOKEN",
+    ] {
+        refuses_for(
+            &[(env, "")],
+            &format!("{env} is not set (or is the development default)"),
+        );
+        refuses_for(
+            &[(env, "tiny")],
+            &format!("{env} is too weak (4 characters)"),
+        );
+    }
     refuses_for(
-        &[("SERVICE_TOKEN", "")],
-        "SERVICE_TOKEN is not set (or is the development default)",
+        &[("ORDER_SERVICE_TOKEN_NEXT", "short")],
+        "ORDER_SERVICE_TOKEN_NEXT is too weak (5 characters)",
     );
     refuses_for(
-        &[("SERVICE_TOKEN", "tiny")],
-        "SERVICE_TOKEN is too weak (4 characters)",
+        &[(
+            "ORDER_SERVICE_TOKEN",
+            "0123456789abcdef0123456789abcdef-gateway",
+        )],
+        "ORDER_SERVICE_TOKEN is the same as GATEWAY_SERVICE_TOKEN; every deployment needs a \
+         token of its own",
     );
 }
 
@@ -218,7 +252,10 @@ fn the_local_defaults_are_refused_with_every_problem_at_once() {
     let problems = refused(
         &[
             ("PUBLIC_BASE_URL", ""),
-            ("SERVICE_TOKEN", ""),
+            ("GATEWAY_SERVICE_TOKEN", ""),
+            ("ORDER_SERVICE_TOKEN", ""),
+            ("ACCOUNTING_SERVICE_TOKEN", ""),
+            ("CHATBOT_SKILL_SERVICE_TOKEN", ""),
             ("KAKAOPAY_BASE_URL", ""),
             ("KAKAOPAY_CID", ""),
             ("KAKAOPAY_SECRET_KEY", ""),
@@ -234,7 +271,10 @@ fn the_local_defaults_are_refused_with_every_problem_at_once() {
     );
     for env in [
         "kakao-sandbox",
-        "SERVICE_TOKEN",
+        "GATEWAY_SERVICE_TOKEN",
+        "ORDER_SERVICE_TOKEN",
+        "ACCOUNTING_SERVICE_TOKEN",
+        "CHATBOT_SKILL_SERVICE_TOKEN",
         "PUBLIC_BASE_URL",
         "KAKAOPAY_BASE_URL",
         "KAKAOPAY_SECRET_KEY",
@@ -248,7 +288,7 @@ fn the_local_defaults_are_refused_with_every_problem_at_once() {
             "{env} not named in {problems:#?}"
         );
     }
-    assert_eq!(problems.len(), 9, "{problems:#?}");
+    assert_eq!(problems.len(), 12, "{problems:#?}");
 }
 
 #[test]

@@ -230,5 +230,72 @@ async fn a_grpc_call_without_the_service_token_is_unauthenticated_on_every_servi
         let code = outcome.err().map(|status| status.code());
         assert_ne!(code, Some(Code::Unauthenticated), "{name} with the token");
     }
+
+    // Each deployment has its own token, and a server takes only its callers': the gateway's
+    // token opens store, order, accounting and chatbot-skill, but not payment, which only order
+    // and accounting call; order's token gets into payment.
+    let url = |service: Service| system.config.endpoints(service).unwrap().url;
+    let as_gateway = system.client_as(Service::Gateway, &url(Service::Payment));
+    let refused = PaymentServiceClient::new(as_gateway)
+        .inquire(InquireRequest::default())
+        .await
+        .expect_err("payment answered the gateway");
+    assert_eq!(refused.code(), Code::Unauthenticated, "{refused:?}");
+    let as_order = system.client_as(Service::Order, &url(Service::Payment));
+    let answered = PaymentServiceClient::new(as_order)
+        .inquire(InquireRequest::default())
+        .await;
+    assert_ne!(
+        answered.err().map(|status| status.code()),
+        Some(Code::Unauthenticated),
+        "payment refused order's token"
+    );
+    let as_chatbot = system.client_as(Service::ChatbotSkill, &url(Service::Accounting));
+    let refused = AccountingServiceClient::new(as_chatbot)
+        .list_reports(ListReportsRequest::default())
+        .await
+        .expect_err("accounting answered chatbot-skill");
+    assert_eq!(refused.code(), Code::Unauthenticated, "{refused:?}");
+    system.stop().await.unwrap();
+}
+
+/// The per-address login limit counts the address the login names, so only the public edge may
+/// name one: another deployment, token and all, cannot log in with a made-up address.
+#[tokio::test]
+async fn the_client_address_of_a_login_comes_only_from_the_gateway() {
+    use contracts::store::v1::LoginRequest;
+    use contracts::store::v1::store_service_client::StoreServiceClient;
+    use tonic::Code;
+
+    let db = TestDb::new().await.unwrap();
+    let redis = TestRedis::new().await.unwrap();
+    let system = System::start(&[Service::Store], &db, &redis).await.unwrap();
+    let url = system.config.store.endpoints().url;
+    let login = || LoginRequest {
+        login_id: "nobody".into(),
+        password: "guess".into(),
+        client_ip: "198.51.100.7".into(),
+    };
+    for caller in [Service::Order, Service::ChatbotSkill] {
+        let refused = StoreServiceClient::new(system.client_as(caller, &url))
+            .login(login())
+            .await
+            .expect_err("a login from another deployment");
+        assert_eq!(refused.code(), Code::PermissionDenied, "{caller:?}");
+    }
+    // From the gateway the login gets as far as the password (no such account here).
+    let from_gateway = StoreServiceClient::new(system.client_as(Service::Gateway, &url))
+        .login(login())
+        .await
+        .expect_err("no account");
+    assert_eq!(
+        from_gateway.code(),
+        Code::Unauthenticated,
+        "{from_gateway:?}"
+    );
+    assert_eq!(
+        from_gateway.message(),
+        "아이디 또는 비밀번호가 올바르지 않습니다"
+    );
     system.stop().await.unwrap();
 }

@@ -96,12 +96,22 @@ impl World {
 
     pub fn store(&self) -> StoreServiceClient<Client> {
         let url = self.config.store.endpoints().url;
-        StoreServiceClient::new(platform::grpc::client(&url).expect("store url"))
+        let gateway = self
+            .config
+            .identity(platform::Service::Gateway)
+            .expect("token");
+        StoreServiceClient::new(platform::grpc::client(&gateway, &url).expect("store url"))
     }
 
     pub fn accounting(&self) -> AccountingServiceClient<Client> {
         let url = self.config.accounting.endpoints().url;
-        AccountingServiceClient::new(platform::grpc::client(&url).expect("accounting url"))
+        let gateway = self
+            .config
+            .identity(platform::Service::Gateway)
+            .expect("token");
+        AccountingServiceClient::new(
+            platform::grpc::client(&gateway, &url).expect("accounting url"),
+        )
     }
 
     /// A store with its business day opened.

@@ -106,7 +106,10 @@ async fn open_day(config: &Config, db: &TestDb, redis: &TestRedis) -> anyhow::Re
         anyhow::ensure!(day.status.is_success(), "{action}: {day:?}");
     }
     let mut store = contracts::store::v1::store_service_client::StoreServiceClient::new(
-        platform::grpc::client(&config.store.endpoints().url)?,
+        platform::grpc::client(
+            &config.identity(platform::Service::Gateway)?,
+            &config.store.endpoints().url,
+        )?,
     );
     let day = store
         .get_day(GetDayRequest {

@@ -134,7 +134,11 @@ impl Harness {
 
     pub fn store_client(&self) -> StoreServiceClient<platform::grpc::Client> {
         let url = self.config.store.endpoints().url;
-        StoreServiceClient::new(platform::grpc::client(&url).expect("store url"))
+        let gateway = self
+            .config
+            .identity(platform::Service::Gateway)
+            .expect("token");
+        StoreServiceClient::new(platform::grpc::client(&gateway, &url).expect("store url"))
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -66,7 +66,7 @@ impl Store {
         }
         let store_url = config.store.endpoints().url;
         let mut store_client = contracts::store::v1::store_service_client::StoreServiceClient::new(
-            platform::grpc::client(&store_url)?,
+            platform::grpc::client(&config.identity(platform::Service::Gateway)?, &store_url)?,
         );
         let day = store_client
             .get_day(GetDayRequest {

@@ -110,12 +110,22 @@ impl World {
 
     fn store(&self) -> StoreServiceClient<platform::grpc::Client> {
         let url = self.config.store.endpoints().url;
-        StoreServiceClient::new(platform::grpc::client(&url).expect("store url"))
+        let gateway = self
+            .config
+            .identity(platform::Service::Gateway)
+            .expect("token");
+        StoreServiceClient::new(platform::grpc::client(&gateway, &url).expect("store url"))
     }
 
     fn accounting(&self) -> AccountingServiceClient<platform::grpc::Client> {
         let url = self.config.accounting.endpoints().url;
-        AccountingServiceClient::new(platform::grpc::client(&url).expect("accounting url"))
+        let gateway = self
+            .config
+            .identity(platform::Service::Gateway)
+            .expect("token");
+        AccountingServiceClient::new(
+            platform::grpc::client(&gateway, &url).expect("accounting url"),
+        )
     }
 
     async fn act(&self, store_id: &str, action: store_pb::DayAction) -> anyhow::Result<()> {

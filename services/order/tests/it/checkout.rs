@@ -183,7 +183,10 @@ impl Shop {
 
     pub fn order(&self) -> OrderServiceClient<Client> {
         let url = self.config.order.endpoints().url;
-        OrderServiceClient::new(platform::grpc::client_with_deadline(&url, LONG).expect("url"))
+        let gateway = self.config.identity(Service::Gateway).expect("token");
+        OrderServiceClient::new(
+            platform::grpc::client_with_deadline(&gateway, &url, LONG).expect("url"),
+        )
     }
 
     pub async fn transition(&self, action: store_pb::DayAction) -> store_pb::BusinessDay {

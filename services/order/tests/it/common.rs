@@ -127,6 +127,7 @@ impl Harness {
         let store = self.system.config.endpoints(Service::Store).expect("store");
         config.set_endpoints(Service::Store, &store);
         let endpoints = config.order.endpoints();
+        let gateway = config.identity(Service::Gateway).expect("token");
         let shutdown = Shutdown::new();
         tokio::spawn(order::serve(config, shutdown.clone()));
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -140,7 +141,8 @@ impl Harness {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let client = OrderServiceClient::new(platform::grpc::client(&endpoints.url).expect("url"));
+        let client =
+            OrderServiceClient::new(platform::grpc::client(&gateway, &endpoints.url).expect("url"));
         (client, shutdown)
     }
 

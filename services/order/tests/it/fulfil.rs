@@ -264,6 +264,7 @@ async fn second_replica(shop: &Shop) -> (OrderServiceClient<Client>, Shutdown) {
         url: format!("http://{}", ports[0]),
     };
     config.set_endpoints(Service::Order, &endpoints);
+    let gateway = config.identity(Service::Gateway).expect("token");
     let shutdown = Shutdown::new();
     tokio::spawn(order::serve_with(
         config,
@@ -279,7 +280,8 @@ async fn second_replica(shop: &Shop) -> (OrderServiceClient<Client>, Shutdown) {
     .await
     .expect("the second replica listens");
     let client = OrderServiceClient::new(
-        platform::grpc::client_with_deadline(&endpoints.url, checkout::LONG).expect("url"),
+        platform::grpc::client_with_deadline(&gateway, &endpoints.url, checkout::LONG)
+            .expect("url"),
     );
     (client, shutdown)
 }

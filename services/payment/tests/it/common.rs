@@ -90,7 +90,12 @@ impl Harness {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let client = PaymentServiceClient::new(
-            platform::grpc::client_with_deadline(&endpoints.url, LONG_DEADLINE).expect("url"),
+            platform::grpc::client_with_deadline(
+                &config.identity(Service::Order).expect("token"),
+                &endpoints.url,
+                LONG_DEADLINE,
+            )
+            .expect("url"),
         );
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

@@ -19,6 +19,8 @@ pub struct Harness {
     pub client: StoreServiceClient<Client>,
     /// Where the store's gRPC answers, for a client with other deadlines.
     pub url: String,
+    /// Who the harness calls as: the gateway, the only caller the store takes a login from.
+    pub gateway: platform::grpc::Identity,
     pub keys: platform::redis::Keys,
     shutdown: Shutdown,
     task: JoinHandle<Result<(), platform::Error>>,
@@ -34,6 +36,7 @@ impl Harness {
         let redis = TestRedis::new().await.expect("test redis");
         let config = testkit::System::config(&db.url, &redis.url, &redis.prefix).expect("config");
         let endpoints = config.store.endpoints();
+        let gateway = config.identity(platform::Service::Gateway).expect("token");
         let shutdown = Shutdown::new();
         let task = tokio::spawn(store::serve_with(config, settings, shutdown.clone()));
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -47,9 +50,11 @@ impl Harness {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let client = StoreServiceClient::new(platform::grpc::client(&endpoints.url).expect("url"));
+        let client =
+            StoreServiceClient::new(platform::grpc::client(&gateway, &endpoints.url).expect("url"));
         Harness {
             url: endpoints.url,
+            gateway,
             keys: redis.keys(),
             db,
             redis,

@@ -17,7 +17,8 @@ async fn try_login(
     ip: &str,
 ) -> Result<pb::LoginResponse, tonic::Status> {
     // Bursts of parallel logins wait for the hash permits; no answer may be lost to a deadline.
-    let patient = platform::grpc::client_with_deadline(&h.url, Duration::from_secs(60)).unwrap();
+    let patient =
+        platform::grpc::client_with_deadline(&h.gateway, &h.url, Duration::from_secs(60)).unwrap();
     pb::store_service_client::StoreServiceClient::new(patient)
         .login(pb::LoginRequest {
             login_id: login.into(),
