@@ -9,9 +9,12 @@
 //! grpc.health.v1 stays open: it tells nothing, and Kubernetes' gRPC probes call it without
 //! metadata.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -21,6 +24,7 @@ use tonic::service::Routes;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint, Server};
 use tonic_health::ServingStatus;
+use tracing::Instrument;
 
 use crate::Error;
 use crate::config::Service;
@@ -112,15 +116,96 @@ impl tonic::service::Interceptor for CallInterceptor {
     }
 }
 
-pub type Client = InterceptedService<Channel, CallInterceptor>;
+pub type Client = Observed<InterceptedService<Channel, CallInterceptor>>;
 
 fn intercepted(identity: &Identity, channel: Channel) -> Client {
-    InterceptedService::new(
+    Observed(InterceptedService::new(
         channel,
         CallInterceptor {
             token: identity.token.clone(),
         },
-    )
+    ))
+}
+
+/// The gRPC status of a response: in its headers when the call failed at once (trailers-only),
+/// otherwise in trailers this layer does not wait for; an HTTP 200 without one is counted OK.
+fn grpc_code<B>(response: &http::Response<B>) -> tonic::Code {
+    match response.headers().get("grpc-status") {
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(|v| v.parse::<i32>().ok())
+            .map_or(tonic::Code::Unknown, tonic::Code::from),
+        None if response.status().is_success() => tonic::Code::Ok,
+        None => tonic::Code::Unavailable,
+    }
+}
+
+fn observe_call(
+    span: &tracing::Span,
+    histogram: &prometheus::HistogramVec,
+    service: Option<&str>,
+    path: &str,
+    code: tonic::Code,
+    started: Instant,
+) {
+    span.record("rpc.grpc.status_code", code as i64);
+    let (rpc_service, rpc_method) = crate::telemetry::rpc_parts(path).unwrap_or(("", path));
+    let code = format!("{code:?}");
+    let mut labels = vec![rpc_service, rpc_method, code.as_str()];
+    if let Some(service) = service {
+        labels.insert(0, service);
+    }
+    histogram
+        .with_label_values(&labels)
+        .observe(started.elapsed().as_secs_f64());
+}
+
+/// Client side: a span per call (whose `traceparent` the call carries, so the server's span is
+/// its child) and the call's latency by method and status.
+#[derive(Clone)]
+pub struct Observed<S>(S);
+
+impl<S, B, R> tower::Service<http::Request<B>> for Observed<S>
+where
+    S: tower::Service<http::Request<B>, Response = http::Response<R>>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let path = request.uri().path().to_owned();
+        let span = crate::telemetry::rpc_span(&path, "client", None);
+        // The interceptor reads the current span synchronously inside `call`.
+        let call = span.in_scope(|| self.0.call(request));
+        let started = Instant::now();
+        Box::pin(
+            async move {
+                let result = call.await;
+                let code = match &result {
+                    Ok(response) => grpc_code(response),
+                    Err(_) => tonic::Code::Unavailable,
+                };
+                let span = tracing::Span::current();
+                observe_call(
+                    &span,
+                    &crate::metrics::RPC_CLIENT,
+                    None,
+                    &path,
+                    code,
+                    started,
+                );
+                result
+            }
+            .instrument(span),
+        )
+    }
 }
 
 /// A lazily connected channel: services start in any order and a peer that is down fails calls
@@ -176,6 +261,23 @@ async fn require_token(
     tonic::Status::unauthenticated("missing or wrong service token").into_http()
 }
 
+/// Server side: the status on the request's span and the call's latency by method and status;
+/// outermost, so calls refused for their token are counted too.
+async fn observe(State(service): State<&'static str>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    observe_call(
+        &tracing::Span::current(),
+        &crate::metrics::RPC_SERVER,
+        Some(service),
+        &path,
+        grpc_code(&response),
+        started,
+    );
+    response
+}
+
 /// Compares without an early exit, so the time taken does not tell how much of a guess matched.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -207,7 +309,8 @@ pub async fn serve(
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(accepted),
             require_token,
-        ));
+        ))
+        .layer(axum::middleware::from_fn_with_state(service, observe));
     let routes = Routes::from(guarded).add_service(health);
     let stop = async move {
         shutdown.cancelled().await;
@@ -223,7 +326,7 @@ pub async fn serve(
             crate::metrics::GRPC_HANDLED
                 .with_label_values(&[service])
                 .inc();
-            crate::telemetry::grpc_request_span(request)
+            crate::telemetry::grpc_request_span(service, request)
         })
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, stop)

@@ -126,7 +126,10 @@ pub async fn serve_with(
     let consumer = Consumer::new(
         &config.redis_url,
         runtime.keys.clone(),
-        ConsumerOptions::new(streams::ACCOUNTING, streams::groups::ACCOUNTING),
+        ConsumerOptions {
+            service: SERVICE,
+            ..ConsumerOptions::new(streams::ACCOUNTING, streams::groups::ACCOUNTING)
+        },
     );
     let handler_books = books.clone();
     let handler = move |message: platform::bus::Message| {

@@ -36,6 +36,10 @@ pub async fn serve(config: Config, shutdown: Shutdown) -> Result<(), platform::E
     )?;
     let app = http::router(state)
         .merge(skill::router(&config)?)
+        .layer(axum::middleware::from_fn_with_state(
+            SERVICE,
+            platform::telemetry::observe_http,
+        ))
         .layer(axum::Extension(client_addr::TrustedProxyHops(
             config.trusted_proxy_hops,
         )));

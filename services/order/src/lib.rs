@@ -266,6 +266,7 @@ pub async fn serve_with(
     });
     for _ in 0..settings.approvers.max(1) {
         let mut options = ConsumerOptions::new(streams::ORDER_APPROVAL, groups::ORDER_APPROVER);
+        options.service = SERVICE;
         options.claim_idle = settings.approval_retry_after;
         options.max_deliveries = settings.approval_max_deliveries;
         // One payment at a time per consumer; more consumers give more at once.
@@ -305,7 +306,10 @@ pub async fn serve_with(
     let read_model = Consumer::new(
         &config.redis_url,
         runtime.keys.clone(),
-        ConsumerOptions::new(streams::ORDER_EVENTS, groups::READ_MODEL),
+        ConsumerOptions {
+            service: SERVICE,
+            ..ConsumerOptions::new(streams::ORDER_EVENTS, groups::READ_MODEL)
+        },
     );
     let handler = {
         let reads = reads.clone();

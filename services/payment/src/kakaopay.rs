@@ -10,6 +10,8 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use kakao::pay::{self, Call, ErrorBody, ErrorKind, NO_RESPONSE};
+use platform::telemetry::Outbound;
+use tracing::Instrument;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -240,6 +242,7 @@ impl KakaoPay {
         timeout: Duration,
     ) -> Result<Answer<Resp>, Failure> {
         let url = format!("{}{}", self.base_url, call.path());
+        let outbound = Outbound::start("kakaopay", call_name(call), "POST", call.path());
         let response = self
             .http
             .post(&url)
@@ -247,8 +250,10 @@ impl KakaoPay {
             .json(request)
             .timeout(timeout)
             .send()
-            .await
-            .map_err(|e| no_response(call, timeout, e))?;
+            .instrument(outbound.span())
+            .await;
+        outbound.finish(response.as_ref().ok().map(|r| r.status().as_u16()));
+        let response = response.map_err(|e| no_response(call, timeout, e))?;
         let status = response.status().as_u16();
         let raw = response
             .text()

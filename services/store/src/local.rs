@@ -8,7 +8,9 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use kakao::local::{self, AddressDocument, ErrorBody, Place};
+use platform::telemetry::Outbound;
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 
 static CALLS: LazyLock<prometheus::IntCounterVec> = LazyLock::new(|| {
     prometheus::register_int_counter_vec_with_registry!(
@@ -122,8 +124,12 @@ impl LocalApi {
             .query(&[("query", query)])
             .timeout(self.timeout)
             .send();
+        let outbound = Outbound::start("kakao_local", search.name(), "GET", search.path());
+        let span = outbound.span();
         let result = async {
-            let response = call.await.map_err(|e| self.transport(e))?;
+            let response = call.instrument(span).await;
+            outbound.finish(response.as_ref().ok().map(|r| r.status().as_u16()));
+            let response = response.map_err(|e| self.transport(e))?;
             let status = response.status();
             let body = response.bytes().await.map_err(|e| self.transport(e))?;
             if matches!(status.as_u16(), 401 | 403) {

@@ -99,6 +99,8 @@ const DEAD_LETTER_MAX_LEN: usize = 100_000;
 
 #[derive(Debug, Clone)]
 pub struct ConsumerOptions {
+    /// The service handling the messages, named on their spans.
+    pub service: &'static str,
     /// Logical stream name, e.g. `x:order:events` (the key prefix is added).
     pub stream: String,
     pub group: String,
@@ -121,6 +123,7 @@ impl ConsumerOptions {
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".to_owned());
         let unique = uuid::Uuid::now_v7().simple().to_string();
         ConsumerOptions {
+            service: "simpleorder",
             stream: stream.to_owned(),
             group: group.to_owned(),
             consumer: format!(
@@ -384,15 +387,13 @@ impl Consumer {
                 return Ok(Outcome::DeadLettered);
             }
         };
-        let span = tracing::info_span!(
-            "consume",
-            stream = %self.options.stream,
-            group = %self.options.group,
-            event_type = %message.event_type,
-            event_id = %message.event_id,
-            deliveries,
+        let span = telemetry::consume_span(
+            self.options.service,
+            &self.options.stream,
+            &self.options.group,
+            &message.id,
+            message.traceparent.as_deref(),
         );
-        telemetry::set_parent(&span, message.traceparent.as_deref());
         let handling = AssertUnwindSafe(handler(message.clone()))
             .catch_unwind()
             .instrument(span);

@@ -24,11 +24,12 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use redis::Script;
 use redis::aio::ConnectionManager;
 use sqlx::PgPool;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::redis::Keys;
 use crate::shutdown::Shutdown;
-use crate::{Error, metrics};
+use crate::{Error, metrics, telemetry};
 
 static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -170,6 +171,12 @@ impl Relay {
         let mut redis = self.redis.clone();
         let mut published = Vec::with_capacity(rows.len());
         for row in &rows {
+            let span = telemetry::publish_span(
+                &self.options.name,
+                &row.stream,
+                row.traceparent.as_deref(),
+            );
+            let traceparent = span.in_scope(telemetry::current_traceparent);
             let event_id = row.id.to_string();
             let occurred_at = row.created_at.to_rfc3339_opts(SecondsFormat::Millis, true);
             let mut invocation = PUBLISH.key(self.keys.stream(&row.stream));
@@ -183,10 +190,13 @@ impl Relay {
                 .arg("occurred_at")
                 .arg(&occurred_at)
                 .arg("traceparent")
-                .arg(row.traceparent.as_deref().unwrap_or(""))
+                .arg(traceparent.as_deref().unwrap_or(""))
                 .arg("data")
                 .arg(row.payload.as_slice());
-            let _entry: String = invocation.invoke_async(&mut redis).await?;
+            let _entry: String = invocation
+                .invoke_async(&mut redis)
+                .instrument(span)
+                .await?;
             published.push(row.id);
             metrics::OUTBOX_PUBLISHED
                 .with_label_values(&[row.stream.as_str()])

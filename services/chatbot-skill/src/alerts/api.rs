@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use kakao::event_api::{self, EventRequest, EventResponse, TaskResult};
 use platform::config::KakaoConfig;
+use platform::telemetry::Outbound;
+use tracing::Instrument;
 
 /// Enough of Kakao's error body to act on, not a whole HTML page.
 const DETAIL_MAX_CHARS: usize = 300;
@@ -50,6 +52,7 @@ impl EventApi {
 
     /// The result of the send Kakao gave `task_id`; why there is none otherwise.
     pub async fn task(&self, task_id: &str) -> Result<TaskResult, String> {
+        let outbound = Outbound::start("event_api", "task", "GET", "/v1/tasks/{taskId}");
         let response = self
             .http
             .get(format!(
@@ -59,8 +62,11 @@ impl EventApi {
             ))
             .header(event_api::AUTHORIZATION_HEADER, &self.authorization)
             .send()
-            .await
-            .map_err(|e| format!("task lookup: no answer: {}", e.without_url()))?;
+            .instrument(outbound.span())
+            .await;
+        outbound.finish(response.as_ref().ok().map(|r| r.status().as_u16()));
+        let response =
+            response.map_err(|e| format!("task lookup: no answer: {}", e.without_url()))?;
         let status = response.status().as_u16();
         let body = response
             .bytes()
@@ -74,13 +80,16 @@ impl EventApi {
     }
 
     pub async fn send(&self, request: &EventRequest) -> Outcome {
+        let outbound = Outbound::start("event_api", "talk", "POST", "/v2/bots/{botId}/talk");
         let sent = self
             .http
             .post(&self.talk_url)
             .header(event_api::AUTHORIZATION_HEADER, &self.authorization)
             .json(request)
             .send()
+            .instrument(outbound.span())
             .await;
+        outbound.finish(sent.as_ref().ok().map(|r| r.status().as_u16()));
         let response = match sent {
             Ok(response) => response,
             Err(e) if e.is_connect() => return Outcome::NotSent(format!("no connection: {e}")),

@@ -339,6 +339,7 @@ pub fn spawn(
     });
     for _ in 0..settings.consumers.max(1) {
         let mut options = ConsumerOptions::new(ORDER_EVENTS, groups::ALERTS);
+        options.service = crate::SERVICE;
         options.claim_idle = settings.retry_after;
         options.max_deliveries = settings.max_deliveries;
         // One alert at a time per consumer, so the others share a burst.
