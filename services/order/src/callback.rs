@@ -216,6 +216,7 @@ impl Callbacks {
         }
         let resolved = self.payment.resolve(token, false).await?;
         if let Some(binding) = resolved.binding {
+            platform::telemetry::link_current(&binding.traceparent);
             return self.first_visit(token, pg_token, &binding).await;
         }
         let used = Some(resolved.used_by_order_id.as_str())

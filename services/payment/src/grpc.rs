@@ -240,6 +240,7 @@ fn binding_pb(b: Binding) -> pb::PaymentBinding {
         created_at: Some(timestamp(b.created_at)),
         expires_at: Some(timestamp(b.expires_at)),
         day_business_id: b.day_business_id.to_string(),
+        traceparent: b.traceparent.unwrap_or_default(),
     }
 }
 

@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use kakao::pay::{self, Call, ErrorBody, ErrorKind, NO_RESPONSE};
 use platform::telemetry::Outbound;
-use tracing::Instrument;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 
 static CALLS: LazyLock<prometheus::IntCounterVec> = LazyLock::new(|| {
     prometheus::register_int_counter_vec_with_registry!(

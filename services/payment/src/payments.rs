@@ -189,6 +189,7 @@ impl Payments {
                 partner_user_id: input.customer_id.to_string(),
                 created_at: now,
                 expires_at: now + self.settings.window,
+                traceparent: platform::telemetry::current_traceparent(),
             },
             redirect: Redirect {
                 mobile,

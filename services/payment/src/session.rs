@@ -64,6 +64,9 @@ pub struct Binding {
     /// End of the payment window.
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub expires_at: DateTime<Utc>,
+    /// The trace of the request that placed the order, for the approval's trace to link to.
+    #[serde(default)]
+    pub traceparent: Option<String>,
 }
 
 /// Where KakaoPay's ready sent the customer.
@@ -153,6 +156,7 @@ mod tests {
                 partner_user_id: "u".into(),
                 created_at: now,
                 expires_at: now + chrono::Duration::seconds(expires_in_secs),
+                traceparent: None,
             },
             redirect: Redirect::default(),
         }

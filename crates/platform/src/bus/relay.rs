@@ -193,10 +193,7 @@ impl Relay {
                 .arg(traceparent.as_deref().unwrap_or(""))
                 .arg("data")
                 .arg(row.payload.as_slice());
-            let _entry: String = invocation
-                .invoke_async(&mut redis)
-                .instrument(span)
-                .await?;
+            let _entry: String = invocation.invoke_async(&mut redis).instrument(span).await?;
             published.push(row.id);
             metrics::OUTBOX_PUBLISHED
                 .with_label_values(&[row.stream.as_str()])

@@ -272,7 +272,7 @@ pub fn consume_span(
 ) -> tracing::Span {
     let span = tracing::info_span!(
         "process",
-        otel.name = format!("process {stream}"),
+        otel.name = format!("process {}", stream_template(stream)),
         otel.kind = "consumer",
         messaging.system = "redis",
         messaging.operation.type = "process",
@@ -293,7 +293,7 @@ pub fn consume_span(
 pub fn publish_span(service: &str, stream: &str, traceparent: Option<&str>) -> tracing::Span {
     let span = tracing::info_span!(
         "publish",
-        otel.name = format!("send {stream}"),
+        otel.name = format!("send {}", stream_template(stream)),
         otel.kind = "producer",
         messaging.system = "redis",
         messaging.operation.type = "send",
@@ -414,14 +414,30 @@ impl Outbound {
     }
 }
 
+/// Links the current span to the trace `traceparent` names (the request that placed an order,
+/// seen again when its payment is approved); an empty or malformed one links nothing.
+pub fn link_current(traceparent: &str) {
+    if let Some(context) = remote_context(Some(traceparent)) {
+        tracing::Span::current().add_link(context.span().span_context().clone());
+    }
+}
+
+/// A stream's name with its ids as `{id}` (`x:store:{id}:{id}`), so span names stay few.
+fn stream_template(stream: &str) -> String {
+    stream
+        .split(':')
+        .map(|part| match uuid::Uuid::parse_str(part) {
+            Ok(_) => "{id}",
+            Err(_) => part,
+        })
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
 fn remote_context(traceparent: Option<&str>) -> Option<opentelemetry::Context> {
     let carrier = HashMap::from([("traceparent".to_owned(), traceparent?.to_owned())]);
     let context = TraceContextPropagator::new().extract(&MapExtractor(&carrier));
-    context
-        .span()
-        .span_context()
-        .is_valid()
-        .then_some(context)
+    context.span().span_context().is_valid().then_some(context)
 }
 
 #[cfg(test)]

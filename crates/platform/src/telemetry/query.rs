@@ -60,7 +60,10 @@ pub fn operation_and_table(statement: &str) -> (String, Option<String>) {
     let words: Vec<&str> = statement.split_whitespace().collect();
     let operation = words
         .first()
-        .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphabetic()).to_ascii_uppercase())
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_ascii_alphabetic())
+                .to_ascii_uppercase()
+        })
         .unwrap_or_default();
     let keyword = match operation.as_str() {
         "INSERT" => "INTO",
@@ -74,8 +77,7 @@ pub fn operation_and_table(statement: &str) -> (String, Option<String>) {
         .map(|w| w.trim_end_matches([',', ';', ')']).to_ascii_lowercase())
         .filter(|t| {
             !t.is_empty()
-                && t
-                    .chars()
+                && t.chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
         });
     (operation, table)
@@ -139,7 +141,11 @@ mod tests {
     #[test]
     fn statements_name_their_operation_and_table() {
         let cases = [
-            ("SELECT id FROM orders WHERE id = $1", "SELECT", Some("orders")),
+            (
+                "SELECT id FROM orders WHERE id = $1",
+                "SELECT",
+                Some("orders"),
+            ),
             (
                 "INSERT INTO outbox (id, stream) VALUES ($1, $2)",
                 "INSERT",
