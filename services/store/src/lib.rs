@@ -187,7 +187,10 @@ pub async fn serve_with(
     let recent_consumer = Consumer::new(
         &config.redis_url,
         runtime.keys.clone(),
-        ConsumerOptions::new(streams::ORDER_EVENTS, groups::RECENT_STORES),
+        ConsumerOptions {
+            service: SERVICE,
+            ..ConsumerOptions::new(streams::ORDER_EVENTS, groups::RECENT_STORES)
+        },
     );
     let handler = move |message: platform::bus::Message| {
         let recent = recent.clone();
