@@ -260,11 +260,15 @@ async fn one_paid_order_is_one_readable_trace_from_the_skill_webhook_to_the_boar
     let demo = store::admin::load_demo(&db.pool).await?;
     let mut config = System::config(&db.url, &redis.url, &redis.prefix)?;
     config.otel_endpoint = Some(format!("http://{collector}"));
-    let secrets = [
-        config.service_token.value.clone(),
+    let mut secrets = vec![
         config.kakao.kakaopay_secret_key.clone(),
         config.kakao.rest_api_key.clone(),
     ];
+    for service in Service::ALL {
+        if let Some((token, _)) = config.service_tokens.of(service) {
+            secrets.push(token.to_owned());
+        }
+    }
     let system = System::start_with(
         &[
             Service::Gateway,
