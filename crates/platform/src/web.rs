@@ -7,7 +7,8 @@
 //!   `HTTP_MAX_BODY` bytes (413); it is read before the handler runs;
 //! - **a request** gets `HTTP_REQUEST_TIMEOUT` from its headers to its answer (503);
 //! - **at most `HTTP_MAX_CONCURRENT` requests** are handled at once per listener; one more is
-//!   shed at once with 503 and `Retry-After` instead of queueing without bound;
+//!   shed at once with 503 and `Retry-After` instead of queueing without bound (a listener may
+//!   answer one path prefix in its callers' own shape instead, see [`Busy`]);
 //! - **an idle keep-alive connection** (no byte either way) is closed after `HTTP_IDLE_TIMEOUT`.
 //!
 //! A WebSocket leaves these bounds once upgraded; the live board bounds its own sockets.
@@ -159,12 +160,44 @@ fn refusal(status: StatusCode, code: &str, message: &str, retry_after: bool) -> 
     response
 }
 
+/// How a listener answers a request it sheds (over the cap) or gives up on (request timeout):
+/// the JSON 503 with `Retry-After`, except under one path prefix whose callers need another
+/// shape. Kakao shows a customer nothing useful for a skill's 503, but shows a SkillResponse.
+#[derive(Clone, Copy, Default)]
+pub struct Busy {
+    prefix: &'static str,
+    answer: Option<fn() -> Response>,
+}
+
+impl Busy {
+    /// Requests whose path starts with `prefix` are answered `answer()` when busy.
+    pub fn answer_under(prefix: &'static str, answer: fn() -> Response) -> Busy {
+        Busy {
+            prefix,
+            answer: Some(answer),
+        }
+    }
+
+    fn answer(&self, path: &str) -> Option<Response> {
+        self.answer
+            .filter(|_| path.starts_with(self.prefix))
+            .map(|answer| answer())
+    }
+}
+
 /// Sheds a request at once when `max_concurrent` are already being handled.
-async fn cap(State(permits): State<Arc<Semaphore>>, request: Request, next: Next) -> Response {
+async fn cap(
+    State((permits, busy)): State<(Arc<Semaphore>, Busy)>,
+    request: Request,
+    next: Next,
+) -> Response {
     let Ok(_permit) = permits.try_acquire_owned() else {
         crate::metrics::HTTP_SHED
             .with_label_values(&[] as &[&str])
             .inc();
+        if let Some(answer) = busy.answer(request.uri().path()) {
+            return answer;
+        }
         return refusal(
             StatusCode::SERVICE_UNAVAILABLE,
             "overloaded",
@@ -175,8 +208,13 @@ async fn cap(State(permits): State<Arc<Semaphore>>, request: Request, next: Next
     next.run(request).await
 }
 
-async fn deadline(State(limits): State<HttpLimits>, request: Request, next: Next) -> Response {
+async fn deadline(
+    State((limits, busy)): State<(HttpLimits, Busy)>,
+    request: Request,
+    next: Next,
+) -> Response {
     let (parts, body) = request.into_parts();
+    let busy = busy.answer(parts.uri.path());
     let read = tokio::time::timeout(
         limits.body_timeout,
         axum::body::to_bytes(body, limits.max_body),
@@ -203,12 +241,14 @@ async fn deadline(State(limits): State<HttpLimits>, request: Request, next: Next
     let request = Request::from_parts(parts, body);
     match tokio::time::timeout(limits.request_timeout, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => refusal(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "timeout",
-            "처리가 늦어지고 있습니다. 잠시 후 다시 시도해 주세요.",
-            true,
-        ),
+        Err(_) => busy.unwrap_or_else(|| {
+            refusal(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "처리가 늦어지고 있습니다. 잠시 후 다시 시도해 주세요.",
+                true,
+            )
+        }),
     }
 }
 
@@ -221,10 +261,13 @@ fn close(mut response: Response) -> Response {
 }
 
 /// `app` behind the request bounds (the connection bounds are [`serve`]'s).
-pub fn bounded(app: Router, limits: &HttpLimits) -> Router {
+pub fn bounded(app: Router, limits: &HttpLimits, busy: Busy) -> Router {
     let permits = Arc::new(Semaphore::new(limits.max_concurrent.max(1)));
-    app.layer(axum::middleware::from_fn_with_state(*limits, deadline))
-        .layer(axum::middleware::from_fn_with_state(permits, cap))
+    app.layer(axum::middleware::from_fn_with_state(
+        (*limits, busy),
+        deadline,
+    ))
+    .layer(axum::middleware::from_fn_with_state((permits, busy), cap))
 }
 
 /// Serves `app` on `listener` within `limits` until `shutdown`, then lets requests in flight
@@ -233,9 +276,10 @@ pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: HttpLimits,
+    busy: Busy,
     shutdown: Shutdown,
 ) -> Result<(), Error> {
-    let app = bounded(app, &limits);
+    let app = bounded(app, &limits, busy);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
@@ -398,5 +442,5 @@ pub async fn bind_and_serve(
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| Error::Bind { addr, source })?;
-    serve(listener, app, limits, shutdown).await
+    serve(listener, app, limits, Busy::default(), shutdown).await
 }

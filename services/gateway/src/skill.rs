@@ -32,6 +32,9 @@ const BODY_LIMIT_BYTES: usize = 256 * 1024;
 /// Headers that belong to browsers, never to Kakao's calls, and are not passed on.
 const DROPPED_HEADERS: [&str; 2] = ["cookie", "authorization"];
 const TRY_AGAIN: &str = "지금은 답을 드리기 어려워요. 잠시 후 다시 시도해 주세요.";
+const BUSY: &str = "주문이 몰려 잠시 후 다시 시도해 주세요.";
+/// Where the skill routes live, so the HTTP bounds answer them in Kakao's shape when busy.
+pub const PATH_PREFIX: &str = "/kakao/skill/";
 const JSON: &str = "application/json; charset=utf-8";
 
 #[derive(Clone)]
@@ -48,7 +51,7 @@ pub fn router(config: &Config) -> Result<Router, platform::Error> {
         )?),
     };
     Ok(Router::new()
-        .route("/kakao/skill/{name}", post(webhook))
+        .route(&format!("{PATH_PREFIX}{{name}}"), post(webhook))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .with_state(state))
 }
@@ -142,9 +145,19 @@ fn forwarded(headers: &HeaderMap) -> HashMap<String, String> {
 
 /// The gateway's own answer when chatbot-skill cannot give one.
 fn try_again() -> Response {
-    let response = SkillResponse::simple_text(TRY_AGAIN)
+    bubble(TRY_AGAIN)
+}
+
+/// The answer to a skill call the gateway sheds over its concurrency cap or gives up on at the
+/// request timeout: HTTP 200 and a SkillResponse, since Kakao shows nothing useful for a 503.
+pub fn busy() -> Response {
+    bubble(BUSY)
+}
+
+fn bubble(text: &str) -> Response {
+    let response = SkillResponse::simple_text(text)
         .quick_reply(QuickReply::message("처음으로"))
-        .unwrap_or_else(|_| SkillResponse::simple_text(TRY_AGAIN));
+        .unwrap_or_else(|_| SkillResponse::simple_text(text));
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, HeaderValue::from_static(JSON))],

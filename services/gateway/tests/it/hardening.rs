@@ -193,6 +193,20 @@ async fn over_the_concurrency_cap_requests_are_shed_with_503_and_retry_after() -
     let body: serde_json::Value = shed.json().await?;
     assert_eq!(body["error"], "overloaded");
     assert!(is_korean(body["message"].as_str().unwrap_or_default()));
+    // A skill call is shed too, but answered in Kakao's shape: a 503 would show the customer
+    // nothing useful in the chat.
+    let skill = reqwest::Client::new()
+        .post(h.url("/kakao/skill/menu"))
+        .json(&json!({}))
+        .send()
+        .await?;
+    assert_eq!(skill.status(), StatusCode::OK);
+    let body: serde_json::Value = skill.json().await?;
+    kakao::validate(&body).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    assert_eq!(
+        body["template"]["outputs"][0]["simpleText"]["text"],
+        "주문이 몰려 잠시 후 다시 시도해 주세요."
+    );
 
     drop(held);
     let mut served = false;
