@@ -37,7 +37,7 @@ pub async fn ledger(http: &reqwest::Client, sandbox: &str) -> anyhow::Result<Vec
         .context("the sandbox's ledger")
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct Order {
     pub id: String,
     pub store_id: String,
@@ -47,9 +47,11 @@ pub struct Order {
 }
 
 pub async fn orders(pool: &PgPool) -> anyhow::Result<Vec<Order>> {
-    Ok(sqlx::query_as(
-        "SELECT id::text, store_id::text, status, payment_tid, placed_at IS NOT NULL AS placed \
-         FROM customer_order",
+    Ok(sqlx::query_as!(
+        Order,
+        r#"SELECT id::text AS "id!", store_id::text AS "store_id!", status, payment_tid,
+             placed_at IS NOT NULL AS "placed!"
+         FROM customer_order"#
     )
     .fetch_all(pool)
     .await?)
@@ -57,9 +59,10 @@ pub async fn orders(pool: &PgPool) -> anyhow::Result<Vec<Order>> {
 
 /// Orders between payment and placement, and refunds whose outcome is not known yet.
 async fn unsettled(pool: &PgPool) -> anyhow::Result<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT (SELECT count(*) FROM customer_order WHERE status = 'APPROVING') \
-              + (SELECT count(*) FROM order_payment WHERE status = 'CANCEL_PENDING')",
+    Ok(sqlx::query_scalar!(
+        r#"SELECT (SELECT count(*) FROM customer_order WHERE status = 'APPROVING')
+              + (SELECT count(*) FROM order_payment WHERE status = 'CANCEL_PENDING')
+             AS "unsettled!""#
     )
     .fetch_one(pool)
     .await?)
@@ -112,7 +115,7 @@ pub async fn missing_from_boards(
 
 pub async fn stuck_payments(pool: &PgPool) -> anyhow::Result<Vec<String>> {
     Ok(
-        sqlx::query_scalar("SELECT tid FROM order_payment WHERE status = 'CANCEL_PENDING'")
+        sqlx::query_scalar!("SELECT tid FROM order_payment WHERE status = 'CANCEL_PENDING'")
             .fetch_all(pool)
             .await?,
     )

@@ -59,16 +59,18 @@ async fn ensure_template() -> anyhow::Result<String> {
                 .context("connecting to the test Postgres server")?;
             let name = template_name();
             // Test processes run in parallel; one builds the template, the others wait for it.
-            sqlx::query("SELECT pg_advisory_lock(727274)")
-                .execute(&mut admin)
+            sqlx::query!(r#"SELECT pg_advisory_lock(727274) AS "locked: ()""#)
+                .fetch_one(&mut admin)
                 .await?;
-            let exists: bool =
-                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-                    .bind(&name)
-                    .fetch_one(&mut admin)
-                    .await?;
+            let exists: bool = sqlx::query_scalar!(
+                r#"SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS "exists!""#,
+                &name
+            )
+            .fetch_one(&mut admin)
+            .await?;
             if !exists {
                 let building = format!("{name}_building");
+                // Database names cannot be bound parameters: this DDL stays runtime SQL.
                 admin
                     .execute(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)").as_str())
                     .await?;
@@ -87,8 +89,8 @@ async fn ensure_template() -> anyhow::Result<String> {
                     .await?;
             }
             drop_stale_databases(&mut admin).await?;
-            sqlx::query("SELECT pg_advisory_unlock(727274)")
-                .execute(&mut admin)
+            sqlx::query!("SELECT pg_advisory_unlock(727274)")
+                .fetch_one(&mut admin)
                 .await?;
             admin.close().await?;
             Ok(name)
@@ -100,7 +102,7 @@ async fn ensure_template() -> anyhow::Result<String> {
 /// Test databases left behind by killed runs, recognised by the creation time in their name.
 async fn drop_stale_databases(admin: &mut PgConnection) -> anyhow::Result<()> {
     let names: Vec<String> =
-        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'so_test_%'")
+        sqlx::query_scalar!("SELECT datname FROM pg_database WHERE datname LIKE 'so_test_%'")
             .fetch_all(&mut *admin)
             .await?;
     let cutoff = now_secs().saturating_sub(3 * 3600);

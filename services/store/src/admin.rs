@@ -100,13 +100,13 @@ pub async fn create_store_with_profile(
     )
     .await?;
     if let Some((lat, lng)) = profile.location {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO store_location (store_id, latitude, longitude, address) VALUES ($1, $2, $3, $4)",
+            store_id,
+            lat,
+            lng,
+            profile.address.as_deref()
         )
-        .bind(store_id)
-        .bind(lat)
-        .bind(lng)
-        .bind(profile.address.as_deref())
         .execute(&mut *tx)
         .await?;
     }
@@ -196,22 +196,22 @@ pub async fn load_demo(pool: &PgPool) -> Result<DemoStore, AdminError> {
         Err(e) => return Err(e),
     }
 
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO store_location (store_id, latitude, longitude, address) VALUES ($1, $2, $3, $4)",
+        store_id,
+        37.4979_f64,
+        127.0276_f64,
+        DEMO_ADDRESS
     )
-    .bind(store_id)
-    .bind(37.4979_f64)
-    .bind(127.0276_f64)
-    .bind(DEMO_ADDRESS)
     .execute(&mut *tx)
     .await?;
 
     insert_demo_menu(&mut tx, store_id).await?;
 
-    sqlx::query(
+    sqlx::query!(
         "UPDATE menu_version SET version = version + 1, updated_at = now() WHERE store_id = $1",
+        store_id
     )
-    .bind(store_id)
     .execute(&mut *tx)
     .await?;
 
@@ -319,25 +319,25 @@ async fn insert_store(
     login: &str,
     password_hash: &str,
 ) -> Result<(), AdminError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO store (id, name, phone, address, description) VALUES ($1, $2, $3, $4, $5)",
+        store.id,
+        store.name,
+        store.phone,
+        store.address,
+        store.description
     )
-    .bind(store.id)
-    .bind(store.name)
-    .bind(store.phone)
-    .bind(store.address)
-    .bind(store.description)
     .execute(&mut *conn)
     .await?;
 
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO store_account (id, store_id, login, password_hash, role) \
          VALUES ($1, $2, $3, $4, 'admin')",
+        Uuid::now_v7(),
+        store.id,
+        login,
+        password_hash
     )
-    .bind(Uuid::now_v7())
-    .bind(store.id)
-    .bind(login)
-    .bind(password_hash)
     .execute(&mut *conn)
     .await
     .map_err(|e| match &e {
@@ -347,26 +347,28 @@ async fn insert_store(
         _ => AdminError::Db(e),
     })?;
 
-    sqlx::query("INSERT INTO menu_version (store_id, version) VALUES ($1, 0)")
-        .bind(store.id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO menu_version (store_id, version) VALUES ($1, 0)",
+        store.id
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
 async fn find_demo(pool: &PgPool) -> Result<Option<DemoStore>, AdminError> {
-    let row: Option<(Uuid, String)> = sqlx::query_as(
+    let row = sqlx::query!(
         "SELECT s.id, s.name FROM store_account a JOIN store s ON s.id = a.store_id \
          WHERE a.login = $1",
+        DEMO_LOGIN
     )
-    .bind(DEMO_LOGIN)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|(store_id, name)| DemoStore {
-        store_id,
+    Ok(row.map(|r| DemoStore {
+        store_id: r.id,
         login: DEMO_LOGIN.to_owned(),
         password: DEMO_PASSWORD.to_owned(),
-        name,
+        name: r.name,
     }))
 }
 
@@ -541,57 +543,57 @@ const DEMO_MENU: &[DemoCategory] = &[
 
 async fn insert_demo_menu(conn: &mut PgConnection, store_id: Uuid) -> Result<(), AdminError> {
     let option_category_id = Uuid::now_v7();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO menu_option_category (id, store_id, name, position) VALUES ($1, $2, $3, 0)",
+        option_category_id,
+        store_id,
+        DEMO_OPTION_CATEGORY
     )
-    .bind(option_category_id)
-    .bind(store_id)
-    .bind(DEMO_OPTION_CATEGORY)
     .execute(&mut *conn)
     .await?;
 
     let mut selection_ids = Vec::with_capacity(DEMO_SELECTIONS.len());
     for (sel_pos, sel) in (0_i32..).zip(DEMO_SELECTIONS) {
         let selection_id = Uuid::now_v7();
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO menu_selection (id, store_id, name, min_select, max_select) \
              VALUES ($1, $2, $3, $4, $5)",
+            selection_id,
+            store_id,
+            sel.name,
+            sel.min,
+            sel.max
         )
-        .bind(selection_id)
-        .bind(store_id)
-        .bind(sel.name)
-        .bind(sel.min)
-        .bind(sel.max)
         .execute(&mut *conn)
         .await?;
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO menu_option_category_selection (option_category_id, selection_id, position) \
              VALUES ($1, $2, $3)",
+            option_category_id,
+            selection_id,
+            sel_pos
         )
-        .bind(option_category_id)
-        .bind(selection_id)
-        .bind(sel_pos)
         .execute(&mut *conn)
         .await?;
 
         for (opt_pos, opt) in (0_i32..).zip(sel.options) {
             let option_id = Uuid::now_v7();
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO menu_option (id, store_id, name, price) VALUES ($1, $2, $3, $4)",
+                option_id,
+                store_id,
+                opt.name,
+                opt.price
             )
-            .bind(option_id)
-            .bind(store_id)
-            .bind(opt.name)
-            .bind(opt.price)
             .execute(&mut *conn)
             .await?;
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO menu_selection_option (selection_id, option_id, position) \
                  VALUES ($1, $2, $3)",
+                selection_id,
+                option_id,
+                opt_pos
             )
-            .bind(selection_id)
-            .bind(option_id)
-            .bind(opt_pos)
             .execute(&mut *conn)
             .await?;
         }
@@ -600,35 +602,35 @@ async fn insert_demo_menu(conn: &mut PgConnection, store_id: Uuid) -> Result<(),
 
     for (cat_pos, category) in (0_i32..).zip(DEMO_MENU) {
         let category_id = Uuid::now_v7();
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO menu_category (id, store_id, name, position) VALUES ($1, $2, $3, $4)",
+            category_id,
+            store_id,
+            category.name,
+            cat_pos
         )
-        .bind(category_id)
-        .bind(store_id)
-        .bind(category.name)
-        .bind(cat_pos)
         .execute(&mut *conn)
         .await?;
 
         for (item_pos, item) in (0_i32..).zip(category.items) {
             let item_id = Uuid::now_v7();
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO menu_item (id, store_id, name, description, price) \
                  VALUES ($1, $2, $3, $4, $5)",
+                item_id,
+                store_id,
+                item.name,
+                item.description,
+                item.price
             )
-            .bind(item_id)
-            .bind(store_id)
-            .bind(item.name)
-            .bind(item.description)
-            .bind(item.price)
             .execute(&mut *conn)
             .await?;
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO menu_category_item (category_id, item_id, position) VALUES ($1, $2, $3)",
+                category_id,
+                item_id,
+                item_pos
             )
-            .bind(category_id)
-            .bind(item_id)
-            .bind(item_pos)
             .execute(&mut *conn)
             .await?;
 
@@ -640,13 +642,13 @@ async fn insert_demo_menu(conn: &mut PgConnection, store_id: Uuid) -> Result<(),
                     .ok_or_else(|| {
                         AdminError::Validation(format!("demo menu names unknown group {wanted}"))
                     })?;
-                sqlx::query(
+                sqlx::query!(
                     "INSERT INTO menu_item_selection (item_id, selection_id, position) \
                      VALUES ($1, $2, $3)",
+                    item_id,
+                    selection_id,
+                    link_pos
                 )
-                .bind(item_id)
-                .bind(selection_id)
-                .bind(link_pos)
                 .execute(&mut *conn)
                 .await?;
             }

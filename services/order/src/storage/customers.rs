@@ -2,12 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use domain::CustomerId;
-use sqlx::{FromRow, PgPool, Row};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::customer::Customer;
 
-#[derive(sqlx::FromRow)]
 struct CustomerRow {
     id: Uuid,
     bot_user_key: String,
@@ -28,8 +27,6 @@ impl From<CustomerRow> for Customer {
     }
 }
 
-const COLUMNS: &str = "id, bot_user_key, plusfriend_user_key, nickname, created_at";
-
 /// Inserts the customer or touches the existing one; `true` when the row was inserted. A
 /// plusfriend key, when given, replaces the stored one.
 pub async fn upsert(
@@ -40,28 +37,37 @@ pub async fn upsert(
 ) -> Result<(Customer, bool), sqlx::Error> {
     // xmax is 0 only on a freshly inserted row version, which tells insert from update in one
     // statement that is safe under concurrent first contacts.
-    let query = format!(
+    let row = sqlx::query!(
         "INSERT INTO customer (id, bot_user_key, plusfriend_user_key) VALUES ($1, $2, $3) \
          ON CONFLICT (bot_user_key) DO UPDATE SET last_seen_at = now(), \
              plusfriend_user_key = COALESCE(EXCLUDED.plusfriend_user_key, customer.plusfriend_user_key) \
-         RETURNING {COLUMNS}, (xmax = 0) AS inserted"
-    );
-    let row = sqlx::query(&query)
-        .bind(new_id.as_uuid())
-        .bind(bot_user_key)
-        .bind(plusfriend_user_key)
-        .fetch_one(pool)
-        .await?;
-    let inserted: bool = row.try_get("inserted")?;
-    Ok((CustomerRow::from_row(&row)?.into(), inserted))
+         RETURNING id, bot_user_key, plusfriend_user_key, nickname, created_at, \
+             (xmax = 0) AS \"inserted!\"",
+        new_id.as_uuid(),
+        bot_user_key,
+        plusfriend_user_key
+    )
+    .fetch_one(pool)
+    .await?;
+    let customer = CustomerRow {
+        id: row.id,
+        bot_user_key: row.bot_user_key,
+        plusfriend_user_key: row.plusfriend_user_key,
+        nickname: row.nickname,
+        created_at: row.created_at,
+    };
+    Ok((customer.into(), row.inserted))
 }
 
 pub async fn find(pool: &PgPool, id: CustomerId) -> Result<Option<Customer>, sqlx::Error> {
-    let row: Option<CustomerRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM customer WHERE id = $1"))
-            .bind(id.as_uuid())
-            .fetch_optional(pool)
-            .await?;
+    let row: Option<CustomerRow> = sqlx::query_as!(
+        CustomerRow,
+        "SELECT id, bot_user_key, plusfriend_user_key, nickname, created_at \
+             FROM customer WHERE id = $1",
+        id.as_uuid()
+    )
+    .fetch_optional(pool)
+    .await?;
     Ok(row.map(Customer::from))
 }
 
@@ -71,11 +77,13 @@ pub async fn set_nickname(
     id: CustomerId,
     nickname: Option<&str>,
 ) -> Result<Option<Customer>, sqlx::Error> {
-    let row: Option<CustomerRow> = sqlx::query_as(&format!(
-        "UPDATE customer SET nickname = $2, last_seen_at = now() WHERE id = $1 RETURNING {COLUMNS}"
-    ))
-    .bind(id.as_uuid())
-    .bind(nickname)
+    let row: Option<CustomerRow> = sqlx::query_as!(
+        CustomerRow,
+        "UPDATE customer SET nickname = $2, last_seen_at = now() WHERE id = $1 \
+         RETURNING id, bot_user_key, plusfriend_user_key, nickname, created_at",
+        id.as_uuid(),
+        nickname
+    )
     .fetch_optional(pool)
     .await?;
     Ok(row.map(Customer::from))

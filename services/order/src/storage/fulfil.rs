@@ -28,11 +28,11 @@ fn changed_exactly_one(id: OrderId, what: &str, rows: u64) -> Result<(), OrderEr
 
 /// PLACED → READY.
 pub async fn set_ready(conn: &mut PgConnection, id: OrderId) -> Result<DateTime<Utc>, OrderError> {
-    let ready_at: Option<DateTime<Utc>> = sqlx::query_scalar(
+    let ready_at: Option<DateTime<Utc>> = sqlx::query_scalar!(
         "UPDATE customer_order SET status = 'READY', ready_at = now(), updated_at = now() \
-         WHERE id = $1 AND status = 'PLACED' RETURNING ready_at",
+         WHERE id = $1 AND status = 'PLACED' RETURNING ready_at AS \"ready_at!\"",
+        id.as_uuid()
     )
-    .bind(id.as_uuid())
     .fetch_optional(conn)
     .await?;
     ready_at.ok_or_else(|| OrderError::Internal(format!("order {id} was not PLACED")))
@@ -45,24 +45,24 @@ pub async fn request_refund(
     id: OrderId,
     reason: &str,
 ) -> Result<(), OrderError> {
-    let rows = sqlx::query(
+    let rows = sqlx::query!(
         "UPDATE order_payment SET status = $2, updated_at = now() \
          WHERE order_id = $1 AND status IN ($3, $4)",
+        id.as_uuid(),
+        ledger::CANCEL_PENDING,
+        ledger::APPROVED,
+        CANCEL_FAILED
     )
-    .bind(id.as_uuid())
-    .bind(ledger::CANCEL_PENDING)
-    .bind(ledger::APPROVED)
-    .bind(CANCEL_FAILED)
     .execute(&mut *conn)
     .await?
     .rows_affected();
     changed_exactly_one(id, "order_payment → CANCEL_PENDING", rows)?;
-    let rows = sqlx::query(
+    let rows = sqlx::query!(
         "UPDATE customer_order SET cancel_reason = $2, updated_at = now() \
          WHERE id = $1 AND status = 'PLACED'",
+        id.as_uuid(),
+        reason
     )
-    .bind(id.as_uuid())
-    .bind(reason)
     .execute(conn)
     .await?
     .rows_affected();
@@ -71,13 +71,13 @@ pub async fn request_refund(
 
 /// KakaoPay refused the refund for good: nothing was returned.
 pub async fn refund_refused(conn: &mut PgConnection, id: OrderId) -> Result<(), OrderError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE order_payment SET status = $2, updated_at = now() \
          WHERE order_id = $1 AND status = $3",
+        id.as_uuid(),
+        CANCEL_FAILED,
+        ledger::CANCEL_PENDING
     )
-    .bind(id.as_uuid())
-    .bind(CANCEL_FAILED)
-    .bind(ledger::CANCEL_PENDING)
     .execute(conn)
     .await?;
     Ok(())
@@ -88,11 +88,11 @@ pub async fn set_canceled(
     conn: &mut PgConnection,
     id: OrderId,
 ) -> Result<DateTime<Utc>, OrderError> {
-    let canceled_at: Option<DateTime<Utc>> = sqlx::query_scalar(
+    let canceled_at: Option<DateTime<Utc>> = sqlx::query_scalar!(
         "UPDATE customer_order SET status = 'CANCELED', canceled_at = now(), updated_at = now() \
-         WHERE id = $1 AND status = 'PLACED' RETURNING canceled_at",
+         WHERE id = $1 AND status = 'PLACED' RETURNING canceled_at AS \"canceled_at!\"",
+        id.as_uuid()
     )
-    .bind(id.as_uuid())
     .fetch_optional(conn)
     .await?;
     canceled_at.ok_or_else(|| OrderError::Internal(format!("order {id} was not PLACED")))
@@ -105,17 +105,17 @@ pub async fn claim_stale_refunds(
     idle: Duration,
     limit: i64,
 ) -> Result<Vec<OrderId>, OrderError> {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
+    let ids: Vec<Uuid> = sqlx::query_scalar!(
         "UPDATE order_payment SET updated_at = now() WHERE order_id IN ( \
              SELECT p.order_id FROM order_payment p JOIN customer_order o ON o.id = p.order_id \
              WHERE p.status = $1 AND o.status = 'PLACED' \
              AND p.updated_at < now() - make_interval(secs => $2) \
              ORDER BY p.updated_at LIMIT $3 FOR UPDATE OF p SKIP LOCKED) \
          RETURNING order_id",
+        ledger::CANCEL_PENDING,
+        idle.as_secs_f64(),
+        limit
     )
-    .bind(ledger::CANCEL_PENDING)
-    .bind(idle.as_secs_f64())
-    .bind(limit)
     .fetch_all(pool)
     .await?;
     Ok(ids.into_iter().map(OrderId::from).collect())

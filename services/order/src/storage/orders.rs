@@ -11,34 +11,46 @@ use uuid::Uuid;
 use crate::error::OrderError;
 use crate::orders::{Order, PaymentRef, Snapshot, ledger};
 
-pub(crate) const SELECT: &str = "SELECT o.id, o.store_id, o.day_business_id, o.customer_id, c.bot_user_key, \
-     o.status, o.nickname, o.cart_snapshot, o.payment_session, o.failure_reason, o.cancel_reason, \
-     o.created_at, o.placed_at, o.ready_at, o.canceled_at, o.failed_at, \
-     p.status AS ledger_status, p.amount AS charged, COALESCE(p.canceled_amount, 0) AS refunded \
-     FROM customer_order o JOIN customer c ON c.id = o.customer_id \
-     LEFT JOIN order_payment p ON p.order_id = o.id";
+/// `sqlx::query_as!` of [`OrderRow`]s: every order column with the customer's bot key and the
+/// payment row, then `$filter` (`WHERE …`) with its arguments.
+macro_rules! select_orders {
+    ($filter:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            $crate::storage::orders::OrderRow,
+            "SELECT o.id, o.store_id, o.day_business_id, o.customer_id, c.bot_user_key, \
+                 o.status, o.nickname, o.cart_snapshot, o.payment_session, o.failure_reason, \
+                 o.cancel_reason, o.created_at, o.placed_at, o.ready_at, o.canceled_at, \
+                 o.failed_at, p.status AS \"ledger_status?\", p.amount AS \"charged?\", \
+                 COALESCE(p.canceled_amount, 0) AS \"refunded!\" \
+             FROM customer_order o JOIN customer c ON c.id = o.customer_id \
+             LEFT JOIN order_payment p ON p.order_id = o.id "
+                + $filter
+            $(, $arg)*
+        )
+    };
+}
+pub(crate) use select_orders;
 
-#[derive(sqlx::FromRow)]
 pub(crate) struct OrderRow {
-    id: Uuid,
-    store_id: Uuid,
-    day_business_id: Uuid,
-    customer_id: Uuid,
-    bot_user_key: String,
-    status: String,
-    nickname: String,
-    cart_snapshot: serde_json::Value,
-    payment_session: Option<serde_json::Value>,
-    failure_reason: Option<String>,
-    cancel_reason: Option<String>,
-    created_at: DateTime<Utc>,
-    placed_at: Option<DateTime<Utc>>,
-    ready_at: Option<DateTime<Utc>>,
-    canceled_at: Option<DateTime<Utc>>,
-    failed_at: Option<DateTime<Utc>>,
-    ledger_status: Option<String>,
-    charged: Option<i64>,
-    refunded: i64,
+    pub(super) id: Uuid,
+    pub(super) store_id: Uuid,
+    pub(super) day_business_id: Uuid,
+    pub(super) customer_id: Uuid,
+    pub(super) bot_user_key: String,
+    pub(super) status: String,
+    pub(super) nickname: String,
+    pub(super) cart_snapshot: serde_json::Value,
+    pub(super) payment_session: Option<serde_json::Value>,
+    pub(super) failure_reason: Option<String>,
+    pub(super) cancel_reason: Option<String>,
+    pub(super) created_at: DateTime<Utc>,
+    pub(super) placed_at: Option<DateTime<Utc>>,
+    pub(super) ready_at: Option<DateTime<Utc>>,
+    pub(super) canceled_at: Option<DateTime<Utc>>,
+    pub(super) failed_at: Option<DateTime<Utc>>,
+    pub(super) ledger_status: Option<String>,
+    pub(super) charged: Option<i64>,
+    pub(super) refunded: i64,
 }
 
 impl TryFrom<OrderRow> for Order {
@@ -82,8 +94,7 @@ impl TryFrom<OrderRow> for Order {
 }
 
 pub async fn find(pool: &PgPool, id: OrderId) -> Result<Option<Order>, OrderError> {
-    let row: Option<OrderRow> = sqlx::query_as(&format!("{SELECT} WHERE o.id = $1"))
-        .bind(id.as_uuid())
+    let row = select_orders!("WHERE o.id = $1", id.as_uuid())
         .fetch_optional(pool)
         .await?;
     row.map(Order::try_from).transpose()
@@ -91,10 +102,10 @@ pub async fn find(pool: &PgPool, id: OrderId) -> Result<Option<Order>, OrderErro
 
 /// The order recorded for a KakaoPay payment, by the `pg_token` its approval URL carries.
 pub async fn find_by_pg_token(pool: &PgPool, pg_token: &str) -> Result<Option<Order>, OrderError> {
-    let row: Option<OrderRow> = sqlx::query_as(&format!(
-        "{SELECT} WHERE o.payment_session IS NOT NULL AND o.payment_session ->> 'pg_token' = $1"
-    ))
-    .bind(pg_token)
+    let row = select_orders!(
+        "WHERE o.payment_session IS NOT NULL AND o.payment_session ->> 'pg_token' = $1",
+        pg_token
+    )
     .fetch_optional(pool)
     .await?;
     row.map(Order::try_from).transpose()
@@ -105,16 +116,16 @@ pub async fn lock(conn: &mut PgConnection, id: OrderId) -> Result<Option<Order>,
     // Lock first, read after: a statement that waited for the lock re-checks only the locked
     // order row, so a payment row joined in the same statement could be the one from before the
     // wait. The next statement reads everything as committed once the lock is ours.
-    let locked: Option<Uuid> =
-        sqlx::query_scalar("SELECT id FROM customer_order WHERE id = $1 FOR UPDATE")
-            .bind(id.as_uuid())
-            .fetch_optional(&mut *conn)
-            .await?;
+    let locked: Option<Uuid> = sqlx::query_scalar!(
+        "SELECT id FROM customer_order WHERE id = $1 FOR UPDATE",
+        id.as_uuid()
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     if locked.is_none() {
         return Ok(None);
     }
-    let row: Option<OrderRow> = sqlx::query_as(&format!("{SELECT} WHERE o.id = $1"))
-        .bind(id.as_uuid())
+    let row = select_orders!("WHERE o.id = $1", id.as_uuid())
         .fetch_optional(conn)
         .await?;
     row.map(Order::try_from).transpose()
@@ -129,19 +140,20 @@ pub async fn lock_day(
     store: StoreId,
     day: BusinessDayId,
 ) -> Result<Option<(DayState, String)>, OrderError> {
-    let row: Option<(String, String)> = sqlx::query_as(
+    let row = sqlx::query!(
         "SELECT d.state, d.stream_key FROM day_business d JOIN store s ON s.id = d.store_id \
          WHERE d.id = $1 AND d.store_id = $2 FOR SHARE OF s",
+        day.as_uuid(),
+        store.as_uuid()
     )
-    .bind(day.as_uuid())
-    .bind(store.as_uuid())
     .fetch_optional(conn)
     .await?;
-    row.map(|(state, stream)| {
-        let state = state
+    row.map(|r| {
+        let state = r
+            .state
             .parse()
             .map_err(|e: domain::UnknownCode| OrderError::Internal(e.to_string()))?;
-        Ok((state, stream))
+        Ok((state, r.stream_key))
     })
     .transpose()
 }
@@ -152,13 +164,13 @@ pub async fn day_stream_key(
     store: StoreId,
     day: BusinessDayId,
 ) -> Result<Option<String>, OrderError> {
-    Ok(
-        sqlx::query_scalar("SELECT stream_key FROM day_business WHERE id = $1 AND store_id = $2")
-            .bind(day.as_uuid())
-            .bind(store.as_uuid())
-            .fetch_optional(conn)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        "SELECT stream_key FROM day_business WHERE id = $1 AND store_id = $2",
+        day.as_uuid(),
+        store.as_uuid()
     )
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// The nicknames of the day's orders that still hold theirs.
@@ -172,24 +184,24 @@ pub async fn held_nicknames(
         .filter(|s| s.holds_nickname())
         .map(OrderStatus::code)
         .collect();
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "SELECT nickname FROM customer_order \
          WHERE store_id = $1 AND day_business_id = $2 AND status = ANY($3)",
+        store.as_uuid(),
+        day.as_uuid(),
+        &holding as _
     )
-    .bind(store.as_uuid())
-    .bind(day.as_uuid())
-    .bind(holding)
     .fetch_all(pool)
     .await?)
 }
 
 pub async fn stream_key(conn: &mut PgConnection, day: BusinessDayId) -> Result<String, OrderError> {
-    Ok(
-        sqlx::query_scalar("SELECT stream_key FROM day_business WHERE id = $1")
-            .bind(day.as_uuid())
-            .fetch_one(conn)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        "SELECT stream_key FROM day_business WHERE id = $1",
+        day.as_uuid()
     )
+    .fetch_one(conn)
+    .await?)
 }
 
 /// Inserts the APPROVING order with its line snapshots; `false` when an order with this id or
@@ -205,22 +217,22 @@ pub async fn insert_approving(conn: &mut PgConnection, order: &Order) -> Result<
         .map(serde_json::to_value)
         .transpose()
         .map_err(|e| encode("payment", e))?;
-    let inserted = sqlx::query(
+    let inserted = sqlx::query!(
         "INSERT INTO customer_order (id, store_id, day_business_id, customer_id, status, nickname, \
              total, cart_id, cart_snapshot, payment_tid, payment_session, approving_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now()) ON CONFLICT DO NOTHING",
+        order.id.as_uuid(),
+        order.store_id.as_uuid(),
+        order.day_id.as_uuid(),
+        order.customer_id.as_uuid(),
+        OrderStatus::Approving.code(),
+        &order.nickname,
+        order.snapshot.total.as_won(),
+        &order.snapshot.cart_id,
+        snapshot,
+        order.payment.as_ref().map(|p| p.tid.as_str()),
+        payment
     )
-    .bind(order.id.as_uuid())
-    .bind(order.store_id.as_uuid())
-    .bind(order.day_id.as_uuid())
-    .bind(order.customer_id.as_uuid())
-    .bind(OrderStatus::Approving.code())
-    .bind(&order.nickname)
-    .bind(order.snapshot.total.as_won())
-    .bind(&order.snapshot.cart_id)
-    .bind(snapshot)
-    .bind(order.payment.as_ref().map(|p| p.tid.as_str()))
-    .bind(payment)
     .execute(&mut *conn)
     .await?
     .rows_affected()
@@ -231,34 +243,34 @@ pub async fn insert_approving(conn: &mut PgConnection, order: &Order) -> Result<
     for (position, line) in order.snapshot.lines.iter().enumerate() {
         let item_id = Uuid::now_v7();
         let line = &line.line;
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO order_item (id, order_id, item_id, name, unit_price, quantity, \
                  line_total, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            item_id,
+            order.id.as_uuid(),
+            line.item_id.as_uuid(),
+            &line.item_name,
+            line.unit_price.as_won(),
+            i32::try_from(line.quantity).unwrap_or(i32::MAX),
+            line.line_total.as_won(),
+            i32::try_from(position).unwrap_or(i32::MAX)
         )
-        .bind(item_id)
-        .bind(order.id.as_uuid())
-        .bind(line.item_id.as_uuid())
-        .bind(&line.item_name)
-        .bind(line.unit_price.as_won())
-        .bind(i32::try_from(line.quantity).unwrap_or(i32::MAX))
-        .bind(line.line_total.as_won())
-        .bind(i32::try_from(position).unwrap_or(i32::MAX))
         .execute(&mut *conn)
         .await?;
         for (position, option) in line.options.iter().enumerate() {
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO order_item_option (id, order_item_id, option_id, selection_id, \
                      selection_name, option_name, price, position) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                Uuid::now_v7(),
+                item_id,
+                option.option_id.as_uuid(),
+                option.selection_id.as_uuid(),
+                &option.selection_name,
+                &option.option_name,
+                option.price.as_won(),
+                i32::try_from(position).unwrap_or(i32::MAX)
             )
-            .bind(Uuid::now_v7())
-            .bind(item_id)
-            .bind(option.option_id.as_uuid())
-            .bind(option.selection_id.as_uuid())
-            .bind(&option.selection_name)
-            .bind(&option.option_name)
-            .bind(option.price.as_won())
-            .bind(i32::try_from(position).unwrap_or(i32::MAX))
             .execute(&mut *conn)
             .await?;
         }
@@ -268,11 +280,11 @@ pub async fn insert_approving(conn: &mut PgConnection, order: &Order) -> Result<
 
 /// APPROVING → PLACED; the caller checked the transition under [`lock`].
 pub async fn set_placed(conn: &mut PgConnection, id: OrderId) -> Result<DateTime<Utc>, OrderError> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "UPDATE customer_order SET status = 'PLACED', placed_at = now(), updated_at = now() \
-         WHERE id = $1 RETURNING placed_at",
+         WHERE id = $1 RETURNING placed_at AS \"placed_at!\"",
+        id.as_uuid()
     )
-    .bind(id.as_uuid())
     .fetch_one(conn)
     .await?)
 }
@@ -283,12 +295,12 @@ pub async fn set_failed(
     id: OrderId,
     reason: &str,
 ) -> Result<DateTime<Utc>, OrderError> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "UPDATE customer_order SET status = 'FAILED', failed_at = now(), failure_reason = $2, \
-             updated_at = now() WHERE id = $1 RETURNING failed_at",
+             updated_at = now() WHERE id = $1 RETURNING failed_at AS \"failed_at!\"",
+        id.as_uuid(),
+        reason
     )
-    .bind(id.as_uuid())
-    .bind(reason)
     .fetch_one(conn)
     .await?)
 }
@@ -321,21 +333,21 @@ pub async fn insert_ledger(
     entry: &LedgerEntry<'_>,
 ) -> Result<(), OrderError> {
     let non_empty = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO order_payment (id, order_id, tid, cid, amount, status, aid, \
              payment_method_type, approved_at, raw) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (order_id) DO NOTHING",
+        Uuid::now_v7(),
+        entry.order_id.as_uuid(),
+        entry.tid,
+        entry.cid,
+        entry.amount.as_won(),
+        entry.status,
+        non_empty(entry.aid),
+        non_empty(entry.method),
+        entry.approved_at,
+        raw_json(entry.raw)
     )
-    .bind(Uuid::now_v7())
-    .bind(entry.order_id.as_uuid())
-    .bind(entry.tid)
-    .bind(entry.cid)
-    .bind(entry.amount.as_won())
-    .bind(entry.status)
-    .bind(non_empty(entry.aid))
-    .bind(non_empty(entry.method))
-    .bind(entry.approved_at)
-    .bind(raw_json(entry.raw))
     .execute(conn)
     .await?;
     Ok(())
@@ -349,16 +361,16 @@ pub async fn ledger_canceled(
     canceled_at: Option<DateTime<Utc>>,
     raw: &str,
 ) -> Result<(), OrderError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE order_payment SET status = $5, canceled_amount = $2, \
              canceled_at = COALESCE($3, now()), raw = COALESCE($4, raw), updated_at = now() \
          WHERE order_id = $1",
+        order_id.as_uuid(),
+        canceled.as_won(),
+        canceled_at,
+        raw_json(raw),
+        ledger::CANCELED
     )
-    .bind(order_id.as_uuid())
-    .bind(canceled.as_won())
-    .bind(canceled_at)
-    .bind(raw_json(raw))
-    .bind(ledger::CANCELED)
     .execute(conn)
     .await?;
     Ok(())
@@ -371,15 +383,15 @@ pub async fn claim_stale_approving(
     idle: Duration,
     limit: i64,
 ) -> Result<Vec<OrderId>, OrderError> {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
+    let ids: Vec<Uuid> = sqlx::query_scalar!(
         "UPDATE customer_order SET updated_at = now() WHERE id IN ( \
              SELECT id FROM customer_order WHERE status = 'APPROVING' \
              AND updated_at < now() - make_interval(secs => $1) \
              ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
          RETURNING id",
+        idle.as_secs_f64(),
+        limit
     )
-    .bind(idle.as_secs_f64())
-    .bind(limit)
     .fetch_all(pool)
     .await?;
     Ok(ids.into_iter().map(OrderId::from).collect())

@@ -15,7 +15,7 @@ use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 
 use super::OrderKeys;
-use super::orders::{OrderRow, SELECT};
+use super::orders::{OrderRow, select_orders};
 use crate::error::OrderError;
 use crate::orders::Order;
 
@@ -141,11 +141,11 @@ pub async fn customer_orders(
     customer: CustomerId,
     limit: i64,
 ) -> Result<Vec<Order>, OrderError> {
-    let rows: Vec<OrderRow> = sqlx::query_as(&format!(
-        "{SELECT} WHERE o.customer_id = $1 ORDER BY o.created_at DESC, o.id DESC LIMIT $2"
-    ))
-    .bind(customer.as_uuid())
-    .bind(limit)
+    let rows = select_orders!(
+        "WHERE o.customer_id = $1 ORDER BY o.created_at DESC, o.id DESC LIMIT $2",
+        customer.as_uuid(),
+        limit
+    )
     .fetch_all(pool)
     .await?;
     orders(rows)
@@ -160,14 +160,14 @@ pub async fn day_orders(
     statuses: &[OrderStatus],
 ) -> Result<Vec<Order>, OrderError> {
     let codes: Vec<&str> = statuses.iter().map(|s| s.code()).collect();
-    let rows: Vec<OrderRow> = sqlx::query_as(&format!(
-        "{SELECT} WHERE o.store_id = $1 AND o.day_business_id = $2 \
+    let rows = select_orders!(
+        "WHERE o.store_id = $1 AND o.day_business_id = $2 \
          AND (cardinality($3::text[]) = 0 OR o.status = ANY($3)) \
-         ORDER BY o.placed_at NULLS LAST, o.created_at, o.id"
-    ))
-    .bind(store.as_uuid())
-    .bind(day.as_uuid())
-    .bind(codes)
+         ORDER BY o.placed_at NULLS LAST, o.created_at, o.id",
+        store.as_uuid(),
+        day.as_uuid(),
+        &codes as _
+    )
     .fetch_all(pool)
     .await?;
     orders(rows)

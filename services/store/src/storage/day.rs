@@ -38,7 +38,6 @@ pub struct DayRow {
     pub rev: i64,
 }
 
-#[derive(sqlx::FromRow)]
 struct RawDay {
     id: Uuid,
     store_id: Uuid,
@@ -70,28 +69,42 @@ impl RawDay {
     }
 }
 
-const DAY_COLUMNS: &str = "d.id, d.store_id, d.state, d.stream_key, d.ready_at, d.opened_at, \
-     d.closing_at, d.closed_at, \
-     (SELECT count(*) FROM business_history h WHERE h.day_business_id = d.id) AS rev";
+/// `sqlx::query_as!` of [`RawDay`]s: every day column and the day's revision, from
+/// `day_business d` with `$filter` (`WHERE …`) and its arguments.
+macro_rules! select_days {
+    ($filter:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            RawDay,
+            "SELECT d.id, d.store_id, d.state, d.stream_key, d.ready_at, d.opened_at, \
+                 d.closing_at, d.closed_at, \
+                 (SELECT count(*) FROM business_history h WHERE h.day_business_id = d.id) \
+                     AS \"rev!\" \
+             FROM day_business d "
+                + $filter
+            $(, $arg)*
+        )
+    };
+}
 
 /// Serialises every transition of one store; `false` when the store does not exist. NO KEY
 /// UPDATE, so orders inserted meanwhile (their foreign key takes KEY SHARE) are not held up.
 pub async fn lock_store(conn: &mut PgConnection, store_id: Uuid) -> Result<bool, StoreError> {
-    let found: Option<Uuid> =
-        sqlx::query_scalar("SELECT id FROM store WHERE id = $1 FOR NO KEY UPDATE")
-            .bind(store_id)
-            .fetch_optional(conn)
-            .await?;
+    let found: Option<Uuid> = sqlx::query_scalar!(
+        "SELECT id FROM store WHERE id = $1 FOR NO KEY UPDATE",
+        store_id
+    )
+    .fetch_optional(conn)
+    .await?;
     Ok(found.is_some())
 }
 
 pub async fn store_exists(conn: &mut PgConnection, store_id: Uuid) -> Result<bool, StoreError> {
-    Ok(
-        sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM store WHERE id = $1)")
-            .bind(store_id)
-            .fetch_one(conn)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        "SELECT EXISTS (SELECT 1 FROM store WHERE id = $1) AS \"exists!\"",
+        store_id
     )
+    .fetch_one(conn)
+    .await?)
 }
 
 /// The store's day that is not closed yet, if any (at most one: a unique index says so).
@@ -99,12 +112,9 @@ pub async fn active_day(
     conn: &mut PgConnection,
     store_id: Uuid,
 ) -> Result<Option<DayRow>, StoreError> {
-    let raw: Option<RawDay> = sqlx::query_as(&format!(
-        "SELECT {DAY_COLUMNS} FROM day_business d WHERE d.store_id = $1 AND d.state <> 'CLOSED'"
-    ))
-    .bind(store_id)
-    .fetch_optional(conn)
-    .await?;
+    let raw = select_days!("WHERE d.store_id = $1 AND d.state <> 'CLOSED'", store_id)
+        .fetch_optional(conn)
+        .await?;
     raw.map(RawDay::into_row).transpose()
 }
 
@@ -113,10 +123,10 @@ pub async fn active_days(
     conn: &mut PgConnection,
     store_ids: &[Uuid],
 ) -> Result<Vec<DayRow>, StoreError> {
-    let raws: Vec<RawDay> = sqlx::query_as(&format!(
-        "SELECT {DAY_COLUMNS} FROM day_business d WHERE d.store_id = ANY($1) AND d.state <> 'CLOSED'"
-    ))
-    .bind(store_ids)
+    let raws = select_days!(
+        "WHERE d.store_id = ANY($1) AND d.state <> 'CLOSED'",
+        store_ids
+    )
     .fetch_all(conn)
     .await?;
     raws.into_iter().map(RawDay::into_row).collect()
@@ -127,11 +137,10 @@ pub async fn days_to_reconcile(
     conn: &mut PgConnection,
     closed_within: Duration,
 ) -> Result<Vec<DayRow>, StoreError> {
-    let raws: Vec<RawDay> = sqlx::query_as(&format!(
-        "SELECT {DAY_COLUMNS} FROM day_business d \
-         WHERE d.state <> 'CLOSED' OR d.closed_at > now() - make_interval(secs => $1)"
-    ))
-    .bind(closed_within.as_secs_f64())
+    let raws = select_days!(
+        "WHERE d.state <> 'CLOSED' OR d.closed_at > now() - make_interval(secs => $1)",
+        closed_within.as_secs_f64()
+    )
     .fetch_all(conn)
     .await?;
     raws.into_iter().map(RawDay::into_row).collect()
@@ -142,20 +151,33 @@ pub async fn last_closed_day(
     conn: &mut PgConnection,
     store_id: Uuid,
 ) -> Result<Option<(DayRow, Option<serde_json::Value>)>, StoreError> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        day: RawDay,
-        summary: Option<serde_json::Value>,
-    }
-    let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT {DAY_COLUMNS}, d.summary FROM day_business d \
-         WHERE d.store_id = $1 AND d.state = 'CLOSED' ORDER BY d.closed_at DESC LIMIT 1"
-    ))
-    .bind(store_id)
+    let row = sqlx::query!(
+        "SELECT d.id, d.store_id, d.state, d.stream_key, d.ready_at, d.opened_at, \
+             d.closing_at, d.closed_at, \
+             (SELECT count(*) FROM business_history h WHERE h.day_business_id = d.id) \
+                 AS \"rev!\", \
+             d.summary \
+         FROM day_business d \
+         WHERE d.store_id = $1 AND d.state = 'CLOSED' ORDER BY d.closed_at DESC LIMIT 1",
+        store_id
+    )
     .fetch_optional(conn)
     .await?;
-    row.map(|r| Ok((r.day.into_row()?, r.summary))).transpose()
+    row.map(|r| {
+        let day = RawDay {
+            id: r.id,
+            store_id: r.store_id,
+            state: r.state,
+            stream_key: r.stream_key,
+            ready_at: r.ready_at,
+            opened_at: r.opened_at,
+            closing_at: r.closing_at,
+            closed_at: r.closed_at,
+            rev: r.rev,
+        };
+        Ok((day.into_row()?, r.summary))
+    })
+    .transpose()
 }
 
 pub async fn insert_day(
@@ -164,12 +186,12 @@ pub async fn insert_day(
     store_id: Uuid,
     stream_key: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO day_business (id, store_id, state, stream_key) VALUES ($1, $2, 'PREPARING', $3)",
+        day_id,
+        store_id,
+        stream_key
     )
-    .bind(day_id)
-    .bind(store_id)
-    .bind(stream_key)
     .execute(conn)
     .await?;
     Ok(())
@@ -183,17 +205,17 @@ pub async fn update_state(
     from: DayState,
     to: DayState,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE day_business SET state = $3, \
              opened_at = CASE WHEN $3 = 'OPEN' THEN COALESCE(opened_at, now()) ELSE opened_at END, \
              closing_at = CASE WHEN $3 = 'CLOSING' THEN now() ELSE closing_at END, \
              closed_at = CASE WHEN $3 = 'CLOSED' THEN now() ELSE closed_at END, \
              updated_at = now() \
          WHERE id = $1 AND state = $2",
+        day_id,
+        from.code(),
+        to.code()
     )
-    .bind(day_id)
-    .bind(from.code())
-    .bind(to.code())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -207,28 +229,25 @@ pub async fn insert_history(
     to: DayState,
     actor: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO business_history (id, day_business_id, store_id, from_state, to_state, actor) \
          VALUES ($1, $2, $3, $4, $5, $6)",
+        Uuid::now_v7(),
+        day_id,
+        store_id,
+        from.map(DayState::code),
+        to.code(),
+        actor
     )
-    .bind(Uuid::now_v7())
-    .bind(day_id)
-    .bind(store_id)
-    .bind(from.map(DayState::code))
-    .bind(to.code())
-    .bind(actor)
     .execute(conn)
     .await?;
     Ok(())
 }
 
 pub async fn day_by_id(conn: &mut PgConnection, day_id: Uuid) -> Result<DayRow, StoreError> {
-    let raw: RawDay = sqlx::query_as(&format!(
-        "SELECT {DAY_COLUMNS} FROM day_business d WHERE d.id = $1"
-    ))
-    .bind(day_id)
-    .fetch_one(conn)
-    .await?;
+    let raw = select_days!("WHERE d.id = $1", day_id)
+        .fetch_one(conn)
+        .await?;
     raw.into_row()
 }
 
@@ -241,36 +260,36 @@ pub async fn actor_login(
     let Some(account_id) = account_id else {
         return Ok(None);
     };
-    Ok(
-        sqlx::query_scalar("SELECT login FROM store_account WHERE id = $1 AND store_id = $2")
-            .bind(account_id)
-            .bind(store_id)
-            .fetch_optional(conn)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        "SELECT login FROM store_account WHERE id = $1 AND store_id = $2",
+        account_id,
+        store_id
     )
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// Orders of the day that are neither ready nor canceled nor failed, oldest first.
 pub async fn open_orders(conn: &mut PgConnection, day_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "SELECT id FROM customer_order WHERE day_business_id = $1 \
          AND status IN ('APPROVING', 'PLACED') ORDER BY created_at, id LIMIT 100",
+        day_id
     )
-    .bind(day_id)
     .fetch_all(conn)
     .await?)
 }
 
 /// The database clock, the one `closing_at` was taken from.
 pub async fn db_now(conn: &mut PgConnection) -> Result<DateTime<Utc>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT now()").fetch_one(conn).await?)
+    Ok(sqlx::query_scalar!(r#"SELECT now() AS "now!""#)
+        .fetch_one(conn)
+        .await?)
 }
 
 /// Counts and amounts of the day's orders. Paid orders are those placed, ready or canceled
 /// (a cancel is a full refund after payment); failed orders were never charged.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, sqlx::FromRow, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     pub order_count: i64,
     pub placed_count: i64,
@@ -283,19 +302,23 @@ pub struct Summary {
 }
 
 pub async fn summarize(conn: &mut PgConnection, day_id: Uuid) -> Result<Summary, StoreError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        Summary,
         "SELECT \
-             count(*) FILTER (WHERE status IN ('PLACED', 'READY', 'CANCELED')) AS order_count, \
-             count(*) FILTER (WHERE status = 'PLACED') AS placed_count, \
-             count(*) FILTER (WHERE status = 'READY') AS ready_count, \
-             count(*) FILTER (WHERE status = 'CANCELED') AS canceled_count, \
-             count(*) FILTER (WHERE status = 'FAILED') AS failed_count, \
-             COALESCE(sum(total) FILTER (WHERE status IN ('PLACED', 'READY', 'CANCELED')), 0)::bigint AS gross, \
-             COALESCE(sum(total) FILTER (WHERE status = 'CANCELED'), 0)::bigint AS canceled, \
-             COALESCE(sum(total) FILTER (WHERE status IN ('PLACED', 'READY')), 0)::bigint AS net \
+             count(*) FILTER (WHERE status IN ('PLACED', 'READY', 'CANCELED')) \
+                 AS \"order_count!\", \
+             count(*) FILTER (WHERE status = 'PLACED') AS \"placed_count!\", \
+             count(*) FILTER (WHERE status = 'READY') AS \"ready_count!\", \
+             count(*) FILTER (WHERE status = 'CANCELED') AS \"canceled_count!\", \
+             count(*) FILTER (WHERE status = 'FAILED') AS \"failed_count!\", \
+             COALESCE(sum(total) FILTER (WHERE status IN ('PLACED', 'READY', 'CANCELED')), 0)::bigint \
+                 AS \"gross!\", \
+             COALESCE(sum(total) FILTER (WHERE status = 'CANCELED'), 0)::bigint AS \"canceled!\", \
+             COALESCE(sum(total) FILTER (WHERE status IN ('PLACED', 'READY')), 0)::bigint \
+                 AS \"net!\" \
          FROM customer_order WHERE day_business_id = $1",
+        day_id
     )
-    .bind(day_id)
     .fetch_one(conn)
     .await?)
 }
@@ -306,16 +329,16 @@ pub async fn write_summary(
     summary: &Summary,
 ) -> Result<(), StoreError> {
     let json = serde_json::to_value(summary).map_err(|e| StoreError::Internal(e.to_string()))?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE day_business SET summary = $2, order_count = $3, gross = $4, canceled = $5, \
          net = $6, updated_at = now() WHERE id = $1",
+        day_id,
+        json,
+        i32::try_from(summary.order_count).unwrap_or(i32::MAX),
+        summary.gross,
+        summary.canceled,
+        summary.net
     )
-    .bind(day_id)
-    .bind(json)
-    .bind(i32::try_from(summary.order_count).unwrap_or(i32::MAX))
-    .bind(summary.gross)
-    .bind(summary.canceled)
-    .bind(summary.net)
     .execute(conn)
     .await?;
     Ok(())
@@ -325,15 +348,15 @@ pub async fn store_location(
     conn: &mut PgConnection,
     store_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, (f64, f64)>, StoreError> {
-    let rows: Vec<(Uuid, f64, f64)> = sqlx::query_as(
+    let rows = sqlx::query!(
         "SELECT store_id, latitude, longitude FROM store_location WHERE store_id = ANY($1)",
+        store_ids
     )
-    .bind(store_ids)
     .fetch_all(conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, lat, lng)| (id, (lat, lng)))
+        .map(|r| (r.store_id, (r.latitude, r.longitude)))
         .collect())
 }
 

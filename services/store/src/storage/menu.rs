@@ -25,16 +25,18 @@ pub enum Table {
     OptionCategory,
 }
 
-impl Table {
-    fn name(self) -> &'static str {
-        match self {
-            Table::Category => "menu_category",
-            Table::Item => "menu_item",
-            Table::Selection => "menu_selection",
-            Table::Option => "menu_option",
-            Table::OptionCategory => "menu_option_category",
+/// `$then!("<table>")` for the table: a table name cannot be a bound parameter, so each
+/// statement is compiled (and checked) once per table.
+macro_rules! per_table {
+    ($table:expr, $then:ident) => {
+        match $table {
+            Table::Category => $then!("menu_category"),
+            Table::Item => $then!("menu_item"),
+            Table::Selection => $then!("menu_selection"),
+            Table::Option => $then!("menu_option"),
+            Table::OptionCategory => $then!("menu_option_category"),
         }
-    }
+    };
 }
 
 /// A link table: (owner column, member column), both uuids, plus `position`.
@@ -46,37 +48,61 @@ pub enum Link {
     OptionCategorySelections,
 }
 
-impl Link {
-    fn parts(self) -> (&'static str, &'static str, &'static str) {
-        match self {
-            Link::CategoryItems => ("menu_category_item", "category_id", "item_id"),
-            Link::ItemSelections => ("menu_item_selection", "item_id", "selection_id"),
-            Link::SelectionOptions => ("menu_selection_option", "selection_id", "option_id"),
-            Link::OptionCategorySelections => (
+/// `$then!("<link table>", "<owner column>", "<member column>", "<owner table>")` for the link,
+/// compiled once per link table like [`per_table`].
+macro_rules! per_link {
+    ($link:expr, $then:ident) => {
+        match $link {
+            Link::CategoryItems => {
+                $then!(
+                    "menu_category_item",
+                    "category_id",
+                    "item_id",
+                    "menu_category"
+                )
+            }
+            Link::ItemSelections => {
+                $then!(
+                    "menu_item_selection",
+                    "item_id",
+                    "selection_id",
+                    "menu_item"
+                )
+            }
+            Link::SelectionOptions => {
+                $then!(
+                    "menu_selection_option",
+                    "selection_id",
+                    "option_id",
+                    "menu_selection"
+                )
+            }
+            Link::OptionCategorySelections => $then!(
                 "menu_option_category_selection",
                 "option_category_id",
                 "selection_id",
+                "menu_option_category"
             ),
         }
-    }
+    };
 }
 
 /// Locks the store's menu for this transaction; `None` when the store does not exist.
 pub async fn lock(conn: &mut PgConnection, store_id: Uuid) -> Result<Option<i64>, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT version FROM menu_version WHERE store_id = $1 FOR UPDATE")
-            .bind(store_id)
-            .fetch_optional(conn)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        "SELECT version FROM menu_version WHERE store_id = $1 FOR UPDATE",
+        store_id
     )
+    .fetch_optional(conn)
+    .await?)
 }
 
 pub async fn bump_version(conn: &mut PgConnection, store_id: Uuid) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "UPDATE menu_version SET version = version + 1, updated_at = now() \
          WHERE store_id = $1 RETURNING version",
+        store_id
     )
-    .bind(store_id)
     .fetch_one(conn)
     .await?)
 }
@@ -91,14 +117,20 @@ pub async fn all_owned(
     if ids.is_empty() {
         return Ok(true);
     }
-    let found: i64 = sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM {} WHERE store_id = $1 AND id = ANY($2)",
-        table.name()
-    ))
-    .bind(store_id)
-    .bind(ids)
-    .fetch_one(conn)
-    .await?;
+    macro_rules! count {
+        ($table:literal) => {
+            sqlx::query_scalar!(
+                "SELECT count(*) AS \"found!\" FROM "
+                    + $table
+                    + " WHERE store_id = $1 AND id = ANY($2)",
+                store_id,
+                ids
+            )
+            .fetch_one(conn)
+            .await?
+        };
+    }
+    let found = per_table!(table, count);
     Ok(usize::try_from(found).is_ok_and(|n| n == ids.len()))
 }
 
@@ -108,13 +140,13 @@ pub async fn insert_category(
     id: Uuid,
     name: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO menu_category (id, store_id, name, position) \
          SELECT $1, $2, $3, COALESCE(max(position) + 1, 0) FROM menu_category WHERE store_id = $2",
+        id,
+        store_id,
+        name
     )
-    .bind(id)
-    .bind(store_id)
-    .bind(name)
     .execute(conn)
     .await?;
     Ok(())
@@ -126,14 +158,14 @@ pub async fn insert_option_category(
     id: Uuid,
     name: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO menu_option_category (id, store_id, name, position) \
          SELECT $1, $2, $3, COALESCE(max(position) + 1, 0) FROM menu_option_category \
          WHERE store_id = $2",
+        id,
+        store_id,
+        name
     )
-    .bind(id)
-    .bind(store_id)
-    .bind(name)
     .execute(conn)
     .await?;
     Ok(())
@@ -147,15 +179,21 @@ pub async fn rename(
     id: Uuid,
     name: &str,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(&format!(
-        "UPDATE {} SET name = $3, updated_at = now() WHERE id = $1 AND store_id = $2",
-        table.name()
-    ))
-    .bind(id)
-    .bind(store_id)
-    .bind(name)
-    .execute(conn)
-    .await?;
+    macro_rules! rename {
+        ($table:literal) => {
+            sqlx::query!(
+                "UPDATE "
+                    + $table
+                    + " SET name = $3, updated_at = now() WHERE id = $1 AND store_id = $2",
+                id,
+                store_id,
+                name
+            )
+            .execute(conn)
+            .await?
+        };
+    }
+    let done = per_table!(table, rename);
     Ok(done.rows_affected() == 1)
 }
 
@@ -172,16 +210,16 @@ pub async fn insert_item(
     id: Uuid,
     item: &ItemFields<'_>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO menu_item (id, store_id, name, description, price, image_url) \
          VALUES ($1, $2, $3, $4, $5, $6)",
+        id,
+        store_id,
+        item.name,
+        item.description,
+        item.price,
+        item.image_url
     )
-    .bind(id)
-    .bind(store_id)
-    .bind(item.name)
-    .bind(item.description)
-    .bind(item.price)
-    .bind(item.image_url)
     .execute(conn)
     .await?;
     Ok(())
@@ -193,16 +231,16 @@ pub async fn update_item(
     id: Uuid,
     item: &ItemFields<'_>,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE menu_item SET name = $3, description = $4, price = $5, image_url = $6, \
          updated_at = now() WHERE id = $1 AND store_id = $2",
+        id,
+        store_id,
+        item.name,
+        item.description,
+        item.price,
+        item.image_url
     )
-    .bind(id)
-    .bind(store_id)
-    .bind(item.name)
-    .bind(item.description)
-    .bind(item.price)
-    .bind(item.image_url)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -216,15 +254,15 @@ pub async fn insert_selection(
     min: i32,
     max: i32,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO menu_selection (id, store_id, name, min_select, max_select) \
          VALUES ($1, $2, $3, $4, $5)",
+        id,
+        store_id,
+        name,
+        min,
+        max
     )
-    .bind(id)
-    .bind(store_id)
-    .bind(name)
-    .bind(min)
-    .bind(max)
     .execute(conn)
     .await?;
     Ok(())
@@ -238,15 +276,15 @@ pub async fn update_selection(
     min: i32,
     max: i32,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE menu_selection SET name = $3, min_select = $4, max_select = $5, updated_at = now() \
          WHERE id = $1 AND store_id = $2",
+        id,
+        store_id,
+        name,
+        min,
+        max
     )
-    .bind(id)
-    .bind(store_id)
-    .bind(name)
-    .bind(min)
-    .bind(max)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -259,13 +297,15 @@ pub async fn insert_option(
     name: &str,
     price: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO menu_option (id, store_id, name, price) VALUES ($1, $2, $3, $4)")
-        .bind(id)
-        .bind(store_id)
-        .bind(name)
-        .bind(price)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO menu_option (id, store_id, name, price) VALUES ($1, $2, $3, $4)",
+        id,
+        store_id,
+        name,
+        price
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -276,14 +316,14 @@ pub async fn update_option(
     name: &str,
     price: i64,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE menu_option SET name = $3, price = $4, updated_at = now() \
          WHERE id = $1 AND store_id = $2",
+        id,
+        store_id,
+        name,
+        price
     )
-    .bind(id)
-    .bind(store_id)
-    .bind(name)
-    .bind(price)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -296,18 +336,32 @@ pub async fn append_link(
     owners: &[Uuid],
     member: Uuid,
 ) -> Result<(), StoreError> {
-    let (table, owner_col, member_col) = link.parts();
-    for owner in owners {
-        sqlx::query(&format!(
-            "INSERT INTO {table} ({owner_col}, {member_col}, position) \
-             SELECT $1, $2, COALESCE(max(position) + 1, 0) FROM {table} WHERE {owner_col} = $1 \
-             ON CONFLICT DO NOTHING"
-        ))
-        .bind(owner)
-        .bind(member)
-        .execute(&mut *conn)
-        .await?;
+    macro_rules! append {
+        ($table:literal, $owner:literal, $member:literal, $owner_table:literal) => {
+            for owner in owners {
+                sqlx::query!(
+                    "INSERT INTO "
+                        + $table
+                        + " ("
+                        + $owner
+                        + ", "
+                        + $member
+                        + ", position) \
+                     SELECT $1, $2, COALESCE(max(position) + 1, 0) FROM "
+                        + $table
+                        + " \
+                     WHERE "
+                        + $owner
+                        + " = $1 ON CONFLICT DO NOTHING",
+                    owner,
+                    member
+                )
+                .execute(&mut *conn)
+                .await?;
+            }
+        };
     }
+    per_link!(link, append);
     Ok(())
 }
 
@@ -318,21 +372,33 @@ pub async fn replace_links(
     owner: Uuid,
     members: &[Uuid],
 ) -> Result<(), StoreError> {
-    let (table, owner_col, member_col) = link.parts();
-    sqlx::query(&format!("DELETE FROM {table} WHERE {owner_col} = $1"))
-        .bind(owner)
-        .execute(&mut *conn)
-        .await?;
     let positions: Vec<i32> = (0..).take(members.len()).collect();
-    sqlx::query(&format!(
-        "INSERT INTO {table} ({owner_col}, {member_col}, position) \
-         SELECT $1, m, p FROM unnest($2::uuid[], $3::int[]) AS t(m, p)"
-    ))
-    .bind(owner)
-    .bind(members)
-    .bind(&positions)
-    .execute(&mut *conn)
-    .await?;
+    macro_rules! replace {
+        ($table:literal, $owner:literal, $member:literal, $owner_table:literal) => {{
+            sqlx::query!(
+                "DELETE FROM " + $table + " WHERE " + $owner + " = $1",
+                owner
+            )
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query!(
+                "INSERT INTO "
+                    + $table
+                    + " ("
+                    + $owner
+                    + ", "
+                    + $member
+                    + ", position) \
+                 SELECT $1, m, p FROM unnest($2::uuid[], $3::int[]) AS t(m, p)",
+                owner,
+                members,
+                &positions
+            )
+            .execute(&mut *conn)
+            .await?;
+        }};
+    }
+    per_link!(link, replace);
     Ok(())
 }
 
@@ -341,10 +407,10 @@ pub async fn category_ids(
     conn: &mut PgConnection,
     store_id: Uuid,
 ) -> Result<Vec<Uuid>, StoreError> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "SELECT id FROM menu_category WHERE store_id = $1 AND NOT disabled ORDER BY position, id",
+        store_id
     )
-    .bind(store_id)
     .fetch_all(conn)
     .await?)
 }
@@ -355,13 +421,13 @@ pub async fn reorder_categories(
     ids: &[Uuid],
 ) -> Result<(), StoreError> {
     let positions: Vec<i32> = (0..).take(ids.len()).collect();
-    sqlx::query(
+    sqlx::query!(
         "UPDATE menu_category c SET position = t.p, updated_at = now() \
          FROM unnest($2::uuid[], $3::int[]) AS t(id, p) WHERE c.id = t.id AND c.store_id = $1",
+        store_id,
+        ids,
+        &positions
     )
-    .bind(store_id)
-    .bind(ids)
-    .bind(&positions)
     .execute(conn)
     .await?;
     Ok(())
@@ -374,13 +440,14 @@ pub enum Entry {
     Option,
 }
 
-impl Entry {
-    fn table(self) -> &'static str {
-        match self {
-            Entry::Item => "menu_item",
-            Entry::Option => "menu_option",
+/// `$then!("<table>")` for the entry, like [`per_table`].
+macro_rules! per_entry {
+    ($entry:expr, $then:ident) => {
+        match $entry {
+            Entry::Item => $then!("menu_item"),
+            Entry::Option => $then!("menu_option"),
         }
-    }
+    };
 }
 
 pub async fn set_disabled(
@@ -390,15 +457,21 @@ pub async fn set_disabled(
     id: Uuid,
     disabled: bool,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(&format!(
-        "UPDATE {} SET disabled = $3, updated_at = now() WHERE id = $1 AND store_id = $2",
-        entry.table()
-    ))
-    .bind(id)
-    .bind(store_id)
-    .bind(disabled)
-    .execute(conn)
-    .await?;
+    macro_rules! set {
+        ($table:literal) => {
+            sqlx::query!(
+                "UPDATE "
+                    + $table
+                    + " SET disabled = $3, updated_at = now() WHERE id = $1 AND store_id = $2",
+                id,
+                store_id,
+                disabled
+            )
+            .execute(conn)
+            .await?
+        };
+    }
+    let done = per_entry!(entry, set);
     Ok(done.rows_affected() == 1)
 }
 
@@ -410,33 +483,37 @@ pub async fn set_sold_out(
     id: Uuid,
     sold_out: bool,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(&format!(
-        "UPDATE {} SET sold_out_today = CASE WHEN $3 THEN {KOREAN_TODAY} END, updated_at = now() \
-         WHERE id = $1 AND store_id = $2",
-        entry.table()
-    ))
-    .bind(id)
-    .bind(store_id)
-    .bind(sold_out)
-    .execute(conn)
-    .await?;
+    macro_rules! set {
+        ($table:literal) => {
+            sqlx::query!(
+                "UPDATE "
+                    + $table
+                    + " SET sold_out_today = CASE WHEN $3 \
+                     THEN (now() AT TIME ZONE 'Asia/Seoul')::date END, updated_at = now() \
+                 WHERE id = $1 AND store_id = $2",
+                id,
+                store_id,
+                sold_out
+            )
+            .execute(conn)
+            .await?
+        };
+    }
+    let done = per_entry!(entry, set);
     Ok(done.rows_affected() == 1)
 }
-
-/// Today in Korea, by the database clock (the same expression marks and reads sold-out dates).
-const KOREAN_TODAY: &str = "(now() AT TIME ZONE 'Asia/Seoul')::date";
 
 // ---------------------------------------------------------------------------------------------
 // Reading the whole menu (one snapshot) to build the document.
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct CategoryRow {
     pub id: Uuid,
     pub name: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ItemRow {
     pub id: Uuid,
     pub name: String,
@@ -447,7 +524,7 @@ pub struct ItemRow {
     pub sold_out_today: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct SelectionRow {
     pub id: Uuid,
     pub name: String,
@@ -455,7 +532,7 @@ pub struct SelectionRow {
     pub max_select: i32,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct OptionRow {
     pub id: Uuid,
     pub name: String,
@@ -488,64 +565,67 @@ pub struct MenuRows {
 /// The whole menu of a store as one consistent snapshot; `None` when the store does not exist.
 pub async fn load(pool: &PgPool, store_id: Uuid) -> Result<Option<MenuRows>, StoreError> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .execute(&mut *tx)
         .await?;
-    let head: Option<(String, i64, NaiveDate, DateTime<Utc>)> = sqlx::query_as(&format!(
-        "SELECT s.name, COALESCE(v.version, 0), {KOREAN_TODAY}, now() \
-             FROM store s LEFT JOIN menu_version v ON v.store_id = s.id WHERE s.id = $1"
-    ))
-    .bind(store_id)
+    // Today in Korea by the database clock: the same expression marks sold-out dates.
+    let head = sqlx::query!(
+        "SELECT s.name, COALESCE(v.version, 0) AS \"version!\", \
+             (now() AT TIME ZONE 'Asia/Seoul')::date AS \"today!\", now() AS \"built_at!\" \
+         FROM store s LEFT JOIN menu_version v ON v.store_id = s.id WHERE s.id = $1",
+        store_id
+    )
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((store_name, version, today, built_at)) = head else {
+    let Some(head) = head else {
         return Ok(None);
     };
-    let categories = sqlx::query_as(
+    let (store_name, version, today, built_at) =
+        (head.name, head.version, head.today, head.built_at);
+    let categories = sqlx::query_as!(
+        CategoryRow,
         "SELECT id, name FROM menu_category WHERE store_id = $1 AND NOT disabled \
          ORDER BY position, id",
+        store_id
     )
-    .bind(store_id)
     .fetch_all(&mut *tx)
     .await?;
-    let items = sqlx::query_as(
+    let items = sqlx::query_as!(
+        ItemRow,
         "SELECT id, name, description, price, image_url, disabled, sold_out_today \
          FROM menu_item WHERE store_id = $1 ORDER BY id",
+        store_id
     )
-    .bind(store_id)
     .fetch_all(&mut *tx)
     .await?;
-    let selections = sqlx::query_as(
+    let selections = sqlx::query_as!(
+        SelectionRow,
         "SELECT id, name, min_select, max_select FROM menu_selection \
          WHERE store_id = $1 AND NOT disabled ORDER BY id",
+        store_id
     )
-    .bind(store_id)
     .fetch_all(&mut *tx)
     .await?;
-    let options = sqlx::query_as(
+    let options = sqlx::query_as!(
+        OptionRow,
         "SELECT id, name, price, disabled, sold_out_today FROM menu_option \
          WHERE store_id = $1 ORDER BY id",
+        store_id
     )
-    .bind(store_id)
     .fetch_all(&mut *tx)
     .await?;
-    let option_categories = sqlx::query_as(
+    let option_categories = sqlx::query_as!(
+        CategoryRow,
         "SELECT id, name FROM menu_option_category WHERE store_id = $1 ORDER BY position, id",
+        store_id
     )
-    .bind(store_id)
     .fetch_all(&mut *tx)
     .await?;
-    let category_items = links(&mut tx, Link::CategoryItems, "menu_category", store_id).await?;
-    let item_selections = links(&mut tx, Link::ItemSelections, "menu_item", store_id).await?;
-    let selection_options =
-        links(&mut tx, Link::SelectionOptions, "menu_selection", store_id).await?;
-    let option_category_selections = links(
-        &mut tx,
-        Link::OptionCategorySelections,
-        "menu_option_category",
-        store_id,
-    )
-    .await?;
+    let category_items = links(&mut tx, Link::CategoryItems, store_id).await?;
+    let item_selections = links(&mut tx, Link::ItemSelections, store_id).await?;
+    let selection_options = links(&mut tx, Link::SelectionOptions, store_id).await?;
+    let option_category_selections =
+        links(&mut tx, Link::OptionCategorySelections, store_id).await?;
     tx.commit().await?;
     Ok(Some(MenuRows {
         store_name,
@@ -564,21 +644,34 @@ pub async fn load(pool: &PgPool, store_id: Uuid) -> Result<Option<MenuRows>, Sto
     }))
 }
 
-async fn links(
-    conn: &mut PgConnection,
-    link: Link,
-    owner_table: &str,
-    store_id: Uuid,
-) -> Result<Links, StoreError> {
-    let (table, owner_col, member_col) = link.parts();
-    Ok(sqlx::query_as(&format!(
-        "SELECT l.{owner_col}, l.{member_col} FROM {table} l \
-         JOIN {owner_table} o ON o.id = l.{owner_col} WHERE o.store_id = $1 \
-         ORDER BY l.{owner_col}, l.position, l.{member_col}"
-    ))
-    .bind(store_id)
-    .fetch_all(conn)
-    .await?)
+async fn links(conn: &mut PgConnection, link: Link, store_id: Uuid) -> Result<Links, StoreError> {
+    macro_rules! pairs {
+        ($table:literal, $owner:literal, $member:literal, $owner_table:literal) => {
+            sqlx::query!(
+                "SELECT l."
+                    + $owner
+                    + " AS owner, l."
+                    + $member
+                    + " AS member FROM "
+                    + $table
+                    + " l JOIN "
+                    + $owner_table
+                    + " o ON o.id = l."
+                    + $owner
+                    + " WHERE o.store_id = $1 ORDER BY l."
+                    + $owner
+                    + ", l.position, l."
+                    + $member,
+                store_id
+            )
+            .fetch_all(conn)
+            .await?
+            .into_iter()
+            .map(|r| (r.owner, r.member))
+            .collect()
+        };
+    }
+    Ok(per_link!(link, pairs))
 }
 
 // ---------------------------------------------------------------------------------------------

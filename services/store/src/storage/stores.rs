@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::StoreKeys;
 use crate::error::StoreError;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Account {
     pub id: Uuid,
     pub store_id: Uuid,
@@ -17,25 +17,26 @@ pub struct Account {
 }
 
 pub async fn account_by_login(pool: &PgPool, login: &str) -> Result<Option<Account>, StoreError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        Account,
         "SELECT id, store_id, login, password_hash FROM store_account WHERE login = $1",
+        login
     )
-    .bind(login)
     .fetch_optional(pool)
     .await?)
 }
 
 /// The store's admin account (a store has exactly one).
 pub async fn admin_account_id(pool: &PgPool, store_id: Uuid) -> Result<Option<Uuid>, StoreError> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         "SELECT id FROM store_account WHERE store_id = $1 AND role = 'admin' ORDER BY created_at LIMIT 1",
+        store_id
     )
-    .bind(store_id)
     .fetch_optional(pool)
     .await?)
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct StoreRow {
     pub id: Uuid,
     pub name: String,
@@ -49,26 +50,37 @@ pub struct StoreRow {
     pub located_address: Option<String>,
 }
 
-const STORE_COLUMNS: &str = "s.id, s.name, COALESCE(s.address, l.address) AS address, s.phone, \
-     s.description, s.opening_hours, l.latitude, l.longitude, l.address AS located_address";
+/// `sqlx::query_as!` of [`StoreRow`]s: a store with its location (`store s` left-joined to
+/// `store_location l`), from `$from` (`FROM … WHERE …`) and its arguments.
+macro_rules! select_stores {
+    ($from:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            StoreRow,
+            "SELECT s.id, s.name, COALESCE(s.address, l.address) AS address, s.phone, \
+                 s.description, s.opening_hours, l.latitude AS \"latitude?\", \
+                 l.longitude AS \"longitude?\", \
+                 l.address AS located_address "
+                + $from
+            $(, $arg)*
+        )
+    };
+}
 
 pub async fn store(pool: &PgPool, store_id: Uuid) -> Result<Option<StoreRow>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {STORE_COLUMNS} FROM store s LEFT JOIN store_location l ON l.store_id = s.id \
-         WHERE s.id = $1"
-    ))
-    .bind(store_id)
+    Ok(select_stores!(
+        "FROM store s LEFT JOIN store_location l ON l.store_id = s.id WHERE s.id = $1",
+        store_id
+    )
     .fetch_optional(pool)
     .await?)
 }
 
 /// The stores among `ids`, in no particular order (missing ids are skipped).
 pub async fn stores(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<StoreRow>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {STORE_COLUMNS} FROM store s LEFT JOIN store_location l ON l.store_id = s.id \
-         WHERE s.id = ANY($1)"
-    ))
-    .bind(ids)
+    Ok(select_stores!(
+        "FROM store s LEFT JOIN store_location l ON l.store_id = s.id WHERE s.id = ANY($1)",
+        ids
+    )
     .fetch_all(pool)
     .await?)
 }
@@ -86,15 +98,15 @@ pub async fn update_profile(
     store_id: Uuid,
     profile: &ProfileRow<'_>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE store SET address = $2, phone = $3, description = $4, opening_hours = $5, \
          updated_at = now() WHERE id = $1",
+        store_id,
+        profile.address,
+        profile.phone,
+        profile.description,
+        profile.opening_hours
     )
-    .bind(store_id)
-    .bind(profile.address)
-    .bind(profile.phone)
-    .bind(profile.description)
-    .bind(profile.opening_hours)
     .execute(conn)
     .await?;
     Ok(())
@@ -108,22 +120,21 @@ pub async fn set_location(
 ) -> Result<(), StoreError> {
     match location {
         Some((lat, lng, address)) => {
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO store_location (store_id, latitude, longitude, address) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (store_id) DO UPDATE SET \
                  latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, \
                  address = EXCLUDED.address, updated_at = now()",
+                store_id,
+                lat,
+                lng,
+                address
             )
-            .bind(store_id)
-            .bind(lat)
-            .bind(lng)
-            .bind(address)
             .execute(conn)
             .await?;
         }
         None => {
-            sqlx::query("DELETE FROM store_location WHERE store_id = $1")
-                .bind(store_id)
+            sqlx::query!("DELETE FROM store_location WHERE store_id = $1", store_id)
                 .execute(conn)
                 .await?;
         }
@@ -139,14 +150,14 @@ pub async fn search_by_name(
     name: &str,
     limit: i64,
 ) -> Result<Vec<StoreRow>, StoreError> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {STORE_COLUMNS} FROM store s LEFT JOIN store_location l ON l.store_id = s.id \
+    Ok(select_stores!(
+        "FROM store s LEFT JOIN store_location l ON l.store_id = s.id \
          WHERE s.name ILIKE '%' || $1 || '%' ESCAPE '\\' \
-         ORDER BY similarity(s.name, $2) DESC, s.name, s.id LIMIT $3"
-    ))
-    .bind(escape_like(name))
-    .bind(name)
-    .bind(limit)
+         ORDER BY similarity(s.name, $2) DESC, s.name, s.id LIMIT $3",
+        escape_like(name),
+        name,
+        limit
+    )
     .fetch_all(pool)
     .await?)
 }
@@ -171,14 +182,14 @@ pub async fn record_ordered_from(
     store_id: Uuid,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO customer_recent_store (customer_id, store_id, last_ordered_at) \
          VALUES ($1, $2, $3) ON CONFLICT (customer_id, store_id) DO UPDATE \
          SET last_ordered_at = GREATEST(customer_recent_store.last_ordered_at, $3)",
+        customer_id,
+        store_id,
+        at
     )
-    .bind(customer_id)
-    .bind(store_id)
-    .bind(at)
     .execute(pool)
     .await?;
     Ok(())
@@ -190,24 +201,35 @@ pub async fn recent_for_customer(
     customer_id: Uuid,
     limit: i64,
 ) -> Result<Vec<(StoreRow, DateTime<Utc>)>, StoreError> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        store: StoreRow,
-        last_ordered_at: DateTime<Utc>,
-    }
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {STORE_COLUMNS}, r.last_ordered_at FROM customer_recent_store r \
+    let rows = sqlx::query!(
+        "SELECT s.id, s.name, COALESCE(s.address, l.address) AS address, s.phone, \
+             s.description, s.opening_hours, l.latitude AS \"latitude?\", \
+             l.longitude AS \"longitude?\", \
+             l.address AS located_address, r.last_ordered_at \
+         FROM customer_recent_store r \
          JOIN store s ON s.id = r.store_id LEFT JOIN store_location l ON l.store_id = s.id \
-         WHERE r.customer_id = $1 ORDER BY r.last_ordered_at DESC LIMIT $2"
-    ))
-    .bind(customer_id)
-    .bind(limit)
+         WHERE r.customer_id = $1 ORDER BY r.last_ordered_at DESC LIMIT $2",
+        customer_id,
+        limit
+    )
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| (r.store, r.last_ordered_at))
+        .map(|r| {
+            let store = StoreRow {
+                id: r.id,
+                name: r.name,
+                address: r.address,
+                phone: r.phone,
+                description: r.description,
+                opening_hours: r.opening_hours,
+                latitude: r.latitude,
+                longitude: r.longitude,
+                located_address: r.located_address,
+            };
+            (store, r.last_ordered_at)
+        })
         .collect())
 }
 
