@@ -61,6 +61,12 @@ for migration in migrations/*.sql; do
         die "$migration failed on $scratch_db"
 done
 
+# Queries name tables without their schema and each service finds its own through its role's
+# search_path; the macros connect as one role, so give this database a search_path of every schema
+# the migrations made.
+schemas="$("$PSQL" -At -v ON_ERROR_STOP=1 "$scratch_url" -c "SELECT string_agg(quote_ident(nspname), ', ' ORDER BY nspname) FROM pg_namespace WHERE nspname NOT LIKE 'pg\_%' AND nspname <> 'information_schema'")"
+"$PSQL" -q -v ON_ERROR_STOP=1 "$admin_url" -c "ALTER DATABASE \"$scratch_db\" SET search_path = $schemas" >/dev/null
+
 out="$SO_ROOT/target/sqlx-offline"
 rm -rf "$out"
 mkdir -p "$out"
