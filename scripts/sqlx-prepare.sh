@@ -6,8 +6,8 @@
 #   scripts/sqlx-prepare.sh --check  # `make check`'s clippy step: clippy -D warnings, and fail when
 #                                    # .sqlx/ is not what the queries and migrations/ give now
 #
-# Both recreate a scratch database (DATABASE_URL's name + `_sqlx`), apply migrations/ to it with
-# psql, then run clippy over the workspace with DATABASE_URL pointing at it and SQLX_OFFLINE_DIR
+# Both recreate a scratch database (DATABASE_URL's name + `_sqlx_<checkout>`), apply migrations/
+# to it with psql, then run clippy over the workspace with DATABASE_URL pointing at it and SQLX_OFFLINE_DIR
 # set: every query macro checks its SQL against that schema and writes what it learnt
 # (query-<sha256 of the SQL>.json) into SQLX_OFFLINE_DIR. The files holding query macros are
 # touched first, since cargo does not know a macro's output depends on the database and would
@@ -39,7 +39,8 @@ base="${DATABASE_URL%%\?*}"
 query=""
 [[ "$DATABASE_URL" == *\?* ]] && query="?${DATABASE_URL#*\?}"
 parse_url "$DATABASE_URL"
-scratch_db="${URL_PATH:-simpleorder}_sqlx"
+# One scratch database per checkout, so two checkouts sharing a server never drop each other's.
+scratch_db="${URL_PATH:-simpleorder}_sqlx_$(printf '%s' "$SO_ROOT" | cksum | cut -d' ' -f1)"
 scratch_url="${base%/*}/$scratch_db$query"
 admin_url="${base%/*}/postgres$query"
 
