@@ -85,6 +85,13 @@ pub static BUS_DEAD_LETTERS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
         &["stream"],
     )
 });
+pub static READY: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    gauge(
+        "ready",
+        "1 when the last /readyz check (the kubelet's probe) reached every dependency, else 0",
+        &["service"],
+    )
+});
 pub static GRPC_HANDLED: LazyLock<IntCounterVec> =
     LazyLock::new(|| counter("grpc_requests_total", "gRPC requests served", &["service"]));
 pub static RPC_SERVER: LazyLock<HistogramVec> = LazyLock::new(|| {

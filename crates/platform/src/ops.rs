@@ -60,6 +60,9 @@ async fn healthz(State(readiness): State<Readiness>) -> impl IntoResponse {
 
 async fn readyz(State(readiness): State<Readiness>) -> impl IntoResponse {
     let failing = readiness.failures().await;
+    crate::metrics::READY
+        .with_label_values(&[readiness.service])
+        .set(i64::from(failing.is_empty()));
     if failing.is_empty() {
         return (
             StatusCode::OK,

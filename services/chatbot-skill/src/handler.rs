@@ -42,6 +42,24 @@ static ANSWERS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     .expect("metric registers once")
 });
 
+static LATENCY: LazyLock<prometheus::HistogramVec> = LazyLock::new(|| {
+    platform::metrics::histogram(
+        "skill_duration_seconds",
+        "Time the chatbot service took to answer a skill webhook, by skill (Kakao allows 5 s)",
+        &["skill"],
+    )
+});
+
+/// Every skill's latency and its answers at zero, so the p99 rule and the panels have series
+/// from the start.
+pub fn init_metrics() {
+    for skill in Skill::ALL {
+        LATENCY.with_label_values(&[skill.name()]);
+        ANSWERS.with_label_values(&[skill.name(), "ok"]);
+        ANSWERS.with_label_values(&[skill.name(), "error"]);
+    }
+}
+
 /// Counts one answer; names that are not skills share one label so callers cannot grow it.
 fn count(name: &str, outcome: &str) {
     let skill = Skill::from_name(name).map_or("unknown", Skill::name);
@@ -113,6 +131,9 @@ impl App {
             let started = Instant::now();
             let (outcome, answer) = self.answer(name, body, headers).await;
             count(name, outcome);
+            LATENCY
+                .with_label_values(&[skill])
+                .observe(started.elapsed().as_secs_f64());
             tracing::info!(
                 outcome,
                 http_status = answer.http_status,

@@ -60,6 +60,7 @@ pub async fn serve_with(
     shutdown: Shutdown,
 ) -> Result<(), platform::Error> {
     let mut runtime = Runtime::connect(platform::Service::ChatbotSkill, &config, shutdown).await?;
+    handler::init_metrics();
     let receipts = alerts::Receipts::new(runtime.pool.clone());
     let app = Arc::new(handler::App::new(&config, receipts)?);
     alerts::spawn(&mut runtime, &config, &alerts)?;

@@ -16,6 +16,8 @@ mod state;
 mod store_api;
 mod ui;
 
+use std::sync::LazyLock;
+
 use platform::{Config, Runtime, Service, Shutdown};
 use tonic::service::Routes;
 
@@ -24,6 +26,9 @@ pub const SERVICE: &str = "gateway";
 pub async fn serve(config: Config, shutdown: Shutdown) -> Result<(), platform::Error> {
     let mut runtime =
         Runtime::connect_without_postgres(Service::Gateway, &config, shutdown).await?;
+    // Registered now, so the board's series exist before the first socket.
+    LazyLock::force(&live::socket::SOCKETS);
+    LazyLock::force(&live::hub::HUBS);
     let addr = config.gateway_addr;
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -274,6 +274,7 @@ impl Approver {
         .await?;
         events::enqueue(&mut tx, &events::placed(&locked, placed_at)).await?;
         tx.commit().await?;
+        crate::metrics::placed(placed_at - locked.created_at);
         Ok(Placement::Placed)
     }
 
@@ -318,6 +319,7 @@ impl Approver {
             first_time(&mut tx, CONSUMER, event_id).await?;
         }
         tx.commit().await?;
+        crate::metrics::failed(&failure.code);
         tracing::info!(order_id = %order.id, code = %failure.code, "order failed");
         self.release_nickname(order).await;
         Ok(())
@@ -403,6 +405,7 @@ impl Approver {
         )
         .await?;
         let newly_failed = locked.status == OrderStatus::Approving;
+        let mut failed_code = None;
         if newly_failed {
             let failure = if charged == payment.amount {
                 Failure {
@@ -423,8 +426,13 @@ impl Approver {
                 &events::approval_failed(&locked, &failure, failed_at),
             )
             .await?;
+            failed_code = Some(failure.code);
         }
         tx.commit().await?;
+        crate::metrics::refunded_approval();
+        if let Some(code) = failed_code {
+            crate::metrics::failed(&code);
+        }
         tracing::warn!(order_id = %order.id, refunded = refunded.as_won(), "payment refunded");
         if newly_failed {
             self.release_nickname(order).await;

@@ -385,6 +385,7 @@ impl Callbacks {
             )
             .await?;
             tx.commit().await?;
+            crate::metrics::failed(&failure.code);
             return Ok(Recorded::DayClosed);
         }
         if !db::insert_approving(&mut tx, order).await? {

@@ -153,6 +153,7 @@ impl Fulfilment {
         .await?;
         crate::events::enqueue(&mut tx, &events::ready(&order, ready_at)).await?;
         tx.commit().await?;
+        crate::metrics::ready();
         order.status = OrderStatus::Ready;
         order.ready_at = Some(ready_at);
         tracing::info!(order_id = %id, nickname = %order.nickname, "order ready");
@@ -322,6 +323,7 @@ impl Fulfilment {
         .await?;
         crate::events::enqueue(&mut tx, &events::canceled(&locked, &cancellation)).await?;
         tx.commit().await?;
+        crate::metrics::canceled();
         locked.status = OrderStatus::Canceled;
         locked.canceled_at = Some(canceled_at);
         locked.refunded = refunded;

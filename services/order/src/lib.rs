@@ -11,6 +11,7 @@ mod events;
 mod fulfil;
 mod grpc;
 mod menu;
+mod metrics;
 mod nickname;
 mod orders;
 mod payment;
@@ -224,6 +225,7 @@ pub async fn serve_with(
     shutdown: Shutdown,
 ) -> Result<(), platform::Error> {
     let mut runtime = Runtime::connect(platform::Service::Order, &config, shutdown).await?;
+    metrics::init();
     runtime.spawn_relay();
     let me = runtime.identity()?;
     let store =

@@ -49,7 +49,9 @@ impl Sweeper {
     pub async fn sweep(&self) -> Result<usize, OrderError> {
         let ids = db::claim_stale_approving(&self.pool, self.stuck_after, BATCH).await?;
         for &id in &ids {
-            if let Err(e) = self.settle(id).await {
+            let settled = self.settle(id).await;
+            crate::metrics::stuck(settled.is_ok());
+            if let Err(e) = settled {
                 tracing::warn!(order_id = %id, error = %e, "stuck approval not settled yet");
             }
         }

@@ -27,6 +27,16 @@ static CALLS: LazyLock<prometheus::IntCounterVec> = LazyLock::new(|| {
     .expect("metric registers once")
 });
 
+/// Every call and result at zero, so ratios and alerts have series before the first call.
+pub fn init_metrics() {
+    for call in [Call::Ready, Call::Approve, Call::Order, Call::Cancel] {
+        for result in ["ok", "retryable", "unclear", "final"] {
+            CALLS.with_label_values(&[call_name(call), result]);
+        }
+        platform::metrics::OUTBOUND.with_label_values(&["kakaopay", call_name(call), "2xx"]);
+    }
+}
+
 /// Per-call time limits (`PAYMENT_TIMEOUT_*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
 pub struct Timeouts {

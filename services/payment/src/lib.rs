@@ -143,6 +143,7 @@ pub async fn serve_with(
     shutdown: Shutdown,
 ) -> Result<(), platform::Error> {
     let runtime = Runtime::connect(platform::Service::Payment, &config, shutdown).await?;
+    kakaopay::init_metrics();
     let kakaopay = kakaopay::KakaoPay::new(
         &config.kakao.kakaopay_base_url,
         &config.kakao.kakaopay_cid,

@@ -4,5 +4,6 @@
 mod manifests;
 mod migrate;
 mod nearby_browser;
+mod observability;
 mod production;
 mod run;

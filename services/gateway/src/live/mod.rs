@@ -9,7 +9,7 @@
 
 pub mod hub;
 mod slots;
-mod socket;
+pub(crate) mod socket;
 pub mod wire;
 
 use axum::extract::rejection::QueryRejection;
