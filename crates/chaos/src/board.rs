@@ -160,7 +160,7 @@ impl Board {
                 self.day = day;
                 self.stream = stream;
             }
-            Some("placed" | "ready" | "canceled") => {
+            Some("placed" | "accepted" | "ready" | "canceled") => {
                 let order = &message["order"];
                 if let (Some(id), Some(status)) =
                     (order["order_id"].as_str(), order["status"].as_str())

@@ -210,7 +210,7 @@ pub fn reconcile(records: &Records<'_>, order: &[String]) -> Reconciled {
     let standing: BTreeSet<&str> = records
         .orders
         .iter()
-        .filter(|o| matches!(o.status.as_str(), "PLACED" | "READY"))
+        .filter(|o| matches!(o.status.as_str(), "PLACED" | "ACCEPTED" | "READY"))
         .filter_map(|o| o.payment_tid.as_deref())
         .collect();
 

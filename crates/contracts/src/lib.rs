@@ -30,6 +30,8 @@ pub mod events {
         pub const ORDER_PLACED: &str = "order.placed";
         /// `x:order:events`: [`super::v1::OrderReady`].
         pub const ORDER_READY: &str = "order.ready";
+        /// `x:order:events`: [`super::v1::OrderAccepted`].
+        pub const ORDER_ACCEPTED: &str = "order.accepted";
         /// `x:order:events`: [`super::v1::OrderCanceled`].
         pub const ORDER_CANCELED: &str = "order.canceled";
         /// `x:order:events`: [`super::v1::OrderApprovalFailed`].
@@ -103,6 +105,7 @@ pub mod day_stream {
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum OrderFact {
         Placed,
+        Accepted,
         Ready,
         Canceled,
     }
@@ -111,6 +114,7 @@ pub mod day_stream {
         fn name(self) -> &'static str {
             match self {
                 OrderFact::Placed => "placed",
+                OrderFact::Accepted => "accepted",
                 OrderFact::Ready => "ready",
                 OrderFact::Canceled => "canceled",
             }

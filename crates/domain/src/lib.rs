@@ -2,6 +2,7 @@
 //! machines, the menu document and the cart rules. No I/O lives here, so every
 //! rule can be unit-tested and shared by the services unchanged.
 
+pub mod accept;
 pub mod cart;
 pub mod code;
 pub mod day;
@@ -12,6 +13,7 @@ pub mod menu;
 pub mod money;
 pub mod order;
 
+pub use accept::{AcceptSettings, BadPrepTime, PrepMinutes};
 pub use cart::{
     Cart, CartError, CartId, CartIdParseError, CartLine, MAX_LINES, MAX_QUANTITY, OptionSnapshot,
     PricedCart, PricedCartLine, PricedLine, price, validate_line,
@@ -27,4 +29,7 @@ pub use ids::{
 };
 pub use menu::{Category, Menu, MenuItem, MenuOption, Selection};
 pub use money::{Money, MoneyOverflow};
-pub use order::{IllegalOrderTransition, OrderStatus, Transition, transition};
+pub use order::{
+    CustomerCancelRefused, IllegalOrderTransition, OrderStatus, Transition, customer_cancel,
+    transition,
+};

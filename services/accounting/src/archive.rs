@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::reconcile::{EntryKind, StreamEntry};
 
 pub const PLACED: &str = "placed";
+pub const ACCEPTED: &str = "accepted";
 pub const READY: &str = "ready";
 pub const CANCELED: &str = "canceled";
 /// The stream's first entry: the day opened (or the stream was rebuilt from Postgres).
@@ -122,6 +123,15 @@ pub fn archive(stream_id: &str, fields: &HashMap<String, redis::Value>) -> Archi
             });
             (PLACED, order.order_id, body)
         }
+        Some(Entry::Accepted(accepted)) => {
+            let body = json!({
+                "nickname": accepted.nickname,
+                "accepted_at": time(accepted.accepted_at.as_ref()),
+                "promised_at": time(accepted.promised_at.as_ref()),
+                "prep_minutes": accepted.prep_minutes,
+            });
+            (ACCEPTED, accepted.order_id, body)
+        }
         Some(Entry::Ready(ready)) => {
             let body = json!({
                 "nickname": ready.nickname,
@@ -135,6 +145,7 @@ pub fn archive(stream_id: &str, fields: &HashMap<String, redis::Value>) -> Archi
                 "reason": canceled.reason,
                 "refunded_amount": canceled.refunded_amount,
                 "canceled_at": time(canceled.canceled_at.as_ref()),
+                "by_customer": canceled.by_customer,
             });
             (CANCELED, canceled.order_id, body)
         }

@@ -291,7 +291,8 @@ fn totals(orders: &[DbOrder]) -> Result<Totals, MoneyOverflow> {
     let mut t = Totals::default();
     for order in orders {
         match order.status {
-            OrderStatus::Placed => t.placed_count += 1,
+            // Closing waits for every order to be finished; counted as waiting all the same.
+            OrderStatus::Placed | OrderStatus::Accepted => t.placed_count += 1,
             OrderStatus::Ready => t.ready_count += 1,
             OrderStatus::Canceled => t.canceled_count += 1,
             OrderStatus::Failed => t.failed_count += 1,
@@ -313,7 +314,7 @@ fn totals(orders: &[DbOrder]) -> Result<Totals, MoneyOverflow> {
 fn paid(status: OrderStatus) -> bool {
     matches!(
         status,
-        OrderStatus::Placed | OrderStatus::Ready | OrderStatus::Canceled
+        OrderStatus::Placed | OrderStatus::Accepted | OrderStatus::Ready | OrderStatus::Canceled
     )
 }
 
@@ -451,7 +452,10 @@ fn check_payment(f: &mut Finding<'_>, p: &KakaoPayment) {
         );
     }
     match status {
-        OrderStatus::Placed | OrderStatus::Ready if p.canceled > Money::ZERO => f.add(
+        OrderStatus::Placed | OrderStatus::Accepted | OrderStatus::Ready
+            if p.canceled > Money::ZERO =>
+        {
+            f.add(
             DiscrepancyKind::CanceledAtKakaopayOnly,
             format!(
                 "카카오페이에서는 취소({raw}, {})됐지만 주문은 {ours} 상태입니다.",
@@ -462,7 +466,8 @@ fn check_payment(f: &mut Finding<'_>, p: &KakaoPayment) {
                 p.canceled.as_won(),
                 status.code()
             ),
-        ),
+        )
+        }
         OrderStatus::Canceled if p.canceled == Money::ZERO => f.add(
             DiscrepancyKind::CanceledHereOnly,
             format!("주문은 취소됐지만 카카오페이에서는 취소되지 않았습니다({raw})."),

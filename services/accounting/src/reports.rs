@@ -140,6 +140,7 @@ fn discrepancy(d: Discrepancy) -> pb::Discrepancy {
         match s {
             S::Approving => common::OrderStatus::Approving,
             S::Placed => common::OrderStatus::Placed,
+            S::Accepted => common::OrderStatus::Accepted,
             S::Ready => common::OrderStatus::Ready,
             S::Canceled => common::OrderStatus::Canceled,
             S::Failed => common::OrderStatus::Failed,

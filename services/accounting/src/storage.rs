@@ -499,7 +499,7 @@ pub async fn sales_by_item(
              (array_agg(i.name ORDER BY o.placed_at DESC, i.id DESC))[1] AS \"name!\", \
              sum(i.quantity)::bigint AS \"units!\", sum(i.line_total)::bigint AS \"won!\" \
          FROM order_item i JOIN customer_order o ON o.id = i.order_id \
-         WHERE o.day_business_id = $1 AND o.status IN ('PLACED', 'READY') \
+         WHERE o.day_business_id = $1 AND o.status IN ('PLACED', 'ACCEPTED', 'READY') \
          GROUP BY i.item_id ORDER BY 4 DESC, 2, 1",
         day_id
     )
@@ -517,7 +517,7 @@ pub async fn sales_by_hour(
         "SELECT extract(hour FROM o.placed_at AT TIME ZONE 'Asia/Seoul')::int AS \"hour!\", \
              count(*) AS \"orders!\", sum(o.total)::bigint AS \"won!\" \
          FROM customer_order o \
-         WHERE o.day_business_id = $1 AND o.status IN ('PLACED', 'READY') AND o.placed_at IS NOT NULL \
+         WHERE o.day_business_id = $1 AND o.status IN ('PLACED', 'ACCEPTED', 'READY') AND o.placed_at IS NOT NULL \
          GROUP BY 1 ORDER BY 1",
         day_id
     )

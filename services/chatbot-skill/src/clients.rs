@@ -286,4 +286,19 @@ impl Clients {
             what: "order",
         })
     }
+
+    /// The customer's 취소하기: refunds through KakaoPay before it answers, so it may take
+    /// the whole deadline.
+    pub async fn cancel_customer_order(
+        &self,
+        customer_id: &str,
+        order_id: &str,
+    ) -> Result<order::OrderActionResponse, Error> {
+        let request = self.request(order::CustomerCancelOrderRequest {
+            customer_id: customer_id.to_owned(),
+            order_id: order_id.to_owned(),
+        });
+        self.call(ORDER, self.order.clone().customer_cancel_order(request))
+            .await
+    }
 }

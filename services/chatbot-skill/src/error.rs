@@ -55,6 +55,18 @@ impl Error {
         }
     }
 
+    /// A refusal or an unfinished outcome the order service explained for the customer.
+    pub fn explained(&self) -> Option<&str> {
+        match self {
+            Error::Downstream {
+                code: tonic::Code::FailedPrecondition | tonic::Code::Unavailable,
+                message,
+                ..
+            } if !message.is_empty() => Some(message),
+            _ => None,
+        }
+    }
+
     pub fn is_not_found(&self) -> bool {
         matches!(
             self,

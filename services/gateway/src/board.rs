@@ -1,5 +1,6 @@
-//! The live order board: its WebSocket (`live`), the 완료 (ready) and 취소 (cancel) actions, and
-//! its script and style in the store web UI.
+//! The live order board: its WebSocket (`live`), the 접수 (accept), 완료 (ready) and 취소
+//! (cancel) actions, how the store accepts (default time, 바쁨, auto-accept), and its script and
+//! style in the store web UI.
 
 use std::time::Duration;
 
@@ -10,7 +11,10 @@ use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use contracts::order::v1::{CancelOrderRequest, MarkReadyRequest, OrderActionResponse};
+use contracts::order::v1::{
+    AcceptOrderRequest, AcceptSettings as PbAcceptSettings, CancelOrderRequest,
+    GetAcceptSettingsRequest, MarkReadyRequest, OrderActionResponse, SetAcceptSettingsRequest,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -18,7 +22,7 @@ use uuid::Uuid;
 use crate::error::{ApiError, ErrorBody};
 use crate::live::{self, wire::BoardOrder};
 use crate::security;
-use crate::session::Admin;
+use crate::session::{Admin, Staff};
 use crate::state::{AppState, grpc_request};
 
 /// A cancel refunds through KakaoPay before it answers, which can take far longer than a read.
@@ -32,7 +36,12 @@ const BOARD_CSS: &str = include_str!("../ui/board.css");
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/store/live", get(live::live))
+        .route("/api/store/orders/{id}/accept", post(accept_order))
         .route("/api/store/orders/{id}/ready", post(mark_ready))
+        .route(
+            "/api/store/accept-settings",
+            get(get_accept_settings).put(set_accept_settings),
+        )
         .route("/api/store/orders/{id}/cancel", post(cancel_order))
         .layer(middleware::from_fn(security::csrf))
         .layer(middleware::from_fn(security::no_store))
@@ -70,6 +79,143 @@ pub struct OrderAction {
 pub struct CancelInput {
     /// Why the store cancels; shown to the customer. 1–100 characters.
     pub reason: String,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct AcceptInput {
+    /// Minutes until ready, 1–120 (the board offers 5, 10, 15 and 20); absent or 0: the
+    /// store's default time, raised by 10 when busy.
+    #[serde(default)]
+    pub minutes: Option<u32>,
+}
+
+/// How the store accepts orders.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AcceptSettings {
+    /// The usual preparation time in minutes, 1–120.
+    pub prep_minutes: u32,
+    /// 바쁨: the default time is raised by `busy_extra_minutes`.
+    pub busy: bool,
+    /// Every paid order is accepted at once with the default time.
+    pub auto_accept: bool,
+    /// What 기본 and auto-accept use now (read only).
+    #[serde(default)]
+    pub default_minutes: u32,
+    /// Read only.
+    #[serde(default)]
+    pub busy_extra_minutes: u32,
+}
+
+impl From<PbAcceptSettings> for AcceptSettings {
+    fn from(s: PbAcceptSettings) -> Self {
+        AcceptSettings {
+            prep_minutes: s.prep_minutes,
+            busy: s.busy,
+            auto_accept: s.auto_accept,
+            default_minutes: s.default_minutes,
+            busy_extra_minutes: s.busy_extra_minutes,
+        }
+    }
+}
+
+/// Admin only: accepts a new order with a promised time (접수); the customer is told the time.
+/// Repeating it changes nothing and keeps the first promise.
+#[utoipa::path(
+    post, path = "/api/store/orders/{id}/accept", tag = "board",
+    params(("id" = String, Path, description = "Order id")),
+    request_body = AcceptInput,
+    responses(
+        (status = 200, body = OrderAction),
+        (status = 400, body = ErrorBody, description = "Minutes out of range"),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "`viewer_read_only` or `csrf`"),
+        (status = 404, body = ErrorBody, description = "No such order in this store"),
+        (status = 409, body = ErrorBody, description = "Not new any more (handed over, canceled, or being refunded)"),
+        (status = 503, body = ErrorBody),
+    )
+)]
+pub async fn accept_order(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+    input: Result<Json<AcceptInput>, JsonRejection>,
+) -> Result<Json<OrderAction>, ApiError> {
+    let order_id = order_id(&id)?;
+    let Json(input) = input.map_err(|_| {
+        ApiError::bad_request("요청 형식이 올바르지 않습니다. 준비 시간을 확인해 주세요.")
+    })?;
+    let request = grpc_request(AcceptOrderRequest {
+        store_id: admin.store_id().to_owned(),
+        order_id,
+        minutes: input.minutes.unwrap_or(0),
+        account_id: admin.session.account_id.clone(),
+    });
+    let answer = state
+        .order
+        .clone()
+        .accept_order(request)
+        .await
+        .map_err(ApiError::from)?;
+    action(answer.into_inner())
+}
+
+/// How the store accepts orders: default preparation time, 바쁨, auto-accept.
+#[utoipa::path(
+    get, path = "/api/store/accept-settings", tag = "board",
+    responses(
+        (status = 200, body = AcceptSettings),
+        (status = 401, body = ErrorBody),
+        (status = 503, body = ErrorBody),
+    )
+)]
+pub async fn get_accept_settings(
+    State(state): State<AppState>,
+    staff: Staff,
+) -> Result<Json<AcceptSettings>, ApiError> {
+    let answer = state
+        .order
+        .clone()
+        .get_accept_settings(grpc_request(GetAcceptSettingsRequest {
+            store_id: staff.store_id().to_owned(),
+        }))
+        .await
+        .map_err(ApiError::from)?;
+    Ok(Json(answer.into_inner().into()))
+}
+
+/// Admin only: changes how the store accepts orders (`default_minutes` and
+/// `busy_extra_minutes` are ignored).
+#[utoipa::path(
+    put, path = "/api/store/accept-settings", tag = "board",
+    request_body = AcceptSettings,
+    responses(
+        (status = 200, body = AcceptSettings),
+        (status = 400, body = ErrorBody, description = "Preparation time out of range"),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "`viewer_read_only` or `csrf`"),
+        (status = 503, body = ErrorBody),
+    )
+)]
+pub async fn set_accept_settings(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    input: Result<Json<AcceptSettings>, JsonRejection>,
+) -> Result<Json<AcceptSettings>, ApiError> {
+    let Json(input) = input.map_err(|_| {
+        ApiError::bad_request("요청 형식이 올바르지 않습니다. 준비 시간을 확인해 주세요.")
+    })?;
+    let answer = state
+        .order
+        .clone()
+        .set_accept_settings(grpc_request(SetAcceptSettingsRequest {
+            store_id: admin.store_id().to_owned(),
+            prep_minutes: input.prep_minutes,
+            busy: input.busy,
+            auto_accept: input.auto_accept,
+        }))
+        .await
+        .map_err(ApiError::from)?;
+    Ok(Json(answer.into_inner().into()))
 }
 
 /// Admin only: the order was handed over (완료). Repeating it changes nothing.

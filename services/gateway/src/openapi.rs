@@ -33,6 +33,7 @@ use crate::store_api::{auth, day, dto, menu, profile};
         menu::create_selection, menu::update_selection, menu::set_selection_options,
         menu::create_option, menu::update_option, menu::set_option_disabled, menu::set_option_sold_out,
         menu::create_option_category, menu::update_option_category, menu::set_option_category_selections,
+        board::accept_order, board::get_accept_settings, board::set_accept_settings,
         board::mark_ready, board::cancel_order,
         reports::list_reports, reports::get_report,
     ),
@@ -44,7 +45,7 @@ use crate::store_api::{auth, day, dto, menu, profile};
         (name = "day", description = "The business day (영업일)"),
         (name = "profile", description = "The store's profile shown to customers, and its location for nearby search"),
         (name = "menu", description = "The menu document and the menu editor"),
-        (name = "board", description = "The live order board: 완료 and 취소. The board itself is the WebSocket `GET /api/store/live?after={stream id}&day={day id}` (same cookie; the Origin must be this site)"),
+        (name = "board", description = "The live order board: 접수 with a promised time, 완료 and 취소, and how the store accepts (default time, 바쁨, auto-accept). The board itself is the WebSocket `GET /api/store/live?after={stream id}&day={day id}` (same cookie; the Origin must be this site)"),
         (name = "reports", description = "Daily reports (정산): closed days reconciled with KakaoPay and the day stream"),
     )
 )]

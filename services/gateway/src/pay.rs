@@ -271,7 +271,9 @@ fn order_page(order: Option<&Order>) -> Page {
         return pending_page(None);
     };
     match order.status() {
-        OrderStatus::Placed => Page {
+        // Auto-accept may have accepted it before the page is drawn: the same news for the
+        // customer, whose alert brings the promised time.
+        OrderStatus::Placed | OrderStatus::Accepted => Page {
             status: StatusCode::OK,
             tone: Tone::Success,
             badge: "주문 접수",

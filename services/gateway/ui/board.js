@@ -1,6 +1,9 @@
 // The live order board (주문 현황). A WebSocket to /api/store/live replays the business day and
-// then follows it; orders show with their nickname, items, options, waiting time and total.
-// New orders beep and badge the page title; 완료 and 취소 act on an order (admins only). The
+// then follows it; orders show with their nickname, items, options, time since payment and total,
+// apart as new (신규), in progress (진행 중, with the promised time), done and canceled; late ones
+// are marked. New orders beep and badge the page title; 접수 (with 5/10/15/20 minutes or the
+// store's default), 완료 and 취소 act on an order (admins only), and the store's default time,
+// 바쁨 and auto-accept are set above the board. The
 // socket reconnects by itself, resuming after the last entry seen, and a banner says when the
 // board is offline. Uses app.js's helpers (api, el, won, notify, signedOut, app): loaded after it.
 'use strict';
@@ -12,12 +15,15 @@
   const SILENCE_MS = 40000;
   const CLOCK_MS = 15000;
   const FRESH_MS = 10000;
-  // Waiting longer than this is shown as late.
-  const LATE_MINUTES = 10;
+  // A new order not accepted this long after payment is shown as late; an accepted one is late
+  // once its promised time has passed.
+  const LATE_MINUTES = 5;
+  const QUICK_MINUTES = [5, 10, 15, 20];
   const MAX_REASON = 100;
   const BASE_TITLE = document.title;
   const FILTERS = {
-    placed: { label: '대기', empty: '대기 중인 주문이 없습니다.' },
+    placed: { label: '신규', empty: '새 주문이 없습니다.' },
+    accepted: { label: '진행 중', empty: '준비 중인 주문이 없습니다.' },
     ready: { label: '완료', empty: '완료한 주문이 없습니다.' },
     canceled: { label: '취소', empty: '취소한 주문이 없습니다.' },
   };
@@ -47,6 +53,8 @@
     audio: null,
     lastBeep: 0,
     renderQueued: false,
+    // How the store accepts: { prep_minutes, busy, auto_accept, default_minutes }.
+    settings: null,
   };
 
   const $ = (selector, root = document) => root.querySelector(selector);
@@ -72,8 +80,21 @@
   }
 
   function isLate(order) {
+    if (order.status === 'accepted') {
+      const promised = Date.parse(order.promised_at);
+      return !Number.isNaN(promised) && now() > promised;
+    }
     const at = Date.parse(order.placed_at);
     return order.status === 'placed' && !Number.isNaN(at) && now() - at > LATE_MINUTES * 60000;
+  }
+
+  function untilPromised(order) {
+    const promised = Date.parse(order.promised_at);
+    if (Number.isNaN(promised)) return '';
+    const minutes = Math.round((promised - now()) / 60000);
+    if (minutes > 0) return `약속 ${timeOfDay(order.promised_at)} · ${minutes}분 남음`;
+    if (minutes === 0) return `약속 ${timeOfDay(order.promised_at)} · 곧`;
+    return `약속 ${timeOfDay(order.promised_at)} · ${-minutes}분 늦음`;
   }
 
   function timeOfDay(iso) {
@@ -142,8 +163,10 @@
     beep();
   }
 
+  const RANK = { placed: 0, accepted: 1, ready: 2, canceled: 2 };
+
   // Entries can arrive twice across two sockets' replays: each applies idempotently, and an
-  // order never goes back to waiting.
+  // order never goes back (an `accepted` entry replayed after `ready` changes nothing).
   function apply(message) {
     const incoming = message.order;
     const known = board.orders.get(incoming.order_id);
@@ -151,6 +174,10 @@
       if (known) return;
       board.orders.set(incoming.order_id, { ...incoming });
       if (board.caughtUpOnce) announce(incoming);
+      return;
+    }
+    if (known && RANK[incoming.status] < RANK[known.status]) {
+      board.orders.set(incoming.order_id, { ...incoming, ...known });
       return;
     }
     board.orders.set(incoming.order_id, { ...(known || { lines: [] }), ...incoming });
@@ -215,6 +242,7 @@
         if (!board.dayOpen) connected();
         break;
       case 'placed':
+      case 'accepted':
       case 'ready':
       case 'canceled':
         apply(message);
@@ -302,6 +330,7 @@
       renderTitle();
     }, CLOCK_MS);
     scheduleRender();
+    loadSettings();
     connect();
   }
 
@@ -327,6 +356,52 @@
   }
 
   // ---- actions -------------------------------------------------------------------------------
+
+  async function accept(button, order, minutes) {
+    await act(button, async () => {
+      const body = minutes ? { minutes } : {};
+      const result = await api('POST', `/orders/${order.order_id}/accept`, body);
+      apply({ kind: 'accepted', order: result.order });
+      scheduleRender();
+      notify(`${order.nickname} 주문을 접수했습니다 (${result.order.prep_minutes}분).`);
+    });
+  }
+
+  async function loadSettings() {
+    try {
+      board.settings = await api('GET', '/accept-settings', undefined, { background: true });
+    } catch (_) {
+      return;
+    }
+    renderSettings();
+    scheduleRender();
+  }
+
+  async function saveSettings() {
+    const prep = Number($('#board-prep').value);
+    const body = {
+      prep_minutes: prep,
+      busy: $('#board-busy').checked,
+      auto_accept: $('#board-auto').checked,
+    };
+    try {
+      board.settings = await api('PUT', '/accept-settings', body);
+      notify(`기본 준비 시간 ${board.settings.default_minutes}분${board.settings.auto_accept ? ' · 자동 접수' : ''}`);
+    } catch (error) {
+      showNotice(error.message);
+    }
+    renderSettings();
+    scheduleRender();
+  }
+
+  function renderSettings() {
+    const s = board.settings;
+    if (!s) return;
+    $('#board-prep').value = String(s.prep_minutes);
+    $('#board-busy').checked = s.busy;
+    $('#board-auto').checked = s.auto_accept;
+    $('#board-accept-default').textContent = `지금 기본 ${s.default_minutes}분`;
+  }
 
   async function markReady(button, order) {
     await act(button, async () => {
@@ -387,7 +462,11 @@
     const list = [...board.orders.values()].filter((o) => o.status === status);
     const at = (o) => Date.parse(o.placed_at || o.ready_at || o.canceled_at || '') || 0;
     // Waiting: the longest wait first. Done and canceled: the latest first.
-    list.sort((a, b) => (status === 'placed' ? at(a) - at(b) : at(b) - at(a)));
+    const promised = (o) => Date.parse(o.promised_at || '') || at(o);
+    if (status === 'placed') list.sort((a, b) => at(a) - at(b));
+    // In progress: the earliest promise first.
+    else if (status === 'accepted') list.sort((a, b) => promised(a) - promised(b));
+    else list.sort((a, b) => at(b) - at(a));
     return list;
   }
 
@@ -404,22 +483,40 @@
     if (isLate(order)) classes.push('is-late');
     const lines = order.lines || [];
     let state = null;
+    if (order.status === 'accepted') {
+      state = el('p', { class: 'board-state board-promise', dataset: { promisedAt: order.promised_at || '' }, text: untilPromised(order) });
+    }
     if (order.status === 'ready') state = el('p', { class: 'board-state', text: `완료 ${timeOfDay(order.ready_at)}` });
     if (order.status === 'canceled') {
       const refund = order.refunded_amount ? ` · 환불 ${won(order.refunded_amount)}` : '';
-      state = el('p', { class: 'board-state', text: `취소 ${timeOfDay(order.canceled_at)} · 사유: ${order.cancel_reason || '-'}${refund}` });
+      const who = order.canceled_by_customer ? '고객 취소' : '취소';
+      state = el('p', { class: 'board-state', text: `${who} ${timeOfDay(order.canceled_at)} · 사유: ${order.cancel_reason || '-'}${refund}` });
     }
-    const buttons = order.status === 'placed'
-      ? el('div', { class: 'board-buttons', 'data-admin': true },
+    const cancel = el('button', {
+      type: 'button', class: 'warn', text: '취소', dataset: { boardAction: 'cancel' },
+      onclick: () => openCancel(order),
+    });
+    let buttons = null;
+    if (order.status === 'placed') {
+      const fallback = board.settings ? board.settings.default_minutes : null;
+      buttons = el('div', { class: 'board-buttons board-accept-buttons', 'data-admin': true },
+        QUICK_MINUTES.map((minutes) => el('button', {
+          type: 'button', class: 'accept', text: `${minutes}분`, dataset: { boardAction: 'accept', minutes: String(minutes) },
+          onclick: (event) => accept(event.currentTarget, order, minutes),
+        })),
+        el('button', {
+          type: 'button', class: 'accept', text: fallback ? `기본 ${fallback}분` : '기본', dataset: { boardAction: 'accept-default' },
+          onclick: (event) => accept(event.currentTarget, order, null),
+        }),
+        cancel);
+    } else if (order.status === 'accepted') {
+      buttons = el('div', { class: 'board-buttons', 'data-admin': true },
         el('button', {
           type: 'button', class: 'ready', text: '완료', dataset: { boardAction: 'ready' },
           onclick: (event) => markReady(event.currentTarget, order),
         }),
-        el('button', {
-          type: 'button', class: 'warn', text: '취소', dataset: { boardAction: 'cancel' },
-          onclick: () => openCancel(order),
-        }))
-      : null;
+        cancel);
+    }
     return el('article', { class: classes.join(' '), dataset: { orderId: order.order_id, status: order.status } },
       el('header', { class: 'board-card-head' },
         el('span', { class: 'board-nickname', text: order.nickname }),
@@ -442,7 +539,7 @@
       button.textContent = `${label} ${byStatus(status).length}`;
     }
     const tabCount = $('#board-tab-count');
-    const waiting = byStatus('placed').length;
+    const waiting = byStatus('placed').length + byStatus('accepted').length;
     if (tabCount) {
       tabCount.textContent = String(waiting);
       tabCount.hidden = waiting === 0;
@@ -464,7 +561,11 @@
     for (const node of document.querySelectorAll('#board .board-waited')) {
       if (node.dataset.placedAt) node.textContent = waited(node.dataset.placedAt);
     }
-    for (const node of document.querySelectorAll('#board .order-card.is-placed')) {
+    for (const node of document.querySelectorAll('#board .board-promise')) {
+      const order = board.orders.get(node.closest('.order-card').dataset.orderId);
+      if (order) node.textContent = untilPromised(order);
+    }
+    for (const node of document.querySelectorAll('#board .order-card.is-placed, #board .order-card.is-accepted')) {
       const order = board.orders.get(node.dataset.orderId);
       if (order) node.classList.toggle('is-late', isLate(order));
     }
@@ -510,6 +611,10 @@
         board.filter = button.dataset.boardFilter;
         scheduleRender();
       });
+    }
+    for (const id of ['#board-prep', '#board-busy', '#board-auto']) {
+      const input = $(id);
+      if (input) input.addEventListener('change', saveSettings);
     }
     const sound = $('#board-sound');
     if (sound) sound.addEventListener('change', () => { if (sound.checked) unlockAudio(); });

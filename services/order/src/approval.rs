@@ -209,9 +209,10 @@ impl Approver {
                 self.tidy_up(order).await;
                 Ok(())
             }
-            Ok(Placement::Done | Placement::Not(OrderStatus::Placed | OrderStatus::Ready)) => {
-                Ok(())
-            }
+            Ok(
+                Placement::Done
+                | Placement::Not(OrderStatus::Placed | OrderStatus::Accepted | OrderStatus::Ready),
+            ) => Ok(()),
             Ok(Placement::Refunding(charged)) => self.refund(order, payment, charged).await,
             Ok(Placement::Not(status)) => {
                 tracing::error!(order_id = %order.id, ?status, "money moved for an order that cannot be placed; refunding");
@@ -273,6 +274,9 @@ impl Approver {
         )
         .await?;
         events::enqueue(&mut tx, &events::placed(&locked, placed_at)).await?;
+        if let Some(minutes) = crate::fulfil::auto_accept(&mut tx, order.store_id).await? {
+            crate::fulfil::record_acceptance(&mut tx, &locked, minutes).await?;
+        }
         tx.commit().await?;
         crate::metrics::placed(placed_at - locked.created_at);
         Ok(Placement::Placed)
@@ -337,7 +341,10 @@ impl Approver {
             return Err(OrderError::Internal(format!("order {} vanished", order.id)));
         };
         // Placed after all (by a concurrent attempt): the money stands for the order.
-        if matches!(locked.status, OrderStatus::Placed | OrderStatus::Ready) {
+        if matches!(
+            locked.status,
+            OrderStatus::Placed | OrderStatus::Accepted | OrderStatus::Ready
+        ) {
             return Ok(());
         }
         let amount = approved_amount(approval, payment);

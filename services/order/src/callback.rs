@@ -332,6 +332,8 @@ impl Callbacks {
             ready_at: None,
             canceled_at: None,
             failed_at: None,
+            accepted: None,
+            canceled_by_customer: false,
         };
         let recorded = self.record(&order, &payment).await;
         if !matches!(recorded, Ok(Recorded::Inserted))

@@ -22,7 +22,9 @@ use uuid::Uuid;
 
 use crate::error::OrderError;
 use crate::events::{self, Event};
-use crate::fulfil::events::{Cancellation, store_day_canceled, store_day_ready};
+use crate::fulfil::events::{
+    Cancellation, store_day_accepted, store_day_canceled, store_day_ready,
+};
 use crate::orders::Order;
 use crate::pb::ts;
 use crate::storage::day_stream as redis_stream;
@@ -35,8 +37,9 @@ const WAIT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(100);
 
 /// The statuses whose orders the board shows.
-const ON_THE_BOARD: [OrderStatus; 3] = [
+const ON_THE_BOARD: [OrderStatus; 4] = [
     OrderStatus::Placed,
+    OrderStatus::Accepted,
     OrderStatus::Ready,
     OrderStatus::Canceled,
 ];
@@ -151,7 +154,7 @@ impl DayStreams {
 }
 
 /// The entries of a day stream as Postgres knows the day: `opened`, then each order's
-/// placement, readiness and cancellation, oldest first.
+/// placement, acceptance, readiness and cancellation, oldest first.
 pub fn rebuilt_entries(
     store: StoreId,
     day: BusinessDayId,
@@ -175,6 +178,12 @@ pub fn rebuilt_entries(
                 occurred_at: at,
             });
         }
+        if let Some(accepted) = &order.accepted {
+            facts.push(Rebuilt {
+                event: store_day_accepted(order, accepted, stream_key),
+                occurred_at: accepted.at,
+            });
+        }
         if let Some(at) = order.ready_at {
             facts.push(Rebuilt {
                 event: store_day_ready(order, at, stream_key),
@@ -186,6 +195,7 @@ pub fn rebuilt_entries(
                 reason: order.cancel_reason.as_deref().unwrap_or_default(),
                 refunded: order.refunded,
                 canceled_at: at,
+                by_customer: order.canceled_by_customer,
             };
             facts.push(Rebuilt {
                 event: store_day_canceled(order, &cancellation, stream_key),
@@ -214,9 +224,9 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
     use contracts::day_stream::OrderFact;
-    use domain::{CustomerId, Money, OrderId};
+    use domain::{CustomerId, Money, OrderId, PrepMinutes};
 
-    use crate::orders::Snapshot;
+    use crate::orders::{Acceptance, Snapshot};
 
     fn at(minute: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 12, 7, 3, minute, 0).unwrap()
@@ -248,6 +258,8 @@ mod tests {
             ready_at: ready.map(at),
             canceled_at: canceled.map(at),
             failed_at: None,
+            accepted: None,
+            canceled_by_customer: false,
         }
     }
 
@@ -260,9 +272,14 @@ mod tests {
 
     #[test]
     fn a_rebuilt_stream_opens_then_follows_the_day_in_time_order() {
-        let first = order(1, Some(5), None);
-        let second = order(2, None, Some(3));
-        let waiting = order(4, None, None);
+        let mut first = order(1, Some(7), None);
+        first.accepted = Some(Acceptance {
+            at: at(3),
+            minutes: PrepMinutes::new(10).unwrap(),
+            promised_at: at(13),
+        });
+        let second = order(2, None, Some(4));
+        let waiting = order(5, None, None);
         let store = StoreId::new();
         let day = BusinessDayId::new();
         let entries = rebuilt_entries(
@@ -291,15 +308,23 @@ mod tests {
             vec![
                 (id(&first, OrderFact::Placed), at(1)),
                 (id(&second, OrderFact::Placed), at(2)),
-                (id(&second, OrderFact::Canceled), at(3)),
-                (id(&waiting, OrderFact::Placed), at(4)),
-                (id(&first, OrderFact::Ready), at(5)),
+                (id(&first, OrderFact::Accepted), at(3)),
+                (id(&second, OrderFact::Canceled), at(4)),
+                (id(&waiting, OrderFact::Placed), at(5)),
+                (id(&first, OrderFact::Ready), at(7)),
             ]
         );
         assert!(entries[1..].iter().all(
             |e| e.event.event_type == types::STORE_DAY_ENTRY && e.event.stream == "x:store:s:d"
         ));
         match decode(&entries[3]) {
+            ev::store_day_entry::Entry::Accepted(a) => {
+                assert_eq!(a.prep_minutes, 10);
+                assert_eq!(a.promised_at, Some(ts(at(13))));
+            }
+            other => panic!("expected the acceptance, got {other:?}"),
+        }
+        match decode(&entries[4]) {
             ev::store_day_entry::Entry::Canceled(c) => {
                 assert_eq!(c.reason, "재료 소진");
                 assert_eq!(c.refunded_amount, 4_500);

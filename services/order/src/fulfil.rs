@@ -1,5 +1,8 @@
-//! The board's actions (DESIGN §5 Board, ready, cancel): 완료 moves a PLACED order to READY, 취소
-//! refunds it in full through KakaoPay and then records it CANCELED. Each writes its day-stream
+//! The board's actions (DESIGN §5 Board, accept, ready, cancel): 접수 moves a PLACED order to
+//! ACCEPTED with a promised time, 완료 moves it to READY, 취소 refunds it in full through KakaoPay
+//! and then records it CANCELED. The customer's 취소하기 is the same cancel, allowed only while the
+//! order is PLACED: it and the store's 접수 both take the order's row lock, and the cancel records
+//! its refund (CANCEL_PENDING) under it, so whichever commits first wins and the other is refused. Each writes its day-stream
 //! entry and its `x:order:events` event through the outbox in the transaction of the change,
 //! then gives the nickname back. Both are idempotent: the change is guarded by the order's status
 //! under its row lock, and a repeat answers `changed = false`.
@@ -18,17 +21,22 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use contracts::payment::v1 as pay;
-use domain::{DayState, Money, OrderId, OrderStatus, StoreId, Transition};
+use domain::{
+    AcceptSettings, CustomerId, DayState, Money, OrderId, OrderStatus, PrepMinutes, StoreId,
+    Transition,
+};
+use sqlx::PgConnection;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::OrderError;
 use crate::nickname::Nicknames;
-use crate::orders::{Order, ledger};
+use crate::orders::{Acceptance, Order, ledger};
 use crate::payment::Payment;
 use crate::read::Reads;
 use crate::storage::fulfil as fdb;
 use crate::storage::orders as db;
+use crate::storage::settings;
 use events::Cancellation;
 
 pub const MAX_REASON_CHARS: usize = 200;
@@ -39,6 +47,10 @@ const NOT_FOUND: &str = "주문을 찾을 수 없습니다.";
 const NO_REASON: &str = "취소 사유를 입력해 주세요.";
 const DAY_CLOSED: &str = "영업이 마감된 날의 주문은 취소할 수 없습니다.";
 const REFUNDING: &str = "환불 중인 주문은 완료할 수 없습니다. 환불이 끝나면 취소로 바뀝니다.";
+const REFUNDING_ACCEPT: &str =
+    "취소되어 환불 중인 주문은 접수할 수 없습니다. 환불이 끝나면 취소로 바뀝니다.";
+/// What the customer's cancel records as its reason.
+pub const CUSTOMER_REASON: &str = "고객 요청으로 취소";
 const REFUND_CHECKING: &str = "환불 확인 중입니다. 카카오페이의 결과를 확인하는 대로 주문이 취소됩니다. 잠시 후 다시 확인해 주세요.";
 const REFUND_REFUSED: &str =
     "카카오페이가 환불을 거절해 주문을 취소하지 못했습니다. 잠시 후 다시 시도해 주세요.";
@@ -49,6 +61,22 @@ pub struct Action {
     pub order: Order,
     /// False when the order already was where the action leads.
     pub changed: bool,
+}
+
+/// Who cancels.
+#[derive(Debug, Clone, Copy)]
+enum Canceler {
+    Store(StoreId),
+    Customer(CustomerId),
+}
+
+impl Canceler {
+    fn owns(self, order: &Order) -> bool {
+        match self {
+            Canceler::Store(store) => order.store_id == store,
+            Canceler::Customer(customer) => order.customer_id == customer,
+        }
+    }
 }
 
 /// The start of a cancel.
@@ -106,6 +134,34 @@ fn time(t: Option<&prost_types::Timestamp>) -> Option<DateTime<Utc>> {
     t.and_then(|t| DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0)))
 }
 
+/// Records the acceptance of an order the caller holds locked and found PLACED, with its
+/// day-stream entry and its `order.accepted` event.
+pub async fn record_acceptance(
+    conn: &mut PgConnection,
+    order: &Order,
+    minutes: PrepMinutes,
+) -> Result<Acceptance, OrderError> {
+    let acceptance = fdb::set_accepted(conn, order.id, minutes).await?;
+    let stream_key = db::stream_key(conn, order.day_id).await?;
+    crate::events::enqueue(
+        conn,
+        &events::store_day_accepted(order, &acceptance, &stream_key),
+    )
+    .await?;
+    crate::events::enqueue(conn, &events::accepted(order, &acceptance)).await?;
+    Ok(acceptance)
+}
+
+/// The time auto-accept gives a just-placed order of the store; `None` when the store accepts
+/// by hand.
+pub async fn auto_accept(
+    conn: &mut PgConnection,
+    store: StoreId,
+) -> Result<Option<PrepMinutes>, OrderError> {
+    let settings = settings::get(conn, store).await?;
+    Ok(settings.auto_accept.then(|| settings.default_minutes()))
+}
+
 impl Fulfilment {
     pub fn new(
         pool: PgPool,
@@ -128,7 +184,58 @@ impl Fulfilment {
         }
     }
 
-    /// 완료: PLACED → READY.
+    pub async fn settings(&self, store: StoreId) -> Result<AcceptSettings, OrderError> {
+        let mut conn = self.pool.acquire().await?;
+        settings::get(&mut conn, store).await
+    }
+
+    pub async fn set_settings(
+        &self,
+        store: StoreId,
+        settings: &AcceptSettings,
+    ) -> Result<(), OrderError> {
+        let mut conn = self.pool.acquire().await?;
+        settings::set(&mut conn, store, settings).await
+    }
+
+    /// 접수: PLACED → ACCEPTED, promised `minutes` from now (`None`: the store's default).
+    pub async fn accept(
+        &self,
+        store: StoreId,
+        id: OrderId,
+        minutes: Option<u32>,
+    ) -> Result<Action, OrderError> {
+        let mut tx = self.pool.begin().await?;
+        let minutes = settings::get(&mut tx, store)
+            .await?
+            .minutes(minutes)
+            .map_err(|e| OrderError::Invalid(e.to_string()))?;
+        let mut order = db::lock(&mut tx, id)
+            .await?
+            .filter(|o| o.store_id == store)
+            .ok_or_else(not_found)?;
+        if !allowed(&order, OrderStatus::Accepted)? {
+            return Ok(Action {
+                order,
+                changed: false,
+            });
+        }
+        if order.refund_pending() {
+            return Err(OrderError::Refused(REFUNDING_ACCEPT.to_owned()));
+        }
+        let acceptance = record_acceptance(&mut tx, &order, minutes).await?;
+        tx.commit().await?;
+        order.status = OrderStatus::Accepted;
+        order.accepted = Some(acceptance);
+        tracing::info!(order_id = %id, minutes = minutes.get(), "order accepted");
+        self.reads.invalidate(id, order.customer_id).await;
+        Ok(Action {
+            order,
+            changed: true,
+        })
+    }
+
+    /// 완료: PLACED or ACCEPTED → READY.
     pub async fn mark_ready(&self, store: StoreId, id: OrderId) -> Result<Action, OrderError> {
         let mut tx = self.pool.begin().await?;
         let mut order = db::lock(&mut tx, id)
@@ -172,9 +279,28 @@ impl Fulfilment {
         reason: &str,
     ) -> Result<Action, OrderError> {
         let reason = self::reason(reason)?;
+        self.cancel_as(Canceler::Store(store), id, &reason).await
+    }
+
+    /// The customer's 취소하기: refunds the order in full, but only until the store accepted it.
+    pub async fn customer_cancel(
+        &self,
+        customer: CustomerId,
+        id: OrderId,
+    ) -> Result<Action, OrderError> {
+        self.cancel_as(Canceler::Customer(customer), id, CUSTOMER_REASON)
+            .await
+    }
+
+    async fn cancel_as(
+        &self,
+        who: Canceler,
+        id: OrderId,
+        reason: &str,
+    ) -> Result<Action, OrderError> {
         let cancel = async {
             let _turn = self.turn(id).await;
-            match self.start_cancel(store, id, &reason).await? {
+            match self.start_cancel(who, id, reason).await? {
                 Start::Done(action) => Ok(action),
                 Start::Refund(order) => self.refund(order).await,
             }
@@ -187,15 +313,22 @@ impl Fulfilment {
 
     async fn start_cancel(
         &self,
-        store: StoreId,
+        who: Canceler,
         id: OrderId,
         reason: &str,
     ) -> Result<Start, OrderError> {
         let mut tx = self.pool.begin().await?;
         let mut order = db::lock(&mut tx, id)
             .await?
-            .filter(|o| o.store_id == store)
+            .filter(|o| who.owns(o))
             .ok_or_else(not_found)?;
+        if let Canceler::Customer(_) = who {
+            // Only the customer's own machine: a store's refund under way is finished below
+            // like any other, but the customer may not start one on an accepted order.
+            if let Err(refused) = domain::customer_cancel(order.status) {
+                return Err(OrderError::Refused(refused.to_string()));
+            }
+        }
         if !allowed(&order, OrderStatus::Canceled)? {
             return Ok(Start::Done(Action {
                 order,
@@ -207,16 +340,18 @@ impl Fulfilment {
             return Ok(Start::Refund(order));
         }
         // The store row is share-locked with it, so the day cannot close before this commits.
-        let (state, _) = db::lock_day(&mut tx, store, order.day_id)
+        let (state, _) = db::lock_day(&mut tx, order.store_id, order.day_id)
             .await?
             .ok_or_else(|| OrderError::Internal(format!("order {id}: its day is not found")))?;
         if state == DayState::Closed {
             return Err(OrderError::Refused(DAY_CLOSED.to_owned()));
         }
-        fdb::request_refund(&mut tx, id, reason).await?;
+        let by_customer = matches!(who, Canceler::Customer(_));
+        fdb::request_refund(&mut tx, id, reason, by_customer).await?;
         tx.commit().await?;
         order.ledger_status = Some(ledger::CANCEL_PENDING.to_owned());
         order.cancel_reason = Some(reason.to_owned());
+        order.canceled_by_customer = by_customer;
         self.reads.invalidate(id, order.customer_id).await;
         Ok(Start::Refund(order))
     }
@@ -269,7 +404,7 @@ impl Fulfilment {
         }
     }
 
-    /// The money went back: PLACED → CANCELED with the payment row and both events.
+    /// The money went back: PLACED or ACCEPTED → CANCELED with the payment row and both events.
     async fn refunded(
         &self,
         order: Order,
@@ -300,7 +435,7 @@ impl Fulfilment {
             &answer.raw,
         )
         .await?;
-        if locked.status != OrderStatus::Placed {
+        if !locked.status.is_open() {
             // The status guards make this unreachable; the refund is recorded all the same.
             tx.commit().await?;
             return Err(OrderError::Internal(format!(
@@ -314,6 +449,7 @@ impl Fulfilment {
             reason: &reason,
             refunded,
             canceled_at,
+            by_customer: locked.canceled_by_customer,
         };
         let stream_key = db::stream_key(&mut tx, locked.day_id).await?;
         crate::events::enqueue(
@@ -340,7 +476,8 @@ impl Fulfilment {
         })
     }
 
-    /// KakaoPay refused the refund for good: the order stays PLACED and may be canceled again.
+    /// KakaoPay refused the refund for good: the order stays as it was and may be accepted or
+    /// canceled again.
     async fn refused(&self, order: &Order) -> Result<(), OrderError> {
         let mut tx = self.pool.begin().await?;
         db::lock(&mut tx, order.id).await?;
@@ -408,7 +545,7 @@ impl Fulfilment {
             let Some(order) = db::find(&self.pool, id).await? else {
                 continue;
             };
-            if order.status != OrderStatus::Placed || !order.refund_pending() {
+            if !order.status.is_open() || !order.refund_pending() {
                 continue;
             }
             match self.refund(order).await {

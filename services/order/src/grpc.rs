@@ -31,6 +31,17 @@ pub struct OrderGrpc {
     pub day_streams: Arc<DayStreams>,
 }
 
+fn accept_settings(store: domain::StoreId, s: &domain::AcceptSettings) -> pb::AcceptSettings {
+    pb::AcceptSettings {
+        store_id: store.to_string(),
+        prep_minutes: s.prep.get(),
+        busy: s.busy,
+        auto_accept: s.auto_accept,
+        default_minutes: s.default_minutes().get(),
+        busy_extra_minutes: domain::accept::BUSY_EXTRA_MINUTES,
+    }
+}
+
 fn parse<T: FromStr<Err = IdParseError>>(field: &str, value: &str) -> Result<T, OrderError> {
     value
         .parse()
@@ -223,6 +234,54 @@ impl pb::order_service_server::OrderService for OrderGrpc {
         let store = parse("store_id", &r.store_id)?;
         let id = parse("order_id", &r.order_id)?;
         let action = self.fulfilment.mark_ready(store, id).await?;
+        Ok(Response::new(action_response(&action)))
+    }
+
+    async fn accept_order(
+        &self,
+        request: Request<pb::AcceptOrderRequest>,
+    ) -> Reply<pb::OrderActionResponse> {
+        let r = request.into_inner();
+        let store = parse("store_id", &r.store_id)?;
+        let id = parse("order_id", &r.order_id)?;
+        let minutes = (r.minutes > 0).then_some(r.minutes);
+        let action = self.fulfilment.accept(store, id, minutes).await?;
+        Ok(Response::new(action_response(&action)))
+    }
+
+    async fn get_accept_settings(
+        &self,
+        request: Request<pb::GetAcceptSettingsRequest>,
+    ) -> Reply<pb::AcceptSettings> {
+        let store = parse("store_id", &request.into_inner().store_id)?;
+        let settings = self.fulfilment.settings(store).await?;
+        Ok(Response::new(accept_settings(store, &settings)))
+    }
+
+    async fn set_accept_settings(
+        &self,
+        request: Request<pb::SetAcceptSettingsRequest>,
+    ) -> Reply<pb::AcceptSettings> {
+        let r = request.into_inner();
+        let store = parse("store_id", &r.store_id)?;
+        let settings = domain::AcceptSettings {
+            prep: domain::PrepMinutes::new(r.prep_minutes)
+                .map_err(|e| OrderError::Invalid(e.to_string()))?,
+            busy: r.busy,
+            auto_accept: r.auto_accept,
+        };
+        self.fulfilment.set_settings(store, &settings).await?;
+        Ok(Response::new(accept_settings(store, &settings)))
+    }
+
+    async fn customer_cancel_order(
+        &self,
+        request: Request<pb::CustomerCancelOrderRequest>,
+    ) -> Reply<pb::OrderActionResponse> {
+        let r = request.into_inner();
+        let customer = parse_customer_id(&r.customer_id)?;
+        let id = parse("order_id", &r.order_id)?;
+        let action = self.fulfilment.customer_cancel(customer, id).await?;
         Ok(Response::new(action_response(&action)))
     }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use domain::cart::PricedCartLine;
-use domain::{BusinessDayId, CustomerId, Money, OrderId, OrderStatus, StoreId};
+use domain::{BusinessDayId, CustomerId, Money, OrderId, OrderStatus, PrepMinutes, StoreId};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
@@ -68,9 +68,20 @@ pub struct Order {
     pub cancel_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub placed_at: Option<DateTime<Utc>>,
+    pub accepted: Option<Acceptance>,
     pub ready_at: Option<DateTime<Utc>>,
     pub canceled_at: Option<DateTime<Utc>>,
     pub failed_at: Option<DateTime<Utc>>,
+    /// The customer canceled it from the chatbot before it was accepted.
+    pub canceled_by_customer: bool,
+}
+
+/// The store's 접수: when, and the time it promised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Acceptance {
+    pub at: DateTime<Utc>,
+    pub minutes: PrepMinutes,
+    pub promised_at: DateTime<Utc>,
 }
 
 impl Order {

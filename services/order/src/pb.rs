@@ -129,6 +129,7 @@ fn status(s: OrderStatus) -> common::OrderStatus {
     match s {
         OrderStatus::Approving => common::OrderStatus::Approving,
         OrderStatus::Placed => common::OrderStatus::Placed,
+        OrderStatus::Accepted => common::OrderStatus::Accepted,
         OrderStatus::Ready => common::OrderStatus::Ready,
         OrderStatus::Canceled => common::OrderStatus::Canceled,
         OrderStatus::Failed => common::OrderStatus::Failed,
@@ -155,6 +156,11 @@ pub fn order(o: &Order) -> pb::Order {
         cancel_reason: o.cancel_reason.clone().unwrap_or_default(),
         refunded_amount: o.refunded.as_won(),
         failure_reason: o.failure_reason.clone().unwrap_or_default(),
+        accepted_at: o.accepted.map(|a| ts(a.at)),
+        promised_at: o.accepted.map(|a| ts(a.promised_at)),
+        prep_minutes: o.accepted.map_or(0, |a| a.minutes.get()),
+        // Counted at each read (`Reads::with_place_in_line`), never cached.
+        ahead: 0,
     }
 }
 

@@ -49,12 +49,35 @@ impl Scope {
 
 impl Reads {
     pub async fn get(&self, id: OrderId, scope: Scope) -> Result<pb::Order, OrderError> {
-        let order = self.get_cached(id).await?.ok_or_else(not_found)?;
-        if scope.admits(&order) {
-            Ok(order)
-        } else {
-            Err(not_found())
+        let mut order = self.get_cached(id).await?.ok_or_else(not_found)?;
+        if !scope.admits(&order) {
+            return Err(not_found());
         }
+        self.with_place_in_line(std::slice::from_mut(&mut order))
+            .await?;
+        Ok(order)
+    }
+
+    /// Fills `ahead` of the open orders from Postgres: the line moves whenever another order
+    /// of the store is accepted or handed over, which no cached copy of this order would see.
+    async fn with_place_in_line(&self, orders: &mut [pb::Order]) -> Result<(), OrderError> {
+        for order in orders {
+            let status = common::OrderStatus::try_from(order.status);
+            if !matches!(
+                status,
+                Ok(common::OrderStatus::Placed | common::OrderStatus::Accepted)
+            ) {
+                continue;
+            }
+            let (Ok(store), Ok(id)) = (order.store_id.parse(), order.order_id.parse()) else {
+                continue;
+            };
+            let accepted = order.accepted_at.as_ref().and_then(|t| {
+                chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))
+            });
+            order.ahead = db::ahead(&self.pool, store, id, accepted).await?;
+        }
+        Ok(())
     }
 
     async fn get_cached(&self, id: OrderId) -> Result<Option<pb::Order>, OrderError> {
@@ -93,13 +116,17 @@ impl Reads {
             n => n.min(MAX_LIMIT),
         };
         if limit > CACHED_LIMIT {
-            return self.customer_orders_from_db(customer, limit).await;
+            let mut orders = self.customer_orders_from_db(customer, limit).await?;
+            self.with_place_in_line(&mut orders).await?;
+            return Ok(orders);
         }
         let doc = self.cache.keys.customer_orders(customer);
         let generation = match self.cache.get(&doc).await {
             Ok(lookup) => {
                 if let Some(list) = lookup.value.and_then(|v| pb::OrderList::decode(&*v).ok()) {
-                    return Ok(list.orders.into_iter().take(limit as usize).collect());
+                    let mut orders: Vec<_> = list.orders.into_iter().take(limit as usize).collect();
+                    self.with_place_in_line(&mut orders).await?;
+                    return Ok(orders);
                 }
                 Some(lookup.generation)
             }
@@ -116,7 +143,9 @@ impl Reads {
             self.remember(&doc, &generation, &list.encode_to_vec())
                 .await;
         }
-        Ok(orders.into_iter().take(limit as usize).collect())
+        let mut orders: Vec<_> = orders.into_iter().take(limit as usize).collect();
+        self.with_place_in_line(&mut orders).await?;
+        Ok(orders)
     }
 
     async fn customer_orders_from_db(
@@ -180,6 +209,7 @@ pub fn statuses(codes: &[i32]) -> Result<Vec<OrderStatus>, OrderError> {
         .map(|&code| match common::OrderStatus::try_from(code) {
             Ok(common::OrderStatus::Approving) => Ok(OrderStatus::Approving),
             Ok(common::OrderStatus::Placed) => Ok(OrderStatus::Placed),
+            Ok(common::OrderStatus::Accepted) => Ok(OrderStatus::Accepted),
             Ok(common::OrderStatus::Ready) => Ok(OrderStatus::Ready),
             Ok(common::OrderStatus::Canceled) => Ok(OrderStatus::Canceled),
             Ok(common::OrderStatus::Failed) => Ok(OrderStatus::Failed),
@@ -197,6 +227,10 @@ fn subject(event_type: &str, data: &[u8]) -> Result<Option<(OrderId, CustomerId)
     let (order, customer) = match event_type {
         types::ORDER_PLACED => {
             let e = ev::OrderPlaced::decode(data).map_err(undecodable)?;
+            (e.order_id, e.customer_id)
+        }
+        types::ORDER_ACCEPTED => {
+            let e = ev::OrderAccepted::decode(data).map_err(undecodable)?;
             (e.order_id, e.customer_id)
         }
         types::ORDER_READY => {

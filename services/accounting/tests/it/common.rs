@@ -327,6 +327,7 @@ impl World {
                 reason: "재료 소진".into(),
                 refunded_amount: total,
                 canceled_at: Some(timestamp(order.placed_at)),
+                by_customer: false,
             }));
         }
         for entry in entries {

@@ -15,14 +15,16 @@ use crate::skills::common::won;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Placed,
+    Accepted,
     Ready,
     Canceled,
     ApprovalFailed,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 5] = [
         Kind::Placed,
+        Kind::Accepted,
         Kind::Ready,
         Kind::Canceled,
         Kind::ApprovalFailed,
@@ -32,6 +34,7 @@ impl Kind {
     pub const fn event_name(self) -> &'static str {
         match self {
             Kind::Placed => "order_placed",
+            Kind::Accepted => "order_accepted",
             Kind::Ready => "order_ready",
             Kind::Canceled => "order_canceled",
             Kind::ApprovalFailed => "order_approval_failed",
@@ -42,6 +45,7 @@ impl Kind {
     pub const fn event_type(self) -> &'static str {
         match self {
             Kind::Placed => types::ORDER_PLACED,
+            Kind::Accepted => types::ORDER_ACCEPTED,
             Kind::Ready => types::ORDER_READY,
             Kind::Canceled => types::ORDER_CANCELED,
             Kind::ApprovalFailed => types::ORDER_APPROVAL_FAILED,
@@ -68,6 +72,8 @@ pub struct Alert {
     pub reason: String,
     /// KRW won given back; `None` when not known (the skill drawing from parameters).
     pub refunded_amount: Option<i64>,
+    /// The promise of an accepted order: minutes, and the time in KST ("13:25").
+    pub promise: Option<(u32, String)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +98,21 @@ impl Alert {
                     bot_user_key: e.bot_user_key,
                     store_name: e.store_name,
                     nickname: e.nickname,
+                    ..Alert::default()
+                }
+            }
+            Kind::Accepted => {
+                let e = events::OrderAccepted::decode(data).map_err(unreadable)?;
+                Alert {
+                    order_id: e.order_id,
+                    bot_user_key: e.bot_user_key,
+                    store_name: e.store_name,
+                    nickname: e.nickname,
+                    promise: e
+                        .promised_at
+                        .as_ref()
+                        .and_then(kst_clock)
+                        .map(|at| (e.prep_minutes, at)),
                     ..Alert::default()
                 }
             }
@@ -148,11 +169,17 @@ impl Alert {
         let refunded = |amount: i64| format!("결제하신 {}은 카카오페이로 환불됩니다.", won(amount));
         let body = match self.kind {
             Some(Kind::Placed) if nickname.is_empty() => {
-                "주문이 접수되었어요. 준비되면 알려 드릴게요.".to_owned()
+                "결제가 완료되었어요. 매장에서 주문을 확인하면 알려 드릴게요.".to_owned()
             }
-            Some(Kind::Placed) => {
-                format!("주문이 접수되었어요 (닉네임: {nickname}). 준비되면 알려 드릴게요.")
-            }
+            Some(Kind::Placed) => format!(
+                "결제가 완료되었어요 (닉네임: {nickname}). 매장에서 주문을 확인하면 알려 드릴게요."
+            ),
+            Some(Kind::Accepted) => match &self.promise {
+                Some((minutes, at)) => {
+                    format!("주문이 접수되었어요 · 약 {minutes}분 후 준비돼요 ({at})")
+                }
+                None => "주문이 접수되었어요. 준비되면 알려 드릴게요.".to_owned(),
+            },
             Some(Kind::Ready) if nickname.is_empty() => {
                 "주문하신 메뉴가 준비되었어요. 카운터에서 받아 가세요.".to_owned()
             }
@@ -221,6 +248,13 @@ impl Alert {
     }
 }
 
+/// "13:25" in Korean time.
+fn kst_clock(t: &prost_types::Timestamp) -> Option<String> {
+    let utc = chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))?;
+    let kst = utc.with_timezone(&chrono::FixedOffset::east_opt(9 * 3600)?);
+    Some(kst.format("%H:%M").to_string())
+}
+
 /// Names come from store staff and customers: one line, no surrounding space.
 fn clean(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -248,8 +282,26 @@ mod tests {
         let alert = Alert::decode(Kind::Placed, &placed().encode_to_vec()).unwrap();
         assert_eq!(
             alert.text(),
-            "[간편카페 강남점] 주문이 접수되었어요 (닉네임: 민트). 준비되면 알려 드릴게요."
+            "[간편카페 강남점] 결제가 완료되었어요 (닉네임: 민트). 매장에서 주문을 확인하면 알려 드릴게요."
         );
+
+        let accepted = events::OrderAccepted {
+            bot_user_key: "u".into(),
+            store_name: "간편카페".into(),
+            prep_minutes: 15,
+            // 2024-06-12 04:25 UTC = 13:25 KST
+            promised_at: Some(Timestamp {
+                seconds: 1_718_166_300,
+                nanos: 0,
+            }),
+            ..Default::default()
+        };
+        let alert = Alert::decode(Kind::Accepted, &accepted.encode_to_vec()).unwrap();
+        assert_eq!(
+            alert.text(),
+            "[간편카페] 주문이 접수되었어요 · 약 15분 후 준비돼요 (13:25)"
+        );
+        alert.request("ev-2").check().unwrap();
 
         let ready = events::OrderReady {
             bot_user_key: "u".into(),

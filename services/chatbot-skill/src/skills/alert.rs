@@ -90,7 +90,10 @@ mod tests {
             )),
             "주문이 취소되었어요.\n사유: 재료 소진\n결제하신 금액은 카카오페이로 환불됩니다."
         );
-        assert!(message(&payload(json!({"event": "order_placed"}))).contains("접수"));
+        assert!(
+            message(&payload(json!({"event": "order_placed"}))).contains("결제가 완료되었어요")
+        );
+        assert!(message(&payload(json!({"event": "order_accepted"}))).contains("접수되었어요"));
         assert!(
             message(&payload(json!({"event": "order_approval_failed"})))
                 .contains("카카오페이로 환불됩니다")

@@ -423,8 +423,34 @@ fn walk_cart_and_orders(ob: &OpenBuilder, shape: &Shape, menu: &Menu) -> Result<
             refunded_amount: cart.total,
             ..Order::default()
         };
-        check("orders", orders::render_list(ob, &vec![one.clone(); 10]))?;
-        check("one order", orders::render_one(ob, &one))?;
+        let now = chrono::Utc::now();
+        check(
+            "orders",
+            orders::render_list(ob, &vec![one.clone(); 10], now),
+        )?;
+        check("one order", orders::render_one(ob, &one, now))?;
+        let waiting = Order {
+            status: contracts::common::v1::OrderStatus::Placed as i32,
+            ahead: 999,
+            cancel_reason: String::new(),
+            refunded_amount: 0,
+            ..one.clone()
+        };
+        let accepted = Order {
+            status: contracts::common::v1::OrderStatus::Accepted as i32,
+            promised_at: Some(prost_types::Timestamp {
+                seconds: now.timestamp() + 120 * 60,
+                nanos: 0,
+            }),
+            ..waiting.clone()
+        };
+        check(
+            "orders in line",
+            orders::render_list(ob, &[waiting.clone(), accepted.clone()], now),
+        )?;
+        check("one order waiting", orders::render_one(ob, &waiting, now))?;
+        check("one order accepted", orders::render_one(ob, &accepted, now))?;
+        check("canceled", orders::canceled(ob, &one, true))?;
     }
     Ok(())
 }

@@ -184,8 +184,8 @@ mod tests {
             stores::render(&ob, &stores::Query::Start, &[]).unwrap(),
             cart::render(&ob, None, None).unwrap(),
             nickname::render_current(&ob, "").unwrap(),
-            orders::render_list(&ob, &[]).unwrap(),
-            orders::render_one(&ob, &Default::default()).unwrap(),
+            orders::render_list(&ob, &[], chrono::Utc::now()).unwrap(),
+            orders::render_one(&ob, &Default::default(), chrono::Utc::now()).unwrap(),
             common::pick_a_store_first().unwrap(),
         ];
         let mut texts = Vec::new();

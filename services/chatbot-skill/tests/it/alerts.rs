@@ -334,7 +334,7 @@ async fn each_order_event_gets_exactly_one_alert_with_its_message() {
     let expected = [
         (
             "order_placed",
-            "[간편카페 강남점] 주문이 접수되었어요 (닉네임: 민트). 준비되면 알려 드릴게요.",
+            "[간편카페 강남점] 결제가 완료되었어요 (닉네임: 민트). 매장에서 주문을 확인하면 알려 드릴게요.",
         ),
         (
             "order_ready",

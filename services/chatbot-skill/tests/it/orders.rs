@@ -140,7 +140,7 @@ async fn my_orders_list_their_status_and_open_one_order() -> anyhow::Result<()> 
         "{}",
         r.body
     );
-    assert_eq!(cards[1]["title"], "간편카페 강남점 · 주문 접수");
+    assert_eq!(cards[1]["title"], "간편카페 강남점 · 접수 대기");
     assert!(
         cards[0]["description"]
             .as_str()

@@ -6,8 +6,8 @@
 //!   `stream_id` is the id of the day stream's `opened` entry: a board that holds orders of
 //!   another stream (it was rebuilt after Redis lost it) drops them, and the replay that follows
 //!   starts from the beginning.
-//! - `placed` / `ready` / `canceled` `{id, occurred_at, order}`: one stream entry; `id` is the
-//!   stream entry id to resume from with `?after=`.
+//! - `placed` / `accepted` / `ready` / `canceled` `{id, occurred_at, order}`: one stream entry;
+//!   `id` is the stream entry id to resume from with `?after=`.
 //! - `caught_up` `{id}`: the replay is over; what follows is live.
 //! - `heartbeat` `{server_time}`: every 15 s.
 //! - `day_changed`, `reload`, `signed_out`, `error` `{message}`: the last message before the
@@ -66,8 +66,10 @@ impl fmt::Display for EntryId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BoardStatus {
-    /// 대기: paid, waiting to be handed over.
+    /// 신규: paid, waiting to be accepted.
     Placed,
+    /// 진행 중: accepted with a promised time.
+    Accepted,
     /// 완료
     Ready,
     /// 취소 (refunded)
@@ -78,6 +80,7 @@ impl BoardStatus {
     fn from_order(status: i32) -> Option<BoardStatus> {
         match OrderStatus::try_from(status) {
             Ok(OrderStatus::Placed) => Some(BoardStatus::Placed),
+            Ok(OrderStatus::Accepted) => Some(BoardStatus::Accepted),
             Ok(OrderStatus::Ready) => Some(BoardStatus::Ready),
             Ok(OrderStatus::Canceled) => Some(BoardStatus::Canceled),
             _ => None,
@@ -127,8 +130,9 @@ impl BoardLine {
     }
 }
 
-/// The board's view of an order. A `placed` entry and a snapshot carry everything; `ready` and
-/// `canceled` entries carry the id, the nickname and what changed, for the client to merge.
+/// The board's view of an order. A `placed` entry and a snapshot carry everything; `accepted`,
+/// `ready` and `canceled` entries carry the id, the nickname and what changed, for the client
+/// to merge.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct BoardOrder {
     pub order_id: String,
@@ -143,6 +147,13 @@ pub struct BoardOrder {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub placed_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// When the store promised it ready.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub promised_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prep_minutes: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ready_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub canceled_at: Option<DateTime<Utc>>,
@@ -151,6 +162,9 @@ pub struct BoardOrder {
     /// KRW won returned by the cancel.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refunded_amount: Option<i64>,
+    /// The customer canceled it before it was accepted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canceled_by_customer: Option<bool>,
 }
 
 impl BoardOrder {
@@ -162,10 +176,14 @@ impl BoardOrder {
             lines: None,
             total: None,
             placed_at: None,
+            accepted_at: None,
+            promised_at: None,
+            prep_minutes: None,
             ready_at: None,
             canceled_at: None,
             cancel_reason: None,
             refunded_amount: None,
+            canceled_by_customer: None,
         }
     }
 
@@ -178,6 +196,9 @@ impl BoardOrder {
             lines: Some(order.lines.into_iter().map(BoardLine::from_proto).collect()),
             total: Some(order.total),
             placed_at: time(order.placed_at.as_ref()),
+            accepted_at: time(order.accepted_at.as_ref()),
+            promised_at: time(order.promised_at.as_ref()),
+            prep_minutes: (order.prep_minutes > 0).then_some(order.prep_minutes),
             ready_at: time(order.ready_at.as_ref()),
             canceled_at: time(order.canceled_at.as_ref()),
             cancel_reason: canceled.then_some(order.cancel_reason),
@@ -198,6 +219,12 @@ impl BoardOrder {
                     ..BoardOrder::bare(order.order_id, order.nickname, BoardStatus::Placed)
                 }
             }
+            Entry::Accepted(accepted) => BoardOrder {
+                accepted_at: time(accepted.accepted_at.as_ref()),
+                promised_at: time(accepted.promised_at.as_ref()),
+                prep_minutes: Some(accepted.prep_minutes),
+                ..BoardOrder::bare(accepted.order_id, accepted.nickname, BoardStatus::Accepted)
+            },
             Entry::Ready(ready) => BoardOrder {
                 ready_at: time(ready.ready_at.as_ref()),
                 ..BoardOrder::bare(ready.order_id, ready.nickname, BoardStatus::Ready)
@@ -206,6 +233,7 @@ impl BoardOrder {
                 canceled_at: time(canceled.canceled_at.as_ref()),
                 cancel_reason: Some(canceled.reason),
                 refunded_amount: Some(canceled.refunded_amount),
+                canceled_by_customer: Some(canceled.by_customer),
                 ..BoardOrder::bare(canceled.order_id, canceled.nickname, BoardStatus::Canceled)
             },
             Entry::Opened(_) => return None,
@@ -226,6 +254,11 @@ pub enum Outgoing {
         server_time: DateTime<Utc>,
     },
     Placed {
+        id: String,
+        occurred_at: String,
+        order: BoardOrder,
+    },
+    Accepted {
         id: String,
         occurred_at: String,
         order: BoardOrder,
@@ -269,6 +302,11 @@ impl Outgoing {
         let id = id.to_string();
         Some(match order.status {
             BoardStatus::Placed => Outgoing::Placed {
+                id,
+                occurred_at,
+                order,
+            },
+            BoardStatus::Accepted => Outgoing::Accepted {
                 id,
                 occurred_at,
                 order,
@@ -412,6 +450,7 @@ mod tests {
                 reason: "재료 소진".into(),
                 refunded_amount: 4500,
                 canceled_at: ts(1_700_000_200),
+                by_customer: false,
             })),
             ..Default::default()
         };

@@ -1,7 +1,9 @@
 //! The live order board in headless Chromium: orders written to the store day stream appear on
 //! the board with their nickname, items and options; a new one badges the page title; 취소 asks
-//! for a reason; the filters sort orders by state; and when the gateway goes away the board
-//! shows 연결 끊김, then reconnects by itself and shows what it missed. Leaves a screenshot in
+//! for a reason; the filters sort orders by state (신규, 진행 중 with the promised time and late
+//! marked, 완료, 취소); and when the gateway goes away the board shows 연결 끊김, then reconnects
+//! by itself and shows what it missed. (Accept → ready against the real order service is driven
+//! through this UI by `e2e_browser`.) Leaves a screenshot in
 //! /tmp for people to look at.
 
 use crate::common;
@@ -13,7 +15,9 @@ use common::Browser;
 use contracts::common::v1::{CartLine, LineOption};
 use contracts::events::types::STORE_DAY_ENTRY;
 use contracts::events::v1::store_day_entry::Entry;
-use contracts::events::v1::{BoardOrder, StoreDayEntry, StoreDayPlaced, StoreDayReady};
+use contracts::events::v1::{
+    BoardOrder, StoreDayAccepted, StoreDayEntry, StoreDayPlaced, StoreDayReady,
+};
 use contracts::store::v1::GetDayRequest;
 use fantoccini::{Client, Locator};
 use platform::{Config, Service};
@@ -222,10 +226,10 @@ async fn scenario(c: &Client, config: &Config, day: &Day) -> anyhow::Result<()> 
     );
     title_is(c, "간편주문 매장 관리").await?;
 
-    // 완료 while the order service cannot take it: staff are told, the order stays waiting.
+    // 접수 while the order service cannot take it: staff are told, the order stays new.
     click(
         c,
-        &format!("{} button[data-board-action=ready]", card(&live)),
+        &format!("{} button[data-board-action=accept-default]", card(&live)),
     )
     .await?;
     let deadline = tokio::time::Instant::now() + PATIENCE;
@@ -263,7 +267,49 @@ async fn scenario(c: &Client, config: &Config, day: &Day) -> anyhow::Result<()> 
     )
     .await?;
 
-    // Handed over elsewhere (another device): the order moves from 대기 to 완료.
+    // Accepted elsewhere (another device) 15 minutes ago for 10 minutes: 진행 중, and late.
+    let ts = |minutes_ago: i64| {
+        Some(prost_types::Timestamp {
+            seconds: (chrono::Utc::now() - chrono::Duration::minutes(minutes_ago)).timestamp(),
+            nanos: 0,
+        })
+    };
+    day.add(Entry::Accepted(StoreDayAccepted {
+        order_id: earlier.clone(),
+        nickname: "행복한 고래".into(),
+        accepted_at: ts(15),
+        promised_at: ts(5),
+        prep_minutes: 10,
+    }))
+    .await?;
+    until(
+        c,
+        PATIENCE,
+        "accepted leaves the new list",
+        &card(&earlier),
+        false,
+    )
+    .await?;
+    wait_text(c, "button[data-board-filter=accepted]", "진행 중 1").await?;
+    click(c, "button[data-board-filter=accepted]").await?;
+    let accepted = find(c, &card(&earlier)).await?;
+    let text = accepted.text().await?;
+    anyhow::ensure!(
+        text.contains("5분 늦음"),
+        "the broken promise shows: {text:?}"
+    );
+    let class = accepted.attr("class").await?.unwrap_or_default();
+    anyhow::ensure!(
+        class.contains("is-late"),
+        "a broken promise is late: {class}"
+    );
+    find(
+        c,
+        &format!("{} button[data-board-action=ready]", card(&earlier)),
+    )
+    .await?;
+
+    // Handed over elsewhere: the order moves from 진행 중 to 완료.
     day.add(Entry::Ready(StoreDayReady {
         order_id: earlier.clone(),
         nickname: "행복한 고래".into(),
@@ -273,12 +319,13 @@ async fn scenario(c: &Client, config: &Config, day: &Day) -> anyhow::Result<()> 
     until(
         c,
         PATIENCE,
-        "ready leaves the waiting list",
+        "ready leaves the in-progress list",
         &card(&earlier),
         false,
     )
     .await?;
-    wait_text(c, "button[data-board-filter=placed]", "대기 1").await?;
+    wait_text(c, "button[data-board-filter=accepted]", "진행 중 0").await?;
+    wait_text(c, "button[data-board-filter=placed]", "신규 1").await?;
     click(c, "button[data-board-filter=ready]").await?;
     let done = find(c, &card(&earlier)).await?;
     anyhow::ensure!(done.attr("data-status").await?.as_deref() == Some("ready"));
@@ -324,7 +371,7 @@ async fn the_board_shows_orders_live_and_reconnects_by_itself_in_chromium() -> a
         )
         .await?;
         find(&c, &card(&missed)).await?;
-        wait_text(&c, "button[data-board-filter=placed]", "대기 2").await?;
+        wait_text(&c, "button[data-board-filter=placed]", "신규 2").await?;
         anyhow::Ok(system)
     }
     .await;

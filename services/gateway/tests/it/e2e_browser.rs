@@ -1,9 +1,10 @@
 //! The whole system end to end with a real browser: the demo café's staff open the day and the
 //! live board in headless Chromium; a customer orders through the chatbot skills (Kakao's
 //! webhook payloads, through the gateway) and pays on the sandbox's KakaoPay page; the order
-//! appears on the board (the delay is measured and printed); staff click 완료; the customer's
-//! "ready" alert goes out through the sandbox's Event API and comes back rendered by the `alert`
-//! skill. Leaves a screenshot in /tmp.
+//! appears on the board (the delay is measured and printed); staff accept it with 10분 (접수) and
+//! the customer is told the promised time, then click 완료; the customer's "ready" alert goes out
+//! through the sandbox's Event API and comes back rendered by the `alert` skill. Leaves a
+//! screenshot in /tmp.
 
 use crate::common;
 
@@ -159,7 +160,7 @@ async fn journey(c: &Client, system: &System, db: &TestDb, store_id: &str) -> an
     click(c, "#login-submit").await?;
     wait_text(c, "#store-name", store::admin::DEMO_NAME).await?;
     click(c, "button[data-tab=board]").await?;
-    wait_text(c, "#board .board-empty", "대기 중인 주문이 없습니다.").await?;
+    wait_text(c, "#board .board-empty", "새 주문이 없습니다.").await?;
 
     // A customer orders an iced large 아메리카노 through the chatbot.
     let menu = system
@@ -241,7 +242,37 @@ async fn journey(c: &Client, system: &System, db: &TestDb, store_id: &str) -> an
         anyhow::ensure!(text.contains(part), "{part:?} missing from {text:?}");
     }
 
-    // 완료: the order leaves the waiting list and is READY.
+    // 접수 with 10분: the order moves from 신규 to 진행 중 with its promised time.
+    click(
+        c,
+        &format!(
+            "{} button[data-board-action=accept][data-minutes='10']",
+            card(&order_id)
+        ),
+    )
+    .await?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while shown(c, &card(&order_id)).await {
+        if Instant::now() > deadline {
+            bail!("the accepted order is still on the new list");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    click(c, "button[data-board-filter=accepted]").await?;
+    let accepted = find(c, &format!("{}[data-status=accepted]", card(&order_id))).await?;
+    let text = accepted.text().await?;
+    anyhow::ensure!(
+        text.contains("약속") && text.contains("남음"),
+        "the promise shows: {text:?}"
+    );
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM customer_order WHERE id = $1::uuid")
+            .bind(&order_id)
+            .fetch_one(&db.pool)
+            .await?;
+    anyhow::ensure!(status == "ACCEPTED", "{status}");
+
+    // 완료: the order leaves the in-progress list and is READY.
     click(
         c,
         &format!("{} button[data-board-action=ready]", card(&order_id)),
@@ -250,7 +281,7 @@ async fn journey(c: &Client, system: &System, db: &TestDb, store_id: &str) -> an
     let deadline = Instant::now() + Duration::from_secs(10);
     while shown(c, &card(&order_id)).await {
         if Instant::now() > deadline {
-            bail!("the ready order is still waiting on the board");
+            bail!("the ready order is still in progress on the board");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -263,8 +294,21 @@ async fn journey(c: &Client, system: &System, db: &TestDb, store_id: &str) -> an
             .await?;
     anyhow::ensure!(status == "READY", "{status}");
 
-    // The customer is told, once: the Event API delivery, and the alert skill's message.
+    // The customer is told, once each: the promised time, then ready (the Event API deliveries
+    // and the alert skill's messages).
     let http = reqwest::Client::new();
+    let accepted = testkit::eventually(ALERT_PATIENCE, || async {
+        let accepted: Vec<Value> = deliveries(&http, &sandbox, &customer.bot_user_key)
+            .await
+            .ok()?
+            .into_iter()
+            .filter(|d| d["event"] == "order_accepted")
+            .collect();
+        (!accepted.is_empty()).then_some(accepted)
+    })
+    .await
+    .context("no order_accepted alert reached the sandbox's Event API")?;
+    anyhow::ensure!(accepted.len() == 1, "one alert, not {accepted:?}");
     let ready = testkit::eventually(ALERT_PATIENCE, || async {
         let ready: Vec<Value> = deliveries(&http, &sandbox, &customer.bot_user_key)
             .await
@@ -289,10 +333,11 @@ async fn journey(c: &Client, system: &System, db: &TestDb, store_id: &str) -> an
             .json()
             .await
             .ok()?;
-        inbox.to_string().contains("준비되었어요").then_some(inbox)
+        let text = inbox.to_string();
+        (text.contains("준비되었어요") && text.contains("약 10분 후 준비돼요")).then_some(inbox)
     })
     .await
-    .context("the alert skill's message is not in the chat simulator's inbox")?;
+    .context("the alert skill's messages are not in the chat simulator's inbox")?;
     anyhow::ensure!(inbox.to_string().contains(&nickname), "{inbox}");
     Ok(())
 }

@@ -433,6 +433,7 @@ async fn a_reconnect_with_after_gets_exactly_the_missing_entries() -> anyhow::Re
         reason: "재료 소진".into(),
         refunded_amount: 1000,
         canceled_at: None,
+        by_customer: false,
     });
     store.xadd(&store.entry(cancel)).await?;
 

@@ -9,7 +9,7 @@ use domain::Money;
 use prost::Message as _;
 
 use crate::events::Event;
-use crate::orders::Order;
+use crate::orders::{Acceptance, Order};
 use crate::pb::ts;
 
 fn day_entry(
@@ -27,6 +27,42 @@ fn day_entry(
         id: Some(day_stream::order_event_id(order.id.as_uuid(), fact)),
         stream: stream_key.to_owned(),
         event_type: types::STORE_DAY_ENTRY,
+        data: message.encode_to_vec(),
+    }
+}
+
+pub fn store_day_accepted(order: &Order, a: &Acceptance, stream_key: &str) -> Event {
+    day_entry(
+        order,
+        stream_key,
+        OrderFact::Accepted,
+        ev::store_day_entry::Entry::Accepted(ev::StoreDayAccepted {
+            order_id: order.id.to_string(),
+            nickname: order.nickname.clone(),
+            accepted_at: Some(ts(a.at)),
+            promised_at: Some(ts(a.promised_at)),
+            prep_minutes: a.minutes.get(),
+        }),
+    )
+}
+
+pub fn accepted(order: &Order, a: &Acceptance) -> Event {
+    let message = ev::OrderAccepted {
+        order_id: order.id.to_string(),
+        store_id: order.store_id.to_string(),
+        day_business_id: order.day_id.to_string(),
+        customer_id: order.customer_id.to_string(),
+        bot_user_key: order.bot_user_key.clone(),
+        nickname: order.nickname.clone(),
+        store_name: order.snapshot.store_name.clone(),
+        accepted_at: Some(ts(a.at)),
+        promised_at: Some(ts(a.promised_at)),
+        prep_minutes: a.minutes.get(),
+    };
+    Event {
+        id: None,
+        stream: contracts::streams::ORDER_EVENTS.to_owned(),
+        event_type: types::ORDER_ACCEPTED,
         data: message.encode_to_vec(),
     }
 }
@@ -69,6 +105,7 @@ pub struct Cancellation<'a> {
     pub reason: &'a str,
     pub refunded: Money,
     pub canceled_at: DateTime<Utc>,
+    pub by_customer: bool,
 }
 
 pub fn store_day_canceled(order: &Order, c: &Cancellation<'_>, stream_key: &str) -> Event {
@@ -82,6 +119,7 @@ pub fn store_day_canceled(order: &Order, c: &Cancellation<'_>, stream_key: &str)
             reason: c.reason.to_owned(),
             refunded_amount: c.refunded.as_won(),
             canceled_at: Some(ts(c.canceled_at)),
+            by_customer: c.by_customer,
         }),
     )
 }
@@ -98,6 +136,7 @@ pub fn canceled(order: &Order, c: &Cancellation<'_>) -> Event {
         reason: c.reason.to_owned(),
         refunded_amount: c.refunded.as_won(),
         canceled_at: Some(ts(c.canceled_at)),
+        by_customer: c.by_customer,
     };
     Event {
         id: None,

@@ -6,6 +6,7 @@ pub mod day_stream;
 pub mod fulfil;
 pub mod orders;
 pub mod reads;
+pub mod settings;
 
 use domain::{BusinessDayId, CustomerId, StoreId};
 use platform::redis::Keys;

@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use domain::{BusinessDayId, DayState, Money, OrderId, OrderStatus, StoreId};
+use domain::{BusinessDayId, DayState, Money, OrderId, OrderStatus, PrepMinutes, StoreId};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::error::OrderError;
-use crate::orders::{Order, PaymentRef, Snapshot, ledger};
+use crate::orders::{Acceptance, Order, PaymentRef, Snapshot, ledger};
 
 /// `sqlx::query_as!` of [`OrderRow`]s: every order column with the customer's bot key and the
 /// payment row, then `$filter` (`WHERE …`) with its arguments.
@@ -20,7 +20,9 @@ macro_rules! select_orders {
             "SELECT o.id, o.store_id, o.day_business_id, o.customer_id, c.bot_user_key, \
                  o.status, o.nickname, o.cart_snapshot, o.payment_session, o.failure_reason, \
                  o.cancel_reason, o.created_at, o.placed_at, o.ready_at, o.canceled_at, \
-                 o.failed_at, p.status AS \"ledger_status?\", p.amount AS \"charged?\", \
+                 o.failed_at, o.accepted_at, o.promised_at, o.prep_minutes, \
+                 o.canceled_by_customer, \
+                 p.status AS \"ledger_status?\", p.amount AS \"charged?\", \
                  COALESCE(p.canceled_amount, 0) AS \"refunded!\" \
              FROM customer_order o JOIN customer c ON c.id = o.customer_id \
              LEFT JOIN order_payment p ON p.order_id = o.id "
@@ -48,6 +50,10 @@ pub(crate) struct OrderRow {
     pub(super) ready_at: Option<DateTime<Utc>>,
     pub(super) canceled_at: Option<DateTime<Utc>>,
     pub(super) failed_at: Option<DateTime<Utc>>,
+    pub(super) accepted_at: Option<DateTime<Utc>>,
+    pub(super) promised_at: Option<DateTime<Utc>>,
+    pub(super) prep_minutes: Option<i32>,
+    pub(super) canceled_by_customer: bool,
     pub(super) ledger_status: Option<String>,
     pub(super) charged: Option<i64>,
     pub(super) refunded: i64,
@@ -69,6 +75,17 @@ impl TryFrom<OrderRow> for Order {
             .transpose()
             .map_err(|e| broken("payment_session", &e))?;
         let status: OrderStatus = row.status.parse().map_err(|e| broken("status", &e))?;
+        let accepted = match (row.accepted_at, row.promised_at, row.prep_minutes) {
+            (Some(at), Some(promised_at), Some(minutes)) => Some(Acceptance {
+                at,
+                promised_at,
+                minutes: u32::try_from(minutes)
+                    .ok()
+                    .and_then(|m| PrepMinutes::new(m).ok())
+                    .ok_or_else(|| broken("prep_minutes", &minutes))?,
+            }),
+            _ => None,
+        };
         Ok(Order {
             id: row.id.into(),
             store_id: row.store_id.into(),
@@ -86,9 +103,11 @@ impl TryFrom<OrderRow> for Order {
             cancel_reason: row.cancel_reason,
             created_at: row.created_at,
             placed_at: row.placed_at,
+            accepted,
             ready_at: row.ready_at,
             canceled_at: row.canceled_at,
             failed_at: row.failed_at,
+            canceled_by_customer: row.canceled_by_customer,
         })
     }
 }

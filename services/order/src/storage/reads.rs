@@ -9,6 +9,7 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use domain::{BusinessDayId, CustomerId, OrderId, OrderStatus, StoreId};
 use redis::Script;
 use redis::aio::ConnectionManager;
@@ -171,4 +172,25 @@ pub async fn day_orders(
     .fetch_all(pool)
     .await?;
     orders(rows)
+}
+
+/// Accepted orders of the store not ready yet that come before this one: accepted earlier (or
+/// at all, when this one is not accepted yet).
+pub async fn ahead(
+    pool: &PgPool,
+    store: StoreId,
+    order: OrderId,
+    accepted_at: Option<DateTime<Utc>>,
+) -> Result<u32, OrderError> {
+    let count: i64 = sqlx::query_scalar!(
+        "SELECT count(*) AS \"count!\" FROM customer_order \
+         WHERE store_id = $1 AND status = 'ACCEPTED' AND id <> $2 \
+         AND ($3::timestamptz IS NULL OR (accepted_at, id) < ($3, $2))",
+        store.as_uuid(),
+        order.as_uuid(),
+        accepted_at
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }

@@ -72,6 +72,7 @@ async fn day_entries(shop: &Shop, order_id: &str) -> Vec<ev::store_day_entry::En
                 ev::store_day_entry::Entry::Placed(p) => {
                     p.order.as_ref().map(|o| o.order_id.as_str())
                 }
+                ev::store_day_entry::Entry::Accepted(a) => Some(a.order_id.as_str()),
                 ev::store_day_entry::Entry::Ready(r) => Some(r.order_id.as_str()),
                 ev::store_day_entry::Entry::Canceled(c) => Some(c.order_id.as_str()),
                 ev::store_day_entry::Entry::Opened(_) => None,

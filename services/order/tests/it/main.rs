@@ -2,6 +2,7 @@
 //! runs one module. `common` starts store and order; `checkout` adds the gateway, payment and
 //! the kakao-sandbox for tests that pay.
 
+mod accept;
 mod carts;
 mod checkout;
 mod common;

@@ -273,7 +273,7 @@ pub async fn actor_login(
 pub async fn open_orders(conn: &mut PgConnection, day_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
     Ok(sqlx::query_scalar!(
         "SELECT id FROM customer_order WHERE day_business_id = $1 \
-         AND status IN ('APPROVING', 'PLACED') ORDER BY created_at, id LIMIT 100",
+         AND status IN ('APPROVING', 'PLACED', 'ACCEPTED') ORDER BY created_at, id LIMIT 100",
         day_id
     )
     .fetch_all(conn)
@@ -287,8 +287,9 @@ pub async fn db_now(conn: &mut PgConnection) -> Result<DateTime<Utc>, StoreError
         .await?)
 }
 
-/// Counts and amounts of the day's orders. Paid orders are those placed, ready or canceled
-/// (a cancel is a full refund after payment); failed orders were never charged.
+/// Counts and amounts of the day's orders (ACCEPTED counts as placed). Paid orders are those
+/// placed, accepted, ready or canceled (a cancel is a full refund after payment); failed orders
+/// were never charged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     pub order_count: i64,
@@ -305,16 +306,16 @@ pub async fn summarize(conn: &mut PgConnection, day_id: Uuid) -> Result<Summary,
     Ok(sqlx::query_as!(
         Summary,
         "SELECT \
-             count(*) FILTER (WHERE status IN ('PLACED', 'READY', 'CANCELED')) \
+             count(*) FILTER (WHERE status IN ('PLACED', 'ACCEPTED', 'READY', 'CANCELED')) \
                  AS \"order_count!\", \
-             count(*) FILTER (WHERE status = 'PLACED') AS \"placed_count!\", \
+             count(*) FILTER (WHERE status IN ('PLACED', 'ACCEPTED')) AS \"placed_count!\", \
              count(*) FILTER (WHERE status = 'READY') AS \"ready_count!\", \
              count(*) FILTER (WHERE status = 'CANCELED') AS \"canceled_count!\", \
              count(*) FILTER (WHERE status = 'FAILED') AS \"failed_count!\", \
-             COALESCE(sum(total) FILTER (WHERE status IN ('PLACED', 'READY', 'CANCELED')), 0)::bigint \
+             COALESCE(sum(total) FILTER (WHERE status IN ('PLACED', 'ACCEPTED', 'READY', 'CANCELED')), 0)::bigint \
                  AS \"gross!\", \
              COALESCE(sum(total) FILTER (WHERE status = 'CANCELED'), 0)::bigint AS \"canceled!\", \
-             COALESCE(sum(total) FILTER (WHERE status IN ('PLACED', 'READY')), 0)::bigint \
+             COALESCE(sum(total) FILTER (WHERE status IN ('PLACED', 'ACCEPTED', 'READY')), 0)::bigint \
                  AS \"net!\" \
          FROM customer_order WHERE day_business_id = $1",
         day_id
