@@ -33,6 +33,8 @@ pub const OWNERS: &[(&str, &str)] = &[
     ("order_item", "order"),
     ("order_item_option", "order"),
     ("order_payment", "order"),
+    // How each store accepts its orders (default preparation time, 바쁨, auto-accept).
+    ("order_accept_setting", "order"),
     // The day stream as accounting archived it; only accounting writes and reads it.
     ("order_history", "accounting"),
     ("accounting_day_business", "accounting"),
