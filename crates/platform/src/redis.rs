@@ -54,3 +54,66 @@ impl Keys {
         self.key(crate::bus::DEAD_LETTER_STREAM)
     }
 }
+
+/// A connection whose commands each get a client span while traces are exported: the command
+/// name (`GET`, `EVALSHA`, `PIPELINE`) and `db.system.name = redis`, never a key or a value (keys
+/// hold payment tokens). Wrap the order path's calls: `invoke_async(&mut Traced(conn.clone()))`.
+#[derive(Clone)]
+pub struct Traced(pub ConnectionManager);
+
+fn redis_span(operation: &str) -> tracing::Span {
+    tracing::info_span!(
+        "redis",
+        otel.name = operation,
+        otel.kind = "client",
+        db.system.name = "redis",
+        db.system = "redis",
+        db.operation.name = operation,
+    )
+}
+
+fn command_name(cmd: &redis::Cmd) -> String {
+    match cmd.args_iter().next() {
+        Some(redis::Arg::Simple(name))
+            if !name.is_empty() && name.len() <= 24 && name.iter().all(u8::is_ascii_alphabetic) =>
+        {
+            String::from_utf8_lossy(name).to_ascii_uppercase()
+        }
+        _ => "COMMAND".to_owned(),
+    }
+}
+
+impl redis::aio::ConnectionLike for Traced {
+    fn req_packed_command<'a>(
+        &'a mut self,
+        cmd: &'a redis::Cmd,
+    ) -> redis::RedisFuture<'a, redis::Value> {
+        if !crate::telemetry::exporting() {
+            return self.0.req_packed_command(cmd);
+        }
+        let span = redis_span(&command_name(cmd));
+        Box::pin(tracing::Instrument::instrument(
+            self.0.req_packed_command(cmd),
+            span,
+        ))
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a redis::Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> redis::RedisFuture<'a, Vec<redis::Value>> {
+        if !crate::telemetry::exporting() {
+            return self.0.req_packed_commands(pipeline, offset, count);
+        }
+        Box::pin(tracing::Instrument::instrument(
+            self.0.req_packed_commands(pipeline, offset, count),
+            redis_span("PIPELINE"),
+        ))
+    }
+
+    fn get_db(&self) -> i64 {
+        self.0.get_db()
+    }
+}

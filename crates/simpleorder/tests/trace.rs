@@ -552,6 +552,16 @@ async fn one_paid_order_is_one_readable_trace_from_the_skill_webhook_to_the_boar
     assert_eq!(insert.attributes["db.collection.name"], "outbox");
     assert_eq!(insert.kind, SpanKind::Client);
 
+    // Redis commands on the order path show too, by command name only.
+    let redis = spans
+        .iter()
+        .find(|s| {
+            s.trace == ready.trace
+                && s.attributes.get("db.system.name").map(String::as_str) == Some("redis")
+        })
+        .context("a Redis span in the placing trace")?;
+    assert_eq!(redis.kind, SpanKind::Client);
+
     // No secret anywhere: not the tokens of this payment, not a key, and no attribute that
     // even names one.
     for span in &spans {

@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use domain::{CustomerId, OrderId};
-use platform::redis::Keys;
+use platform::redis::{Keys, Traced};
 use redis::aio::ConnectionManager;
 
 use crate::session::{Binding, Session, Token};
@@ -137,7 +137,7 @@ impl SessionStore {
     pub async fn session(&self, customer: CustomerId) -> redis::RedisResult<Option<Session>> {
         let raw: Option<String> = redis::cmd("GET")
             .arg(self.session_key(customer))
-            .query_async(&mut self.redis.clone())
+            .query_async(&mut Traced(self.redis.clone()))
             .await?;
         Ok(raw.and_then(|raw| match serde_json::from_str(&raw) {
             Ok(session) => Some(session),
@@ -168,7 +168,7 @@ impl SessionStore {
             .arg(millis(session_ttl))
             .arg(millis(token_ttl))
             .arg(self.token_prefix())
-            .invoke_async(&mut self.redis.clone())
+            .invoke_async(&mut Traced(self.redis.clone()))
             .await?;
         Ok(replaced == 1)
     }
@@ -186,7 +186,7 @@ impl SessionStore {
             .key(self.used_key(token))
             .arg(if peek { "1" } else { "0" })
             .arg(millis(used_ttl))
-            .invoke_async(&mut self.redis.clone())
+            .invoke_async(&mut Traced(self.redis.clone()))
             .await?;
         Ok(match found {
             1 => match serde_json::from_str(&raw) {
@@ -211,7 +211,7 @@ impl SessionStore {
             .key(self.session_key(customer))
             .arg(order.map(|o| o.to_string()).unwrap_or_default())
             .arg(self.token_prefix())
-            .invoke_async(&mut self.redis.clone())
+            .invoke_async(&mut Traced(self.redis.clone()))
             .await?;
         Ok(ended == 1)
     }

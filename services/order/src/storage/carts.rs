@@ -55,7 +55,7 @@ static EXTEND: LazyLock<Script> = LazyLock::new(|| {
 });
 
 pub async fn read(redis: &ConnectionManager, key: &str) -> Result<Current, OrderError> {
-    let mut conn = redis.clone();
+    let mut conn = platform::redis::Traced(redis.clone());
     let raw: Option<String> = conn.get(key).await?;
     let Some(raw) = raw else {
         return Ok(Current {
@@ -94,7 +94,7 @@ pub async fn compare_and_set(
             .map_err(|e| OrderError::Internal(format!("encoding a cart: {e}")))?,
         None => String::new(),
     };
-    let mut conn = redis.clone();
+    let mut conn = platform::redis::Traced(redis.clone());
     let written: i64 = COMPARE_AND_SET
         .key(key)
         .arg(expected)
@@ -107,7 +107,7 @@ pub async fn compare_and_set(
 
 /// Lengthens the cart's time to live to at least `ttl` (a missing cart stays missing).
 pub async fn extend(redis: &ConnectionManager, key: &str, ttl: Duration) -> Result<(), OrderError> {
-    let mut conn = redis.clone();
+    let mut conn = platform::redis::Traced(redis.clone());
     let _: i64 = EXTEND
         .key(key)
         .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX))
