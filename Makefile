@@ -57,7 +57,15 @@ chaos-short:
 	$(CARGO) build -p simpleorder -p chaos
 	target/debug/chaos short
 
-bench: deps ## benchmarks that print figures (release build): the event bus
+# Extra arguments for the bench driver, e.g. `make bench BENCH_ARGS=--quick`.
+BENCH_ARGS ?=
+
+bench: ## the whole order path beside its targets (crates/bench), then the event bus; release build
+	bash scripts/deps.sh --chaos
+	@# Two builds: together, cargo would unify their features and build every dependency a third way.
+	$(CARGO) build --release -p simpleorder
+	$(CARGO) build --release -p bench
+	target/release/bench $(BENCH_ARGS)
 	$(CARGO) bench -p platform --bench bus
 
 fmt: ## cargo fmt --all

@@ -65,7 +65,8 @@ impl Staff {
         }
     }
 
-    async fn cookie(&mut self) -> anyhow::Result<String> {
+    /// The session cookie, signing in first when there is none.
+    pub async fn cookie(&mut self) -> anyhow::Result<String> {
         match &self.cookie {
             Some(cookie) => Ok(cookie.clone()),
             None => self.sign_in().await,

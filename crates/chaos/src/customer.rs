@@ -74,7 +74,7 @@ impl Customer {
     }
 
     /// The SkillPayload of a block button tap, on the wire as Kakao sends it.
-    fn payload(&self, skill: &str, utterance: &str, extra: Value) -> Vec<u8> {
+    pub fn payload(&self, skill: &str, utterance: &str, extra: Value) -> Vec<u8> {
         let client_extra: Map<String, Value> = extra.as_object().cloned().unwrap_or_default();
         let block = Block {
             id: format!("chaos-block-{skill}"),
@@ -122,7 +122,8 @@ impl Customer {
         serde_json::to_vec(&payload).unwrap_or_default()
     }
 
-    async fn post_skill(&self, skill: &str, body: Vec<u8>) -> Result<Value, String> {
+    /// Posts a skill request: Kakao's answer, or what the customer would see instead.
+    pub async fn post_skill(&self, skill: &str, body: Vec<u8>) -> Result<Value, String> {
         let response = self
             .http
             .post(format!("{}/kakao/skill/{skill}", self.gateway))

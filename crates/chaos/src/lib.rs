@@ -271,7 +271,7 @@ async fn watch_over(lab: Arc<Lab>) {
 }
 
 /// The demo café and a few more stores, made with the `simpleorder` admin commands.
-fn create_stores(system: &System) -> anyhow::Result<Vec<(String, String, String)>> {
+pub fn create_stores(system: &System) -> anyhow::Result<Vec<(String, String, String)>> {
     system.admin(&["migrate"], None)?;
     let demo = system.admin(&["demo"], None)?;
     // `demo store "NAME" (ID): login LOGIN / password PASSWORD`
@@ -300,7 +300,7 @@ fn create_stores(system: &System) -> anyhow::Result<Vec<(String, String, String)
 
 /// Gives a new store a small menu (the demo café has its own) and opens its business day,
 /// through the store API as its staff would.
-async fn open_store(
+pub async fn open_store(
     http: &reqwest::Client,
     gateway: &str,
     (store_id, login, password): (String, String, String),

@@ -217,6 +217,20 @@ impl System {
         Ok(true)
     }
 
+    /// Sets an environment variable of the processes started from now on.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_owned(), value.to_owned()));
+    }
+
+    /// The process ids of the services process and of the sandbox, when running.
+    pub fn pids(&self) -> (Option<u32>, Option<u32>) {
+        (
+            self.services.as_ref().map(Child::id),
+            self.sandbox_process.as_ref().map(Child::id),
+        )
+    }
+
     pub fn starts(&self) -> u32 {
         self.starts
     }
