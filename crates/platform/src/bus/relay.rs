@@ -17,13 +17,15 @@
 //! both walk the same rows oldest first, and whichever reaches a row first publishes it, after
 //! every row before it.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use redis::Script;
 use redis::aio::ConnectionManager;
 use sqlx::PgPool;
+use sqlx::postgres::{PgListener, PgPoolOptions};
+use tokio::sync::Notify;
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -58,11 +60,15 @@ pub fn published_marker(keys: &Keys, event_id: &str) -> String {
 /// in `pg_locks` (`locktype = 'advisory'`, `classid`/`objid` its high and low 32 bits).
 pub const PUBLISH_LOCK: i64 = 0x6f75_7462_6f78; // "outbox"
 
+/// The channel the outbox's trigger NOTIFYs when a transaction that wrote events commits.
+pub const CHANNEL: &str = "outbox";
+
 #[derive(Debug, Clone)]
 pub struct RelayOptions {
     pub name: String,
     pub batch: i64,
-    /// Wait between polls when the outbox is empty.
+    /// Wait between polls when the outbox is empty. A commit that writes events wakes the relay
+    /// at once (LISTEN [`CHANNEL`]); the poll only finds what a lost notification left behind.
     pub idle_poll: Duration,
     /// Published rows are deleted once this old; they are kept a while for operators.
     pub retain_published: Duration,
@@ -73,7 +79,7 @@ impl Default for RelayOptions {
         RelayOptions {
             name: "relay".to_owned(),
             batch: 100,
-            idle_poll: Duration::from_millis(50),
+            idle_poll: Duration::from_secs(1),
             retain_published: Duration::from_secs(24 * 3600),
         }
     }
@@ -109,11 +115,14 @@ impl Relay {
     pub async fn run(self, shutdown: Shutdown) -> Result<(), Error> {
         let mut failures = 0u32;
         let mut last_cleanup = tokio::time::Instant::now();
+        let committed = listen(&self.pool, shutdown.clone());
         loop {
             if shutdown.is_cancelled() {
                 return Ok(());
             }
-            let wait = match self.publish_batch().await {
+            let published = self.publish_batch().await;
+            let wake_early = published.is_ok();
+            let wait = match published {
                 Ok(n) if n as i64 >= self.options.batch => {
                     failures = 0;
                     Duration::ZERO
@@ -137,6 +146,7 @@ impl Relay {
             tokio::select! {
                 _ = shutdown.cancelled() => return Ok(()),
                 _ = tokio::time::sleep(wait) => {}
+                _ = committed.notified(), if wake_early => {}
             }
         }
     }
@@ -222,5 +232,57 @@ impl Relay {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+}
+
+/// Wakes the relay when a transaction that wrote to the outbox commits: a task LISTENs on a
+/// connection of its own (not one of the service's pool) and stores a wake-up. While that
+/// connection is down, or was down and may have missed a notification, the relay is woken too,
+/// and between those its polling carries on.
+fn listen(pool: &PgPool, shutdown: Shutdown) -> Arc<Notify> {
+    let wake = Arc::new(Notify::new());
+    let own = PgPoolOptions::new()
+        .max_connections(1)
+        .max_lifetime(None)
+        .idle_timeout(None)
+        .connect_lazy_with((*pool.connect_options()).clone());
+    let notify = wake.clone();
+    tokio::spawn(async move {
+        let mut failures = 0u32;
+        loop {
+            let error = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                error = follow_commits(&own, &notify, &mut failures) => error,
+            };
+            failures += 1;
+            tracing::debug!(error = %error, "outbox LISTEN lost; polling until it is back");
+            notify.notify_one();
+            let wait = super::backoff(failures, Duration::from_millis(200), Duration::from_secs(5));
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    });
+    wake
+}
+
+/// LISTENs until the connection fails for good; the error.
+async fn follow_commits(own: &PgPool, notify: &Notify, failures: &mut u32) -> sqlx::Error {
+    let mut listener = match PgListener::connect_with(own).await {
+        Ok(listener) => listener,
+        Err(e) => return e,
+    };
+    if let Err(e) = listener.listen(CHANNEL).await {
+        return e;
+    }
+    loop {
+        // Also right after (re)connecting: what committed meanwhile is found.
+        notify.notify_one();
+        *failures = 0;
+        // `None`: the connection was lost and is made again, LISTEN included.
+        if let Err(e) = listener.try_recv().await {
+            return e;
+        }
     }
 }
