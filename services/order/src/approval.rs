@@ -29,7 +29,7 @@ use crate::cart::Carts;
 use crate::error::OrderError;
 use crate::events::{self, Failure};
 use crate::nickname::Nicknames;
-use crate::orders::{Order, PaymentRef, ledger};
+use crate::orders::{Order, PaymentRef, Settled, ledger};
 use crate::payment::Payment;
 use crate::storage::orders as db;
 
@@ -114,6 +114,8 @@ pub struct Approver {
     pub payment: Payment,
     pub nicknames: Nicknames,
     pub carts: Arc<Carts>,
+    /// The approval pages waiting in this process for an order's outcome.
+    pub settled: Arc<Settled>,
     /// Deliveries of one message before it is dead-lettered; the last one gives money back
     /// rather than leave it charged for an order that cannot be placed.
     pub max_deliveries: u64,
@@ -131,7 +133,9 @@ impl Approver {
             ))
         })?;
         let last_attempt = message.deliveries >= self.max_deliveries;
-        self.settle(id, Some(&message.event_id), last_attempt).await
+        let settled = self.settle(id, Some(&message.event_id), last_attempt).await;
+        self.settled.wake(id);
+        settled
     }
 
     /// Drives an APPROVING order to PLACED or FAILED; for the consumer and the sweeper. An
@@ -206,6 +210,7 @@ impl Approver {
         match self.place(order, payment, approval, event_id).await {
             Ok(Placement::Placed) => {
                 tracing::info!(order_id = %order.id, nickname = %order.nickname, "order placed");
+                self.settled.wake(order.id);
                 self.tidy_up(order).await;
                 Ok(())
             }

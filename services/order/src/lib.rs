@@ -254,16 +254,19 @@ pub async fn serve_with(
         redis: runtime.redis.clone(),
         keys: keys.clone(),
     };
+    let settled = Arc::new(orders::Settled::default());
     let orders = Arc::new(orders::Orders {
         pool: runtime.pool.clone(),
         wait_cap: settings.wait_cap,
         poll: settings.wait_poll,
+        settled: settled.clone(),
     });
     let approver = Arc::new(approval::Approver {
         pool: runtime.pool.clone(),
         payment: payment.clone(),
         nicknames: nicknames.clone(),
         carts: carts.clone(),
+        settled,
         max_deliveries: settings.approval_max_deliveries,
     });
     for _ in 0..settings.approvers.max(1) {
