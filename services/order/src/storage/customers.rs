@@ -35,6 +35,30 @@ pub async fn upsert(
     bot_user_key: &str,
     plusfriend_user_key: Option<&str>,
 ) -> Result<(Customer, bool), sqlx::Error> {
+    // Nearly every call is a known customer with the same keys, seen moments ago: one read and
+    // no write. `last_seen_at` is kept to the hour, so a chat of many skill calls writes nothing.
+    let known = sqlx::query!(
+        "SELECT id, bot_user_key, plusfriend_user_key, nickname, created_at, \
+             last_seen_at > now() - interval '1 hour' AS \"seen_lately!\" \
+         FROM customer WHERE bot_user_key = $1",
+        bot_user_key
+    )
+    .fetch_optional(pool)
+    .await?;
+    if let Some(row) = known {
+        let same_keys =
+            plusfriend_user_key.is_none_or(|key| row.plusfriend_user_key.as_deref() == Some(key));
+        if same_keys && row.seen_lately {
+            let customer = CustomerRow {
+                id: row.id,
+                bot_user_key: row.bot_user_key,
+                plusfriend_user_key: row.plusfriend_user_key,
+                nickname: row.nickname,
+                created_at: row.created_at,
+            };
+            return Ok((customer.into(), false));
+        }
+    }
     // xmax is 0 only on a freshly inserted row version, which tells insert from update in one
     // statement that is safe under concurrent first contacts.
     let row = sqlx::query!(
