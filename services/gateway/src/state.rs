@@ -21,6 +21,8 @@ pub struct AppState {
     pub accounting: AccountingServiceClient<Client>,
     /// The live board's store day stream readers.
     pub hubs: Hubs,
+    /// The live board's reads of a store's day, one in flight per store.
+    pub days: crate::live::Days,
     /// Open live board sockets per session and per store.
     pub live_slots: crate::live::Slots,
     /// Shared and multiplexed: short commands only (one-time viewer links, board replays); a
@@ -53,6 +55,7 @@ impl AppState {
                 config.live_max_sockets_per_session,
                 config.live_max_sockets_per_store,
             ),
+            days: crate::live::Days::new(store.clone()),
             hubs: Hubs::new(
                 config.redis_url.clone(),
                 keys.clone(),

@@ -7,6 +7,7 @@
 //! another day, or when `after` lies before the stream's `opened` entry: the stream was rebuilt
 //! since), then follows it; see [`wire`] for the messages.
 
+mod days;
 pub mod hub;
 mod slots;
 pub(crate) mod socket;
@@ -20,6 +21,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use serde::Deserialize;
 
+pub use days::Days;
 pub use hub::Hubs;
 pub use slots::Slots;
 use wire::EntryId;
@@ -30,6 +32,12 @@ use crate::state::AppState;
 
 /// Incoming messages are never needed; anything large is refused outright.
 const MAX_INCOMING: usize = 4096;
+/// A socket's read buffer, allocated whole when it opens: the default 128 KiB made each board
+/// cost about 150 KB, for incoming messages of at most [`MAX_INCOMING`].
+const READ_BUFFER: usize = MAX_INCOMING;
+/// Outgoing entries are a few hundred bytes and sent one by one: written out at once rather
+/// than gathered in a buffer first.
+const WRITE_BUFFER: usize = 0;
 
 #[derive(Debug, Deserialize)]
 pub struct LiveQuery {
@@ -135,6 +143,8 @@ pub async fn live(
         })?;
     Ok(upgrade
         .max_message_size(MAX_INCOMING)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
         .on_upgrade(move |ws| async move {
             let _slot = slot;
             socket::run(ws, state, staff, session_id, resume).await;

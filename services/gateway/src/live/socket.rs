@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use chrono::Utc;
 use contracts::order::v1::EnsureDayStreamRequest;
-use contracts::store::v1::{BusinessDay, GetDayRequest};
+use contracts::store::v1::BusinessDay;
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
 use prometheus::IntGauge;
@@ -304,16 +304,7 @@ impl Board {
     }
 
     async fn day(&self) -> Option<BusinessDay> {
-        let request = grpc_request(GetDayRequest {
-            store_id: self.store_id.clone(),
-        });
-        match self.state.store.clone().get_day(request).await {
-            Ok(answer) => answer.into_inner().day,
-            Err(status) => {
-                tracing::warn!(store_id = %self.store_id, %status, "board could not read the day");
-                None
-            }
-        }
+        self.state.days.get(&self.store_id).await
     }
 
     /// Ends the board when the session no longer holds; a store service that does not answer
