@@ -69,10 +69,8 @@ mod tests {
         ("order", "storage/orders.rs", "day_business"),
         ("order", "storage/orders.rs", "store"),
         ("store", "storage/day.rs", "customer_order"),
-        // Accounting's copy of the day (stream key, business date, opened and closed times)
-        // is to come from the business_day.closed event it consumes, and the day's orders
-        // (with tids, lines, placed times) from order's ListDayOrders.
-        ("accounting", "storage.rs", "day_business"),
+        // The day's orders (with tids, lines, placed times) are to come from order's
+        // ListDayOrders (with the payment's tid added to its Order).
         ("accounting", "storage.rs", "customer_order"),
         ("accounting", "storage.rs", "order_item"),
         ("accounting", "storage.rs", "order_payment"),

@@ -10,10 +10,12 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use contracts::clients::{OrderServiceClient, PaymentServiceClient};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use contracts::clients::{OrderServiceClient, PaymentServiceClient, StoreServiceClient};
 use contracts::events::v1::BusinessDayClosed;
 use contracts::order::v1::EnsureDayStreamRequest;
 use contracts::payment::v1::{InquireRequest, KakaoPayStatus};
+use contracts::store::v1::GetDayRequest;
 use domain::Money;
 use futures::StreamExt;
 use platform::bus::Message;
@@ -55,8 +57,18 @@ pub struct Books {
     pub payment: PaymentServiceClient<Client>,
     /// Makes a day stream complete before it is archived.
     pub order: OrderServiceClient<Client>,
+    /// Tells a day not closed yet from one accounting does not know.
+    pub store: StoreServiceClient<Client>,
     /// Wakes the worker when a day was scheduled.
     pub wake: Notify,
+}
+
+/// A day accounting does not know yet, as the store service sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayAtStore {
+    Live,
+    LastClosed,
+    Unknown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,23 +78,21 @@ pub struct Reconciled {
 }
 
 impl Books {
-    /// Handles one `business_day.closed`: the day is scheduled (a PENDING report) together with
-    /// the processed-event key, so a redelivery changes nothing.
+    /// Handles one `business_day.closed`: the day is scheduled (a PENDING report, holding what
+    /// accounting keeps of the day) together with the processed-event key, so a redelivery
+    /// changes nothing.
     pub async fn on_closed(&self, message: &Message) -> Result<(), AccountingError> {
         let event = BusinessDayClosed::decode(message.data.as_slice())
             .map_err(|e| AccountingError::Invalid(format!("bad business_day.closed: {e}")))?;
         let day_id = Uuid::parse_str(&event.day_business_id).map_err(|_| {
             AccountingError::Invalid(format!("bad day_business_id {:?}", event.day_business_id))
         })?;
+        let day = closed_day(day_id, &event)?;
         let mut tx = self.pool.begin().await?;
         if !platform::bus::idempotency::first_time(&mut tx, CONSUMER, &message.event_id).await? {
             return Ok(());
         }
-        if !storage::schedule(&mut tx, day_id).await? {
-            return Err(AccountingError::NotClosed(format!(
-                "business day {day_id} is unknown or not closed"
-            )));
-        }
+        storage::schedule(&mut tx, &day).await?;
         tx.commit().await?;
         tracing::info!(day_business_id = %day_id, store_id = %event.store_id, "closed day scheduled for accounting");
         self.wake.notify_one();
@@ -174,10 +184,58 @@ impl Books {
         }
     }
 
-    /// The store a business day belongs to, if the day exists.
+    /// The store a closed business day belongs to, if accounting knows the day.
     pub async fn store_of(&self, day_id: Uuid) -> Result<Option<Uuid>, AccountingError> {
         let mut conn = self.pool.acquire().await?;
         Ok(storage::day(&mut conn, day_id).await?.map(|d| d.store_id))
+    }
+
+    /// Where the store service says the day is: still open, just closed (its
+    /// `business_day.closed` may not have reached accounting yet), or not a day of the store.
+    pub async fn day_at_store(
+        &self,
+        store_id: Uuid,
+        day_id: Uuid,
+    ) -> Result<DayAtStore, AccountingError> {
+        let request = GetDayRequest {
+            store_id: store_id.to_string(),
+        };
+        let day = match self.store.clone().get_day(request).await {
+            Ok(answer) => answer.into_inner().day,
+            Err(status) if status.code() == Code::NotFound => None,
+            Err(status) => {
+                return Err(AccountingError::Unavailable(format!(
+                    "GetDay of store {store_id}: {:?} {}",
+                    status.code(),
+                    status.message()
+                )));
+            }
+        };
+        let day_id = day_id.to_string();
+        Ok(match day {
+            Some(d) if d.day_business_id == day_id => DayAtStore::Live,
+            Some(d) if d.shown_day_business_id == day_id => DayAtStore::LastClosed,
+            _ => DayAtStore::Unknown,
+        })
+    }
+
+    /// The store of a day the store service just closed, once its `business_day.closed` is in
+    /// (the relay and the consumer take moments); `None` if it does not come within `wait`.
+    pub async fn await_closed(
+        &self,
+        day_id: Uuid,
+        wait: Duration,
+    ) -> Result<Option<Uuid>, AccountingError> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(store) = self.store_of(day_id).await? {
+                return Ok(Some(store));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Reconciles a closed day now (the worker, or an operator through ReconcileDay).
@@ -187,11 +245,6 @@ impl Books {
             .await?
             .ok_or_else(|| AccountingError::NotFound("영업일을 찾을 수 없습니다".to_owned()))?;
         drop(conn);
-        if !day.is_closed() {
-            return Err(AccountingError::NotClosed(
-                "아직 마감되지 않은 영업일입니다. 마감한 뒤에 정산할 수 있습니다".to_owned(),
-            ));
-        }
         self.complete_stream(&day).await?;
         let stream_key = self.keys.stream(&day.stream_key);
         let mut changed = false;
@@ -201,7 +254,6 @@ impl Books {
             let inquiries = self.inquire(&orders).await?;
 
             let mut tx = self.pool.begin().await?;
-            storage::schedule(&mut tx, day.id).await?;
             storage::lock_report(&mut tx, day.id).await?;
             storage::archive(&mut tx, &day, &entries).await?;
             let stream = storage::history(&mut tx, day.id).await?;
@@ -315,6 +367,42 @@ impl Books {
             .await;
         answers.into_iter().collect()
     }
+}
+
+/// What accounting keeps of a day, from its `business_day.closed`. An event without a business
+/// date (from a store service older than this one) dates the day by when it closed, in Korea.
+fn closed_day(id: Uuid, event: &BusinessDayClosed) -> Result<storage::ClosedDay, AccountingError> {
+    let invalid =
+        |what: &str| AccountingError::Invalid(format!("business_day.closed of {id}: {what}"));
+    let time = |t: &prost_types::Timestamp| {
+        DateTime::<Utc>::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))
+    };
+    let store_id = Uuid::parse_str(&event.store_id).map_err(|_| invalid("bad store_id"))?;
+    let closed_at = event
+        .closed_at
+        .as_ref()
+        .and_then(time)
+        .ok_or_else(|| invalid("no closed_at"))?;
+    let business_date = if event.business_date.is_empty() {
+        let kst = FixedOffset::east_opt(9 * 3600).ok_or_else(|| invalid("no KST offset"))?;
+        closed_at.with_timezone(&kst).date_naive()
+    } else {
+        event
+            .business_date
+            .parse::<NaiveDate>()
+            .map_err(|_| invalid("bad business_date"))?
+    };
+    if event.stream_key.is_empty() {
+        return Err(invalid("no stream_key"));
+    }
+    Ok(storage::ClosedDay {
+        id,
+        store_id,
+        business_date,
+        stream_key: event.stream_key.clone(),
+        opened_at: event.opened_at.as_ref().and_then(time),
+        closed_at,
+    })
 }
 
 /// The wait after the `failures`-th failure in a row: `base`, doubled for each failure before

@@ -6,9 +6,12 @@ use contracts::accounting::v1 as pb;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use crate::books::Books;
+use crate::books::{Books, DayAtStore};
 use crate::error::AccountingError;
 use crate::reports::{self, Reports};
+
+/// How long ReconcileDay waits for the `business_day.closed` of a day the store has just closed.
+const CLOSED_EVENT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Clone)]
 pub struct AccountingGrpc {
@@ -67,7 +70,32 @@ impl pb::accounting_service_server::AccountingService for AccountingGrpc {
         let store_id = id(&r.store_id, "가게 ID")?;
         let day_id = id(&r.day_business_id, "영업일 ID")?;
         let not_found = || AccountingError::NotFound("영업일을 찾을 수 없습니다".to_owned());
-        if self.books.store_of(day_id).await? != Some(store_id) {
+        let owner = match self.books.store_of(day_id).await? {
+            Some(owner) => Some(owner),
+            None => match self.books.day_at_store(store_id, day_id).await? {
+                DayAtStore::Live => {
+                    return Err(AccountingError::NotClosed(
+                        "아직 마감되지 않은 영업일입니다. 마감한 뒤에 정산할 수 있습니다"
+                            .to_owned(),
+                    )
+                    .into());
+                }
+                DayAtStore::LastClosed => {
+                    match self.books.await_closed(day_id, CLOSED_EVENT_WAIT).await? {
+                        Some(owner) => Some(owner),
+                        None => {
+                            return Err(AccountingError::Unavailable(
+                                "마감 기록이 아직 도착하지 않았습니다. 잠시 후 다시 시도해 주세요"
+                                    .to_owned(),
+                            )
+                            .into());
+                        }
+                    }
+                }
+                DayAtStore::Unknown => None,
+            },
+        };
+        if owner != Some(store_id) {
             return Err(not_found().into());
         }
         let reconciled = self.books.reconcile(day_id).await?;

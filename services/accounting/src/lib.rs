@@ -15,7 +15,7 @@ mod storage;
 use std::sync::Arc;
 use std::time::Duration;
 
-use contracts::clients::{OrderServiceClient, PaymentServiceClient};
+use contracts::clients::{OrderServiceClient, PaymentServiceClient, StoreServiceClient};
 use contracts::streams;
 use platform::bus::{Consumer, ConsumerOptions, HandlerError};
 use platform::settings::{Problems, Validate, duration, format_duration};
@@ -28,6 +28,8 @@ pub const SERVICE: &str = "accounting";
 const INQUIRY_DEADLINE: Duration = Duration::from_secs(10);
 /// A day stream rebuild reads the whole day from Postgres: allow it more than one inquiry.
 const STREAM_DEADLINE: Duration = Duration::from_secs(30);
+/// Asking the store service whether a day is still open, for an operator's ReconcileDay.
+const DAY_DEADLINE: Duration = Duration::from_secs(5);
 
 /// Policies tests (and operators) may want to change. Each is an environment variable and a
 /// flag (`ACCOUNTING_SETTLE_DELAY`, `--accounting-settle-delay`); `Default` is the same values
@@ -115,12 +117,17 @@ pub async fn serve_with(
         &config.order.endpoints().url,
         STREAM_DEADLINE,
     )?);
+    let store = StoreServiceClient::new(platform::grpc::client_with_deadline(
+        &config.store.endpoints().url,
+        DAY_DEADLINE,
+    )?);
     let books = Arc::new(books::Books {
         pool: runtime.pool.clone(),
         redis: runtime.redis.clone(),
         keys: runtime.keys.clone(),
         payment,
         order,
+        store,
         wake: tokio::sync::Notify::new(),
     });
     let consumer = Consumer::new(

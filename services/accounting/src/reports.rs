@@ -104,7 +104,7 @@ pub fn summary(row: &ReportRow) -> pb::ReportSummary {
         day_business_id: row.day_business_id.to_string(),
         business_date: row.business_date.format("%Y-%m-%d").to_string(),
         opened_at: row.opened_at.map(timestamp),
-        closed_at: row.closed_at.map(timestamp),
+        closed_at: Some(timestamp(row.closed_at)),
         status: status as i32,
         // A pending day's numbers are not the books yet.
         totals: (!pending).then(|| common::DaySummary {

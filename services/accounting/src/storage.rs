@@ -15,52 +15,54 @@ use crate::archive::{self, Archived};
 use crate::error::AccountingError;
 use crate::reconcile::{DayReconciliation, DbOrder, StreamEntry};
 
-/// One business day as accounting needs it.
+/// A closed business day as accounting keeps it, from its `business_day.closed` event.
 #[derive(Debug, Clone)]
 pub struct Day {
     pub id: Uuid,
     pub store_id: Uuid,
-    pub state: String,
     pub stream_key: String,
 }
 
-impl Day {
-    pub fn is_closed(&self) -> bool {
-        self.state == "CLOSED"
-    }
-}
-
+/// A closed day accounting knows of; a day is known once its `business_day.closed` arrived.
 pub async fn day(conn: &mut PgConnection, day_id: Uuid) -> Result<Option<Day>, AccountingError> {
     Ok(sqlx::query_as!(
         Day,
-        "SELECT id, store_id, state, stream_key FROM day_business WHERE id = $1",
+        "SELECT day_business_id AS id, store_id, stream_key FROM accounting_day_business \
+         WHERE day_business_id = $1",
         day_id
     )
     .fetch_optional(conn)
     .await?)
 }
 
-/// Records that a closed day awaits reconciliation (a PENDING report); `false` when the day is
-/// unknown or not closed. A day already scheduled or reconciled is left as it is.
-pub async fn schedule(conn: &mut PgConnection, day_id: Uuid) -> Result<bool, AccountingError> {
-    let closed: bool = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM day_business WHERE id = $1 AND state = 'CLOSED')
-             AS "closed!""#,
-        day_id
+/// What the `business_day.closed` event says of the day.
+#[derive(Debug, Clone)]
+pub struct ClosedDay {
+    pub id: Uuid,
+    pub store_id: Uuid,
+    pub business_date: NaiveDate,
+    pub stream_key: String,
+    pub opened_at: Option<DateTime<Utc>>,
+    pub closed_at: DateTime<Utc>,
+}
+
+/// Records that a closed day awaits reconciliation (a PENDING report). A day already scheduled
+/// or reconciled is left as it is.
+pub async fn schedule(conn: &mut PgConnection, day: &ClosedDay) -> Result<(), AccountingError> {
+    sqlx::query!(
+        "INSERT INTO accounting_day_business \
+             (day_business_id, store_id, business_date, stream_key, opened_at, closed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (day_business_id) DO NOTHING",
+        day.id,
+        day.store_id,
+        day.business_date,
+        day.stream_key,
+        day.opened_at,
+        day.closed_at
     )
-    .fetch_one(&mut *conn)
+    .execute(conn)
     .await?;
-    if closed {
-        sqlx::query!(
-            "INSERT INTO accounting_day_business (day_business_id, store_id, business_date) \
-             SELECT id, store_id, business_date FROM day_business WHERE id = $1 \
-             ON CONFLICT (day_business_id) DO NOTHING",
-            day_id
-        )
-        .execute(conn)
-        .await?;
-    }
-    Ok(closed)
+    Ok(())
 }
 
 /// A day waiting to be reconciled, with how many tries in a row have failed.
@@ -79,11 +81,10 @@ pub async fn due_days(
 ) -> Result<Vec<DueDay>, AccountingError> {
     Ok(sqlx::query_as!(
         DueDay,
-        "SELECT a.day_business_id, a.failed_attempts FROM accounting_day_business a \
-         JOIN day_business d ON d.id = a.day_business_id \
-         WHERE a.status = 'PENDING' AND d.closed_at <= now() - make_interval(secs => $1) \
-             AND (a.next_attempt_at IS NULL OR a.next_attempt_at <= now()) \
-         ORDER BY d.closed_at, a.day_business_id LIMIT $2",
+        "SELECT day_business_id, failed_attempts FROM accounting_day_business \
+         WHERE status = 'PENDING' AND closed_at <= now() - make_interval(secs => $1) \
+             AND (next_attempt_at IS NULL OR next_attempt_at <= now()) \
+         ORDER BY closed_at, day_business_id LIMIT $2",
         settle_delay.as_secs_f64(),
         limit
     )
@@ -424,7 +425,7 @@ pub struct ReportRow {
     pub store_id: Uuid,
     pub business_date: NaiveDate,
     pub opened_at: Option<DateTime<Utc>>,
-    pub closed_at: Option<DateTime<Utc>>,
+    pub closed_at: DateTime<Utc>,
     pub status: String,
     pub order_count: i32,
     pub placed_count: i32,
@@ -449,15 +450,14 @@ pub async fn list_reports(
 ) -> Result<Vec<ReportRow>, AccountingError> {
     Ok(sqlx::query_as!(
         ReportRow,
-        "SELECT a.day_business_id, a.store_id, a.business_date, d.opened_at, \
-             d.closed_at, a.status, a.order_count, a.placed_count, a.ready_count, \
+        "SELECT a.day_business_id, a.store_id, a.business_date, a.opened_at, \
+             a.closed_at, a.status, a.order_count, a.placed_count, a.ready_count, \
              a.canceled_count, a.failed_count, a.gross, a.canceled, a.net, a.discrepancy_count, \
              a.discrepancies, a.reconciled_at \
          FROM accounting_day_business a \
-         JOIN day_business d ON d.id = a.day_business_id \
-         WHERE a.store_id = $1 AND ($2::timestamptz IS NULL OR d.closed_at >= $2) \
-             AND d.closed_at < COALESCE($3::timestamptz, now()) \
-         ORDER BY d.closed_at DESC, a.day_business_id DESC LIMIT $4",
+         WHERE a.store_id = $1 AND ($2::timestamptz IS NULL OR a.closed_at >= $2) \
+             AND a.closed_at < COALESCE($3::timestamptz, now()) \
+         ORDER BY a.closed_at DESC, a.day_business_id DESC LIMIT $4",
         store_id,
         from,
         to,
@@ -474,12 +474,11 @@ pub async fn report(
 ) -> Result<Option<ReportRow>, AccountingError> {
     Ok(sqlx::query_as!(
         ReportRow,
-        "SELECT a.day_business_id, a.store_id, a.business_date, d.opened_at, \
-             d.closed_at, a.status, a.order_count, a.placed_count, a.ready_count, \
+        "SELECT a.day_business_id, a.store_id, a.business_date, a.opened_at, \
+             a.closed_at, a.status, a.order_count, a.placed_count, a.ready_count, \
              a.canceled_count, a.failed_count, a.gross, a.canceled, a.net, a.discrepancy_count, \
              a.discrepancies, a.reconciled_at \
          FROM accounting_day_business a \
-         JOIN day_business d ON d.id = a.day_business_id \
          WHERE a.day_business_id = $1 AND a.store_id = $2",
         day_id,
         store_id

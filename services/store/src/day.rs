@@ -304,6 +304,7 @@ impl Days {
         let summary = db::summarize(tx, day_id).await?;
         db::write_summary(tx, day_id, &summary).await?;
         let day = db::day_by_id(tx, day_id).await?;
+        let business_date = db::business_date(tx, day_id).await?;
         let event = contracts::events::v1::BusinessDayClosed {
             store_id: day.store_id.to_string(),
             day_business_id: day.id.to_string(),
@@ -312,6 +313,7 @@ impl Days {
             stream_key: day.stream_key.clone(),
             opened_at: day.opened_at.map(timestamp),
             summary: Some(summary_proto(&summary)),
+            business_date: business_date.to_string(),
         };
         platform::bus::outbox::enqueue(
             tx,

@@ -123,6 +123,7 @@ fn day_pb(view: &DayView) -> pb::BusinessDay {
             .filter(|_| live.is_none())
             .and_then(|(_, s)| s.as_ref())
             .map(day::summary_proto),
+        shown_day_business_id: shown.map(|d| d.id.to_string()).unwrap_or_default(),
     }
 }
 

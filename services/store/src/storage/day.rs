@@ -269,6 +269,19 @@ pub async fn actor_login(
     .await?)
 }
 
+/// The calendar day in Korea the business belongs to.
+pub async fn business_date(
+    conn: &mut PgConnection,
+    day_id: Uuid,
+) -> Result<chrono::NaiveDate, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT business_date FROM day_business WHERE id = $1")
+            .bind(day_id)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
 /// Orders of the day that are neither ready nor canceled nor failed, oldest first.
 pub async fn open_orders(conn: &mut PgConnection, day_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
     Ok(sqlx::query_scalar!(
