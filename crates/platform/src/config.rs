@@ -477,7 +477,12 @@ impl Service {
     /// server accepts these deployments' tokens and no others.
     pub fn callers(self) -> &'static [Service] {
         match self {
-            Service::Store => &[Service::Gateway, Service::Order, Service::ChatbotSkill],
+            Service::Store => &[
+                Service::Gateway,
+                Service::Order,
+                Service::Accounting,
+                Service::ChatbotSkill,
+            ],
             Service::Order => &[Service::Gateway, Service::Accounting, Service::ChatbotSkill],
             Service::Payment => &[Service::Order, Service::Accounting],
             Service::Accounting | Service::ChatbotSkill => &[Service::Gateway],

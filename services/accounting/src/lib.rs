@@ -118,6 +118,7 @@ pub async fn serve_with(
         STREAM_DEADLINE,
     )?);
     let store = StoreServiceClient::new(platform::grpc::client_with_deadline(
+        &me,
         &config.store.endpoints().url,
         DAY_DEADLINE,
     )?);
