@@ -274,12 +274,12 @@ pub async fn business_date(
     conn: &mut PgConnection,
     day_id: Uuid,
 ) -> Result<chrono::NaiveDate, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT business_date FROM day_business WHERE id = $1")
-            .bind(day_id)
-            .fetch_one(conn)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        "SELECT business_date FROM day_business WHERE id = $1",
+        day_id
     )
+    .fetch_one(conn)
+    .await?)
 }
 
 /// Orders of the day that are neither ready nor canceled nor failed, oldest first.
