@@ -40,6 +40,8 @@ check:
 	bash scripts/chromium.sh
 	bash scripts/k8s-tools.sh
 	$(CARGO) fmt --all -- --check
+	@# Every dependency a crate lists is used (cargo-machete, built once into .local/).
+	bash scripts/unused-deps.sh
 	@# clippy -D warnings, compiling every query against migrations/ and checking .sqlx/ is current.
 	bash scripts/sqlx-prepare.sh --check
 	$(CARGO) test --workspace --no-fail-fast $(TEST_ARGS)

@@ -134,6 +134,41 @@ pub mod day_stream {
 
 pub mod tables;
 
+/// Time on the wire: `google.protobuf.Timestamp` to and from chrono, the one conversion every
+/// service uses.
+pub mod time {
+    use chrono::{DateTime, Utc};
+    use prost_types::Timestamp;
+
+    pub fn timestamp(t: DateTime<Utc>) -> Timestamp {
+        Timestamp {
+            seconds: t.timestamp(),
+            nanos: i32::try_from(t.timestamp_subsec_nanos()).unwrap_or(0),
+        }
+    }
+
+    /// `None` for a timestamp chrono cannot represent (or negative nanos, which protobuf forbids).
+    pub fn datetime(t: &Timestamp) -> Option<DateTime<Utc>> {
+        DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).ok()?)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn round_trips_to_the_nanosecond() {
+            let t = DateTime::from_timestamp(1_718_165_100, 123_456_789).unwrap();
+            assert_eq!(datetime(&timestamp(t)), Some(t));
+            let bad = Timestamp {
+                seconds: 1,
+                nanos: -1,
+            };
+            assert_eq!(datetime(&bad), None);
+        }
+    }
+}
+
 /// `store` service: accounts, sessions, the business day, menus, search.
 pub mod store {
     /// `simpleorder.store.v1`

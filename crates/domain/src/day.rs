@@ -194,8 +194,9 @@ pub fn takes_orders(state: DayState) -> bool {
     state == DayState::Open
 }
 
-/// Store staff read times in Korea Standard Time (no daylight saving).
-const KST: FixedOffset = match FixedOffset::east_opt(9 * 3600) {
+/// Korea Standard Time: one offset all year (no daylight saving). Customers and staff read
+/// times in it.
+pub const KST: FixedOffset = match FixedOffset::east_opt(9 * 3600) {
     Some(offset) => offset,
     None => panic!("UTC+9 is a valid offset"),
 };

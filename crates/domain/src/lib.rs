@@ -20,8 +20,8 @@ pub use cart::{
 };
 pub use code::UnknownCode;
 pub use day::{
-    CloseBlocker, DayAction, DayState, IllegalTransition, allowed_actions, close_blocker, next,
-    takes_orders,
+    CloseBlocker, DayAction, DayState, IllegalTransition, KST, allowed_actions, close_blocker,
+    next, takes_orders,
 };
 pub use ids::{
     AccountId, BusinessDayId, CategoryId, CustomerId, IdParseError, ItemId, OptionCategoryId,

@@ -148,6 +148,22 @@ impl HttpLimits {
     }
 }
 
+/// `text` made safe to place in HTML, as element content or a quoted attribute value.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A JSON error in the API's shape, `{ "error": code, "message": Korean text }`.
 fn refusal(status: StatusCode, code: &str, message: &str, retry_after: bool) -> Response {
     let body = serde_json::json!({ "error": code, "message": message });

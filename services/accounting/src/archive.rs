@@ -197,7 +197,7 @@ fn stream_time(stream_id: &str) -> DateTime<Utc> {
 
 fn time(t: Option<&prost_types::Timestamp>) -> Option<String> {
     let t = t?;
-    let at = DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).ok()?)?;
+    let at = contracts::time::datetime(t)?;
     Some(at.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 

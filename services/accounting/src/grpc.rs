@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::books::{Books, DayAtStore};
 use crate::error::AccountingError;
-use crate::reports::{self, Reports};
+use crate::reports::Reports;
 
 /// How long ReconcileDay waits for the `business_day.closed` of a day the store has just closed.
 const CLOSED_EVENT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -34,7 +34,7 @@ impl pb::accounting_service_server::AccountingService for AccountingGrpc {
         let store_id = id(&r.store_id, "가게 ID")?;
         let bound = |t: Option<prost_types::Timestamp>| -> Result<_, AccountingError> {
             t.map(|t| {
-                reports::from_timestamp(&t)
+                contracts::time::datetime(&t)
                     .ok_or_else(|| AccountingError::Invalid("기간이 올바르지 않습니다".to_owned()))
             })
             .transpose()

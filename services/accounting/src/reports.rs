@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use contracts::accounting::v1 as pb;
 use contracts::common::v1 as common;
+use contracts::time::timestamp;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -159,15 +160,4 @@ fn discrepancy(d: Discrepancy) -> pb::Discrepancy {
             .unwrap_or_default(),
         tid: d.tid.unwrap_or_default(),
     }
-}
-
-pub fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: i32::try_from(t.timestamp_subsec_nanos()).unwrap_or(0),
-    }
-}
-
-pub fn from_timestamp(t: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).ok()?)
 }

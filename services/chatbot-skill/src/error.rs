@@ -1,6 +1,6 @@
 //! Why a skill could not draw its answer. Every error ends as the same friendly bubble (see
 //! `handler`); the variants exist for the log and for skills that answer some of them
-//! differently (a downstream method that is not implemented yet).
+//! differently (a nickname refused, an order not found).
 
 use kakao::LimitError;
 
@@ -30,17 +30,6 @@ impl Error {
             code: status.code(),
             message: status.message().to_owned(),
         }
-    }
-
-    /// The downstream method exists in the contract but its issue has not landed yet.
-    pub fn is_unimplemented(&self) -> bool {
-        matches!(
-            self,
-            Error::Downstream {
-                code: tonic::Code::Unimplemented,
-                ..
-            }
-        )
     }
 
     /// A refusal with a message meant for the customer (e.g. a nickname that breaks the rules).

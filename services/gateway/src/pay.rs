@@ -27,6 +27,7 @@ use contracts::order::v1::{
 };
 
 use crate::state::AppState;
+use platform::web::escape_html as escape;
 
 const PAY_CSS: &str = include_str!("../ui/pay.css");
 
@@ -390,21 +391,6 @@ fn won(amount: i64) -> String {
         .to_string()
         .trim_end_matches('원')
         .to_owned()
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -8,9 +8,11 @@ use axum::http::header;
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use contracts::accounting::v1 as pb;
 use contracts::common::v1 as common;
+use contracts::time::timestamp;
+use domain::KST;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -224,10 +226,6 @@ fn discrepancy(d: pb::Discrepancy) -> Discrepancy {
 
 // ---- the period -------------------------------------------------------------------------------
 
-fn kst() -> FixedOffset {
-    FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset")
-}
-
 fn date(value: Option<&str>, default: NaiveDate) -> Result<NaiveDate, ApiError> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(default),
@@ -240,7 +238,7 @@ fn date(value: Option<&str>, default: NaiveDate) -> Result<NaiveDate, ApiError> 
 /// Midnight in Korea at the start of `day`.
 fn kst_midnight(day: NaiveDate) -> DateTime<Utc> {
     day.and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(kst()).single())
+        .and_then(|t| t.and_local_timezone(KST).single())
         .map_or_else(Utc::now, |t| t.with_timezone(&Utc))
 }
 
@@ -259,13 +257,6 @@ fn period(query: &Period, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), Ap
         ));
     }
     Ok((from, to))
-}
-
-fn proto_time(t: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: 0,
-    }
 }
 
 // ---- handlers ---------------------------------------------------------------------------------
@@ -292,12 +283,12 @@ pub async fn list_reports(
     let Query(query) = query.map_err(|_| {
         ApiError::bad_request("조회 기간이 올바르지 않습니다. 날짜를 다시 골라 주세요.")
     })?;
-    let today = Utc::now().with_timezone(&kst()).date_naive();
+    let today = Utc::now().with_timezone(&KST).date_naive();
     let (from, to) = period(&query, today)?;
     let request = grpc_request(pb::ListReportsRequest {
         store_id: staff.store_id().to_owned(),
-        from: Some(proto_time(kst_midnight(from))),
-        to: Some(proto_time(kst_midnight(to + Duration::days(1)))),
+        from: Some(timestamp(kst_midnight(from))),
+        to: Some(timestamp(kst_midnight(to + Duration::days(1)))),
         limit: 0,
     });
     let reports = state

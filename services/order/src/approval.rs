@@ -16,7 +16,6 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use contracts::events::v1::OrderApprovalRequested;
 use contracts::payment::v1 as pay;
 use domain::{Money, OrderId, OrderStatus, Transition};
@@ -267,7 +266,10 @@ impl Approver {
                 status: ledger::APPROVED,
                 aid: &approval.aid,
                 method: &approval.payment_method_type,
-                approved_at: approval.approved_at.as_ref().and_then(time),
+                approved_at: approval
+                    .approved_at
+                    .as_ref()
+                    .and_then(contracts::time::datetime),
                 raw: &approval.raw,
             },
         )
@@ -363,7 +365,10 @@ impl Approver {
                 status: ledger::CANCEL_PENDING,
                 aid: &approval.aid,
                 method: &approval.payment_method_type,
-                approved_at: approval.approved_at.as_ref().and_then(time),
+                approved_at: approval
+                    .approved_at
+                    .as_ref()
+                    .and_then(contracts::time::datetime),
                 raw: &approval.raw,
             },
         )
@@ -412,7 +417,10 @@ impl Approver {
             &mut tx,
             order.id,
             refunded,
-            cancel.canceled_at.as_ref().and_then(time),
+            cancel
+                .canceled_at
+                .as_ref()
+                .and_then(contracts::time::datetime),
             &cancel.raw,
         )
         .await?;
@@ -461,10 +469,6 @@ impl Approver {
             tracing::warn!(order_id = %order.id, error = %e, "nickname not released");
         }
     }
-}
-
-fn time(t: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))
 }
 
 #[cfg(test)]

@@ -302,9 +302,7 @@ impl Callbacks {
             expires_at: binding
                 .expires_at
                 .as_ref()
-                .and_then(|t| {
-                    chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))
-                })
+                .and_then(contracts::time::datetime)
                 .unwrap_or_else(Utc::now),
         };
         let order = Order {

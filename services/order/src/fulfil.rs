@@ -131,7 +131,7 @@ fn allowed(order: &Order, to: OrderStatus) -> Result<bool, OrderError> {
 }
 
 fn time(t: Option<&prost_types::Timestamp>) -> Option<DateTime<Utc>> {
-    t.and_then(|t| DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0)))
+    t.and_then(contracts::time::datetime)
 }
 
 /// Records the acceptance of an order the caller holds locked and found PLACED, with its

@@ -1,6 +1,5 @@
 //! The service's values as wire messages.
 
-use chrono::{DateTime, Utc};
 use contracts::common::v1 as common;
 use contracts::order::v1 as pb;
 use domain::OrderStatus;
@@ -20,9 +19,7 @@ fn ts_ms(ms: i64) -> prost_types::Timestamp {
     }
 }
 
-pub fn ts(t: DateTime<Utc>) -> prost_types::Timestamp {
-    ts_ms(t.timestamp_millis())
-}
+pub use contracts::time::timestamp as ts;
 
 pub fn customer(c: &Customer) -> pb::Customer {
     pb::Customer {

@@ -3,9 +3,9 @@
 use std::str::FromStr;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use contracts::common::v1 as common;
 use contracts::payment::v1 as pb;
+use contracts::time::timestamp;
 use domain::ids::IdParseError;
 use domain::{Money, OrderId};
 use kakao::pay::PaymentStatus;
@@ -204,13 +204,6 @@ impl pb::payment_service_server::PaymentService for PaymentGrpc {
 fn id<T: FromStr<Err = IdParseError>>(text: &str, field: &str) -> Result<T, PaymentError> {
     text.parse()
         .map_err(|_| PaymentError::Invalid(format!("{field} must be a UUID")))
-}
-
-fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: at.timestamp(),
-        nanos: at.timestamp_subsec_nanos() as i32,
-    }
 }
 
 fn kst_timestamp(naive: Option<chrono::NaiveDateTime>) -> Option<prost_types::Timestamp> {

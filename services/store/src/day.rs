@@ -279,7 +279,7 @@ impl Days {
             day_business_id: day_id.to_string(),
             entry: Some(contracts::events::v1::store_day_entry::Entry::Opened(
                 contracts::events::v1::StoreDayOpened {
-                    opened_at: Some(timestamp(opened_at)),
+                    opened_at: Some(contracts::time::timestamp(opened_at)),
                     rebuilt: false,
                 },
             )),
@@ -308,10 +308,10 @@ impl Days {
         let event = contracts::events::v1::BusinessDayClosed {
             store_id: day.store_id.to_string(),
             day_business_id: day.id.to_string(),
-            closing_at: day.closing_at.map(timestamp),
-            closed_at: day.closed_at.map(timestamp),
+            closing_at: day.closing_at.map(contracts::time::timestamp),
+            closed_at: day.closed_at.map(contracts::time::timestamp),
             stream_key: day.stream_key.clone(),
-            opened_at: day.opened_at.map(timestamp),
+            opened_at: day.opened_at.map(contracts::time::timestamp),
             summary: Some(summary_proto(&summary)),
             business_date: business_date.to_string(),
         };
@@ -369,13 +369,6 @@ const RECONCILE_CLOSED_WITHIN: Duration = Duration::from_secs(3600);
 
 fn not_found() -> StoreError {
     StoreError::NotFound("가게를 찾을 수 없습니다".to_owned())
-}
-
-pub fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: i32::try_from(t.timestamp_subsec_nanos()).unwrap_or(0),
-    }
 }
 
 pub fn summary_proto(s: &Summary) -> contracts::common::v1::DaySummary {

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use contracts::common::v1 as common;
 use contracts::store::v1 as pb;
 use contracts::store::v1::store_service_server::StoreService;
@@ -24,6 +24,7 @@ use crate::session::{ActiveSession, Sessions, Status as SessionStatus};
 use crate::storage::day::DayRow;
 use crate::storage::sessions::SessionRole;
 use crate::storage::stores;
+use contracts::time::timestamp as ts;
 
 #[derive(Clone)]
 pub struct StoreGrpc {
@@ -41,10 +42,6 @@ fn store_id(text: &str) -> Result<Uuid, StoreError> {
     text.trim()
         .parse()
         .map_err(|_| StoreError::Invalid("가게 id가 올바르지 않습니다".to_owned()))
-}
-
-fn ts(t: DateTime<Utc>) -> prost_types::Timestamp {
-    day::timestamp(t)
 }
 
 fn ms_ts(ms: i64) -> Option<prost_types::Timestamp> {

@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Days as CalendarDays, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Days as CalendarDays, NaiveDate, NaiveTime, TimeZone, Utc};
 use contracts::store::v1 as pb;
 use contracts::store::v1::edit_menu_request::Op;
 use redis::aio::ConnectionManager;
@@ -452,19 +452,14 @@ pub fn build(store_id: Uuid, rows: &MenuRows) -> Document {
     }
 }
 
-/// Korea has one offset all year.
-const KST: FixedOffset = match FixedOffset::east_opt(9 * 3600) {
-    Some(offset) => offset,
-    None => panic!("UTC+9 is a valid offset"),
-};
-
 /// The midnight in Korea that ends `today` (a Korean date): when its sold-out marks lapse.
 pub fn end_of_korean_day(today: NaiveDate) -> DateTime<Utc> {
     let next = today
         .checked_add_days(CalendarDays::new(1))
         .unwrap_or(today)
         .and_time(NaiveTime::MIN);
-    KST.from_local_datetime(&next)
+    domain::KST
+        .from_local_datetime(&next)
         .single()
         .map_or_else(|| Utc.from_utc_datetime(&next), |t| t.with_timezone(&Utc))
 }

@@ -2,7 +2,7 @@
 //! own copy, kept from the `order.placed` events of `x:order:events` (consumer group
 //! `recent-stores`), so no service reads another's tables.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use contracts::events::types;
 use contracts::events::v1::OrderPlaced;
 use platform::bus::{HandlerError, Message};
@@ -34,9 +34,8 @@ impl RecentStores {
         let store = id("store_id", &placed.store_id)?;
         let at = placed
             .placed_at
-            .and_then(|t| {
-                DateTime::<Utc>::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))
-            })
+            .as_ref()
+            .and_then(contracts::time::datetime)
             .unwrap_or_else(Utc::now);
         db::record_ordered_from(&self.pool, customer, store, at).await?;
         Ok(())

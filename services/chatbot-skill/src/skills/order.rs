@@ -1,7 +1,5 @@
 //! `order`: the 결제하기 button. Places the cart version the customer saw through
-//! OrderService.PlaceOrder and answers with the KakaoPay button. Until placement is
-//! implemented (the payment issue) the order service answers UNIMPLEMENTED, and the customer
-//! is told payment is coming soon; the cart stays as it is.
+//! OrderService.PlaceOrder and answers with the KakaoPay button.
 
 use contracts::order::v1::{PlaceOrderResponse, PlaceOutcome};
 use domain::CartId;
@@ -12,9 +10,6 @@ use super::common::{self, won};
 use super::{Ctx, Skill, cart, input};
 use crate::error::Error;
 use crate::openbuilder::OpenBuilder;
-
-pub const NOT_YET: &str =
-    "결제는 곧 준비됩니다. 지금은 결제할 수 없어요. 주문서는 그대로 남아 있어요.";
 
 pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
     let customer_id = &ctx.customer.customer_id;
@@ -27,19 +22,11 @@ pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
             Some("주문서를 확인하고 결제하기를 눌러 주세요."),
         )?);
     };
-    match ctx
+    let placed = ctx
         .clients
         .place_order(customer_id, &cart_id.to_string())
-        .await
-    {
-        Ok(placed) => Ok(render(ctx.ob, &cart_id.to_string(), &placed)?),
-        Err(e) if e.is_unimplemented() => Ok(not_yet(ctx.ob)?),
-        Err(e) => Err(e),
-    }
-}
-
-pub fn not_yet(ob: &OpenBuilder) -> Result<SkillResponse, LimitError> {
-    common::text(NOT_YET, [common::show_cart(ob), common::home(ob)])
+        .await?;
+    Ok(render(ctx.ob, &cart_id.to_string(), &placed)?)
 }
 
 pub fn render(
@@ -176,13 +163,5 @@ mod tests {
             };
             assert!(v.to_string().contains(expected), "{outcome:?}: {v}");
         }
-    }
-
-    #[test]
-    fn before_placement_exists_payment_is_announced() {
-        let ob = OpenBuilder::load(None).unwrap();
-        let v = not_yet(&ob).unwrap().to_value();
-        kakao::validate(&v).unwrap();
-        assert!(v.to_string().contains("결제는 곧 준비됩니다"));
     }
 }

@@ -16,7 +16,6 @@ use crate::error::Error;
 use crate::openbuilder::OpenBuilder;
 
 const LIST_MAX: u32 = 10;
-const KST_SECONDS: i32 = 9 * 3600;
 /// `action` of the 취소하기 button.
 pub const CANCEL: &str = "cancel";
 
@@ -34,7 +33,6 @@ pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
             .await
         {
             Ok(order) => Ok(render_one(ctx.ob, &order, Utc::now())?),
-            Err(e) if e.is_unimplemented() => Ok(unavailable(ctx.ob)?),
             Err(e) if e.is_not_found() => Ok(common::text(
                 "주문을 찾지 못했어요.",
                 [common::home(ctx.ob)],
@@ -42,11 +40,8 @@ pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
             Err(e) => Err(e),
         };
     }
-    match ctx.clients.customer_orders(customer_id, LIST_MAX).await {
-        Ok(orders) => Ok(render_list(ctx.ob, &orders, Utc::now())?),
-        Err(e) if e.is_unimplemented() => Ok(unavailable(ctx.ob)?),
-        Err(e) => Err(e),
-    }
+    let orders = ctx.clients.customer_orders(customer_id, LIST_MAX).await?;
+    Ok(render_list(ctx.ob, &orders, Utc::now())?)
 }
 
 async fn cancel(ctx: &Ctx<'_>, order_id: &str) -> Result<SkillResponse, Error> {
@@ -120,13 +115,6 @@ pub fn canceled(
     )
 }
 
-pub fn unavailable(ob: &OpenBuilder) -> Result<SkillResponse, LimitError> {
-    common::text(
-        "아직 주문 내역을 볼 수 없어요. 곧 준비됩니다.",
-        [common::show_cart(ob), common::home(ob)],
-    )
-}
-
 fn status_of(order: &Order) -> Option<OrderStatus> {
     Some(match ProtoStatus::try_from(order.status) {
         Ok(ProtoStatus::Approving) => OrderStatus::Approving,
@@ -140,8 +128,7 @@ fn status_of(order: &Order) -> Option<OrderStatus> {
 }
 
 fn kst(t: &prost_types::Timestamp) -> Option<DateTime<FixedOffset>> {
-    let utc = DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))?;
-    Some(utc.with_timezone(&FixedOffset::east_opt(KST_SECONDS)?))
+    Some(contracts::time::datetime(t)?.with_timezone(&domain::KST))
 }
 
 /// Where an open order stands: "약 12분 후 준비돼요 (13:25) · 앞에 2건"; `None` for the others.
@@ -340,12 +327,11 @@ mod tests {
     }
 
     #[test]
-    fn no_orders_and_unavailable_reads_are_friendly() {
+    fn no_orders_is_friendly() {
         let ob = OpenBuilder::load(None).unwrap();
         let v = render_list(&ob, &[], Utc::now()).unwrap().to_value();
         kakao::validate(&v).unwrap();
         assert!(v.to_string().contains("아직 주문 내역이 없어요"));
-        kakao::validate(&unavailable(&ob).unwrap().to_value()).unwrap();
     }
 
     #[test]

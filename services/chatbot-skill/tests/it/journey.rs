@@ -147,15 +147,9 @@ async fn a_customer_finds_the_demo_cafe_builds_an_order_sheet_and_reaches_pay() 
     );
     let r = chat.tap(&pay).await?;
     ok(&r);
-    // Placement belongs to the payment issue: until it lands the order service answers
-    // UNIMPLEMENTED and the customer is told payment is coming; then the KakaoPay button.
-    match r.button("카카오페이 결제") {
-        Ok(kakaopay) => {
-            assert_eq!(kakaopay["action"], "webLink");
-            assert!(r.says("결제 금액 12,000원"), "{}", r.body);
-        }
-        Err(_) => assert!(r.says("결제는 곧 준비됩니다"), "{}", r.body),
-    }
+    let kakaopay = r.button("카카오페이 결제")?;
+    assert_eq!(kakaopay["action"], "webLink");
+    assert!(r.says("결제 금액 12,000원"), "{}", r.body);
 
     // Take the cheesecake out again.
     let r = chat.say("주문서").await?;

@@ -9,9 +9,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub fn time(timestamp: Option<&prost_types::Timestamp>) -> Option<DateTime<Utc>> {
-    let t = timestamp?;
-    let nanos = u32::try_from(t.nanos).ok()?;
-    DateTime::from_timestamp(t.seconds, nanos)
+    timestamp.and_then(contracts::time::datetime)
 }
 
 // ---- sessions -------------------------------------------------------------------------------

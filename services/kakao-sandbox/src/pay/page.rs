@@ -6,6 +6,7 @@ use domain::Money;
 use kakao::pay::{PaymentMethodType, PaymentStatus, StatusClass};
 
 use super::state::{Payment, kst};
+use platform::web::escape_html as escape;
 
 const STYLE: &str = "
 body{margin:0;font-family:-apple-system,'Apple SD Gothic Neo','Noto Sans KR',sans-serif;background:#f5f5f5;color:#191919}
@@ -114,21 +115,6 @@ fn document(title: &str, body: &str) -> String {
          <p class=\"brand\">kakao<b>pay</b><span>샌드박스</span></p>{body}</main></body></html>",
         escape(title)
     )
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
