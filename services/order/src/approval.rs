@@ -281,11 +281,18 @@ impl Approver {
         )
         .await?;
         events::enqueue(&mut tx, &events::placed(&locked, placed_at)).await?;
-        if let Some(minutes) = crate::fulfil::auto_accept(&mut tx, order.store_id).await? {
-            crate::fulfil::record_acceptance(&mut tx, &locked, minutes).await?;
-        }
+        let auto_accepted = match crate::fulfil::auto_accept(&mut tx, order.store_id).await? {
+            Some(minutes) => {
+                crate::fulfil::record_acceptance(&mut tx, &locked, minutes).await?;
+                true
+            }
+            None => false,
+        };
         tx.commit().await?;
         crate::metrics::placed(placed_at - locked.created_at);
+        if auto_accepted {
+            crate::metrics::accepted();
+        }
         Ok(Placement::Placed)
     }
 

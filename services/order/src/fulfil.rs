@@ -225,6 +225,7 @@ impl Fulfilment {
         }
         let acceptance = record_acceptance(&mut tx, &order, minutes).await?;
         tx.commit().await?;
+        crate::metrics::accepted();
         order.status = OrderStatus::Accepted;
         order.accepted = Some(acceptance);
         tracing::info!(order_id = %id, minutes = minutes.get(), "order accepted");

@@ -8,7 +8,7 @@ use prometheus::{HistogramVec, IntCounterVec};
 static ORDERS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     platform::metrics::counter(
         "orders_total",
-        "Orders reaching an outcome (placed, failed, ready, canceled); a failure's reason is its \
+        "Orders reaching an outcome (placed, accepted, failed, ready, canceled); a failure's reason is its \
          code (STORE_CLOSED, REFUNDED, AMOUNT_MISMATCH, NOT_PAID_<KakaoPay status>)",
         &["outcome", "reason"],
     )
@@ -45,7 +45,7 @@ static STUCK: LazyLock<IntCounterVec> = LazyLock::new(|| {
 /// Every series with the label values known in advance, at zero: `rate()` and the alert rules
 /// see a series from the start rather than only after its first event.
 pub fn init() {
-    for outcome in ["placed", "ready", "canceled"] {
+    for outcome in ["placed", "accepted", "ready", "canceled"] {
         ORDERS.with_label_values(&[outcome, ""]);
     }
     for kind in ["cancel", "approval"] {
@@ -71,6 +71,10 @@ pub fn placed(waited: chrono::TimeDelta) {
 
 pub fn failed(code: &str) {
     ORDERS.with_label_values(&["failed", code]).inc();
+}
+
+pub fn accepted() {
+    ORDERS.with_label_values(&["accepted", ""]).inc();
 }
 
 pub fn ready() {
