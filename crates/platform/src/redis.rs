@@ -117,3 +117,25 @@ impl redis::aio::ConnectionLike for Traced {
         self.0.get_db()
     }
 }
+
+/// The id of `stream`'s first entry when that entry's `type` field is `event_type`; `None` for
+/// an empty stream or one that begins otherwise. A store day stream is whole only when it
+/// begins with its `opened` entry: this is the one check every reader makes before trusting it.
+pub async fn first_entry_of_type(
+    redis: &ConnectionManager,
+    stream: &str,
+    event_type: &str,
+) -> redis::RedisResult<Option<String>> {
+    let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+        .arg(stream)
+        .arg("-")
+        .arg("+")
+        .arg("COUNT")
+        .arg(1)
+        .query_async(&mut redis.clone())
+        .await?;
+    Ok(reply.ids.into_iter().next().and_then(|first| {
+        let found: Option<String> = first.get("type");
+        (found.as_deref() == Some(event_type)).then_some(first.id)
+    }))
+}

@@ -557,17 +557,10 @@ pub async fn stream_complete(
     redis: &ConnectionManager,
     key: &str,
 ) -> Result<bool, AccountingError> {
-    let first: StreamRangeReply = redis::cmd("XRANGE")
-        .arg(key)
-        .arg("-")
-        .arg("+")
-        .arg("COUNT")
-        .arg(1)
-        .query_async(&mut redis.clone())
-        .await?;
-    Ok(first.ids.first().is_some_and(|entry| {
-        entry.get::<String>("type").as_deref() == Some(contracts::events::types::STORE_DAY_OPENED)
-    }))
+    let opened = contracts::events::types::STORE_DAY_OPENED;
+    Ok(platform::redis::first_entry_of_type(redis, key, opened)
+        .await?
+        .is_some())
 }
 
 /// Every entry of the day stream, oldest first; empty when the stream is gone.

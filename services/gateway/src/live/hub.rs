@@ -127,14 +127,8 @@ pub async fn opened_entry(
     redis: &mut ConnectionManager,
     stream: &str,
 ) -> redis::RedisResult<Option<EntryId>> {
-    let reply: StreamRangeReply = redis.xrange_count(stream, "-", "+", 1).await?;
-    Ok(reply.ids.first().and_then(|first| {
-        let event_type: Option<String> = first.get("type");
-        if event_type.as_deref() != Some(STORE_DAY_OPENED) {
-            return None;
-        }
-        first.id.parse().ok()
-    }))
+    let first = platform::redis::first_entry_of_type(redis, stream, STORE_DAY_OPENED).await?;
+    Ok(first.and_then(|id| id.parse().ok()))
 }
 
 /// [`frame`] for entries a reader passes over: unreadable ones are logged and skipped, so one

@@ -10,7 +10,6 @@ use platform::bus::relay::{MARKER_TTL_SECS, published_marker};
 use platform::redis::Keys;
 use redis::Script;
 use redis::aio::ConnectionManager;
-use redis::streams::StreamRangeReply;
 use uuid::Uuid;
 
 use crate::error::OrderError;
@@ -100,18 +99,7 @@ pub async fn opened_entry(
     redis: &ConnectionManager,
     stream: &str,
 ) -> Result<Option<String>, OrderError> {
-    let reply: StreamRangeReply = redis::cmd("XRANGE")
-        .arg(stream)
-        .arg("-")
-        .arg("+")
-        .arg("COUNT")
-        .arg(1)
-        .query_async(&mut redis.clone())
-        .await?;
-    Ok(reply.ids.into_iter().next().and_then(|first| {
-        let event_type: Option<String> = first.get("type");
-        (event_type.as_deref() == Some(STORE_DAY_OPENED)).then_some(first.id)
-    }))
+    Ok(platform::redis::first_entry_of_type(redis, stream, STORE_DAY_OPENED).await?)
 }
 
 pub async fn lock(
