@@ -11,10 +11,11 @@ use anyhow::Context;
 use futures::future::join_all;
 use rand::Rng;
 use serde_json::json;
+use testkit::TestRedisServer;
 use tokio::sync::Mutex;
 
 use crate::customer::{Attempt, Customer, Outcome, Shop};
-use crate::servers::{Postgres, Redis};
+use crate::servers::Postgres;
 use crate::system::System;
 
 /// KakaoPay's slowest client deadline is approve's 8 s; this is past it.
@@ -50,7 +51,7 @@ impl Fault {
 /// Everything a fault acts on.
 pub struct Lab {
     pub system: Mutex<System>,
-    pub redis: Mutex<Redis>,
+    pub redis: Mutex<TestRedisServer>,
     pub postgres: Postgres,
     pub http: reqwest::Client,
     pub sandbox: String,
@@ -119,7 +120,7 @@ impl Lab {
             Fault::WipeRedis => {
                 // What dead letters there are would go with the data.
                 self.dead.poll(&self.redis_url().await).await;
-                self.redis.lock().await.kill_and_restart_empty().await?;
+                self.redis.lock().await.restart().await?;
                 self.note(format!(
                     "{scenario}: Redis killed and restarted empty at +{offset} ms"
                 ));

@@ -27,7 +27,7 @@ use board::{Board, Staff};
 use customer::Shop;
 use faults::{DeadLetters, Lab};
 use plan::{Form, Plan};
-use servers::{Postgres, Redis};
+use servers::Postgres;
 use system::System;
 
 const PREFIX: &str = "so:";
@@ -75,7 +75,7 @@ async fn run_in(options: &Options, dir: &std::path::Path) -> anyhow::Result<bool
         plan.rate = rate;
     }
     let postgres = tokio::task::block_in_place(|| Postgres::start(&dir.join("pg")))?;
-    let redis = Redis::start(&dir.join("redis")).await?;
+    let redis = testkit::TestRedisServer::start_in(&dir.join("redis")).await?;
     let database_url = postgres.url("simpleorder");
     let mut system = System::new(&options.simpleorder, dir, &database_url, &redis.url())?;
     let shops = tokio::task::block_in_place(|| create_stores(&system))?;

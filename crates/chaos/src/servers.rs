@@ -1,19 +1,12 @@
-//! The suite's own Postgres and Redis: it kills, restarts and wipes them, so they can never be
-//! the shared servers of `make run` or the tests. Started the way `scripts/deps.sh` starts its
-//! throwaway servers (Debian's `initdb`/`pg_ctl` run as the `postgres` user when we are root,
-//! `redis-server` without persistence), on free ports, with everything under the run's folder.
+//! The suite's own Postgres: it restarts it, so it can never be the shared server of `make run`
+//! or the tests. Started the way `scripts/deps.sh` starts its throwaway server (Debian's
+//! `initdb`/`pg_ctl` run as the `postgres` user when we are root), on a free port, with
+//! everything under the run's folder. The suite's own Redis is testkit's `TestRedisServer`.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
-
-/// A port nothing listens on right now.
-pub fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
 
 fn is_root() -> bool {
     use std::os::unix::fs::MetadataExt;
@@ -59,7 +52,7 @@ impl Postgres {
     /// A fresh cluster in `dir`, started.
     pub fn start(dir: &Path) -> anyhow::Result<Postgres> {
         let bin = pg_bin()?;
-        let port = free_port()?;
+        let port = testkit::unused_addr()?.port();
         let as_postgres = is_root();
         std::fs::create_dir_all(dir)?;
         if as_postgres {
@@ -149,77 +142,4 @@ fn run(command: &mut Command) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-pub struct Redis {
-    pub port: u16,
-    dir: PathBuf,
-    child: Option<Child>,
-}
-
-impl Redis {
-    pub async fn start(dir: &Path) -> anyhow::Result<Redis> {
-        std::fs::create_dir_all(dir)?;
-        let mut redis = Redis {
-            port: free_port()?,
-            dir: dir.to_owned(),
-            child: None,
-        };
-        redis.spawn().await?;
-        Ok(redis)
-    }
-
-    pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    /// SIGKILL, then a new server on the same port: nothing persisted, so it comes back empty.
-    pub async fn kill_and_restart_empty(&mut self) -> anyhow::Result<()> {
-        self.kill();
-        self.spawn().await
-    }
-
-    pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    async fn spawn(&mut self) -> anyhow::Result<()> {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.join("redis.log"))?;
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(&self.dir)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .spawn()
-            .context("starting redis-server (scripts/deps.sh --test installs it)")?;
-        self.child = Some(child);
-        let client = redis::Client::open(self.url())?;
-        for _ in 0..200 {
-            if let Ok(mut conn) = client.get_multiplexed_async_connection().await
-                && redis::cmd("PING")
-                    .query_async::<String>(&mut conn)
-                    .await
-                    .is_ok()
-            {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        bail!("redis-server on port {} did not answer", self.port)
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        self.kill();
-    }
 }

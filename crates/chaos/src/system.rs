@@ -10,8 +10,6 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-use crate::servers::free_port;
-
 /// The services of the services process, with their env names.
 const SERVICES: [(&str, &str); 6] = [
     ("gateway", "GATEWAY"),
@@ -62,8 +60,8 @@ impl System {
         database_url: &str,
         redis_url: &str,
     ) -> anyhow::Result<System> {
-        let gateway = format!("127.0.0.1:{}", free_port()?);
-        let sandbox = format!("127.0.0.1:{}", free_port()?);
+        let gateway = testkit::unused_addr()?.to_string();
+        let sandbox = testkit::unused_addr()?.to_string();
         let mut env: Vec<(String, String)> = vec![
             ("DATABASE_URL".into(), database_url.into()),
             ("REDIS_URL".into(), redis_url.into()),
@@ -80,8 +78,8 @@ impl System {
         ];
         let mut ops = Vec::new();
         for (_, prefix) in SERVICES {
-            let grpc = format!("127.0.0.1:{}", free_port()?);
-            let ops_addr = format!("127.0.0.1:{}", free_port()?);
+            let grpc = testkit::unused_addr()?.to_string();
+            let ops_addr = testkit::unused_addr()?.to_string();
             env.push((format!("{prefix}_GRPC_ADDR"), grpc));
             env.push((format!("{prefix}_OPS_ADDR"), ops_addr.clone()));
             ops.push(ops_addr);

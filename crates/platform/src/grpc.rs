@@ -299,9 +299,7 @@ pub async fn serve(
     reporter
         .set_service_status(service, ServingStatus::Serving)
         .await;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|source| Error::Bind { addr, source })?;
+    let listener = crate::listen::bind(addr).await?;
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     // The check wraps the service's own routes only: health, added after, stays open.
     let guarded = routes

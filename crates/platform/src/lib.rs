@@ -5,6 +5,7 @@ pub mod bus;
 pub mod config;
 pub mod db;
 pub mod grpc;
+pub mod listen;
 pub mod metrics;
 pub mod ops;
 pub mod production;

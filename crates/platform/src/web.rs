@@ -455,8 +455,6 @@ pub async fn bind_and_serve(
     limits: HttpLimits,
     shutdown: Shutdown,
 ) -> Result<(), Error> {
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|source| Error::Bind { addr, source })?;
+    let listener = crate::listen::bind(addr).await?;
     serve(listener, app, limits, Busy::default(), shutdown).await
 }

@@ -1,8 +1,6 @@
 //! Runs any set of SimpleOrder services in one process. In-process services still talk to each
 //! other over gRPC on loopback, so the code path is the one Kubernetes runs.
 
-use std::time::Duration;
-
 use platform::settings::{Problems, Validate, format_duration};
 use platform::{Config, Service, Shutdown};
 use tokio::task::JoinSet;
@@ -94,32 +92,6 @@ pub async fn run_with(
     platform::runtime::supervise("simpleorder", &mut tasks, &shutdown).await
 }
 
-/// Waits until every service of `services` accepts connections on its ops port (the sandbox on
-/// its own port), so the URLs printed next are live.
-pub async fn wait_until_listening(
-    config: &Config,
-    services: &[Service],
-    timeout: Duration,
-) -> bool {
-    let deadline = tokio::time::Instant::now() + timeout;
-    for &service in services {
-        let addr = match config.endpoints(service) {
-            Some(endpoints) => endpoints.ops_addr,
-            None => config.sandbox_addr,
-        };
-        loop {
-            if tokio::net::TcpStream::connect(addr).await.is_ok() {
-                break;
-            }
-            if tokio::time::Instant::now() > deadline {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-    true
-}
-
 /// What a person opens after `simpleorder run`.
 pub fn urls(config: &Config, services: &[Service]) -> String {
     let mut out = String::new();
@@ -153,6 +125,8 @@ pub fn urls(config: &Config, services: &[Service]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use platform::settings::parse_from;
 

@@ -36,7 +36,7 @@ impl Driver {
                 );
             }
         }
-        let port = crate::free_ports(1)?[0].port();
+        let port = crate::unused_addr()?.port();
         let process = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())

@@ -72,23 +72,77 @@ impl Sandbox {
         Ok((tid, partner))
     }
 
-    /// The customer chooses on the payment page (approve | cancel | fail); the redirect's
-    /// `pg_token` when approved.
-    pub async fn choose(&self, tid: &str, choice: &str) -> anyhow::Result<Option<String>> {
+    /// The customer chooses on the payment page (approve | cancel | fail): where the page
+    /// sends the browser.
+    pub async fn page_choice(&self, tid: &str, choice: &str) -> anyhow::Result<String> {
         let response = self
             .http
             .post(format!("{}/kakaopay/pay/{tid}/{choice}", self.base))
             .send()
             .await?;
-        let location = response
+        if response.status() != reqwest::StatusCode::SEE_OTHER {
+            bail!("the payment page answered {}", response.status());
+        }
+        Ok(response
             .headers()
             .get(reqwest::header::LOCATION)
             .and_then(|l| l.to_str().ok())
             .context("the payment page redirects")?
-            .to_owned();
+            .to_owned())
+    }
+
+    /// [`Sandbox::page_choice`]; the redirect's `pg_token` when approved.
+    pub async fn choose(&self, tid: &str, choice: &str) -> anyhow::Result<Option<String>> {
+        let location = self.page_choice(tid, choice).await?;
         Ok(location
             .split_once("pg_token=")
             .map(|(_, token)| token.split('&').next().unwrap_or(token).to_owned()))
+    }
+
+    /// The sandbox ledger's record of one payment: every call and the money it moved.
+    pub async fn ledger(&self, tid: &str) -> anyhow::Result<Value> {
+        self.get(&format!("/sandbox/ledger/{tid}")).await
+    }
+
+    /// The sandbox ledger's record of every payment.
+    pub async fn ledger_all(&self) -> anyhow::Result<Vec<Value>> {
+        Ok(serde_json::from_value(self.get("/sandbox/ledger").await?)?)
+    }
+
+    /// Queues KakaoPay faults (`POST /sandbox/faults`).
+    pub async fn faults(&self, body: Value) -> anyhow::Result<()> {
+        let response = self
+            .http
+            .post(format!("{}/sandbox/faults", self.base))
+            .json(&body)
+            .send()
+            .await?;
+        if !response.status().is_success() {
+            bail!("faults {body}: {}", response.status());
+        }
+        Ok(())
+    }
+
+    /// Clears the queued KakaoPay faults.
+    pub async fn clear_faults(&self) -> anyhow::Result<()> {
+        let response = self
+            .http
+            .delete(format!("{}/sandbox/faults", self.base))
+            .send()
+            .await?;
+        if !response.status().is_success() {
+            bail!("clearing faults: {}", response.status());
+        }
+        Ok(())
+    }
+
+    async fn get(&self, path: &str) -> anyhow::Result<Value> {
+        let response = self.http.get(format!("{}{path}", self.base)).send().await?;
+        let status = response.status();
+        if !status.is_success() {
+            bail!("{path}: {status}");
+        }
+        Ok(response.json().await?)
     }
 
     /// A payment made in full: ready, paid on the page, approved.

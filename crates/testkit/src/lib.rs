@@ -1,13 +1,17 @@
 //! Test isolation over real Postgres and Redis: a fresh database per test cloned from a migrated
 //! template, a Redis key prefix per test, a private redis-server for tests that stop or flush
-//! Redis, and the whole system started in-process on free ports. `browser` drives headless
+//! Redis, and services started in-process on ports bound for them. `browser` drives headless
 //! Chromium for the web UI tests; `kakaopay` makes real payments in the kakao-sandbox.
+//!
+//! It depends on no service: a test binary passes the services it starts ([`launch!`]), so a
+//! service's tests link that service and what they start beside it, not the whole system.
 
 pub mod browser;
 pub mod kakaopay;
 mod system;
 
 use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -18,7 +22,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, Executor, PgConnection, PgPool};
 use tokio::sync::OnceCell;
 
-pub use system::System;
+pub use system::{Launch, Running, System};
 
 /// The server tests create their databases on: `TEST_DATABASE_URL`, else `DATABASE_URL`'s server.
 fn admin_options() -> anyhow::Result<PgConnectOptions> {
@@ -244,22 +248,35 @@ impl Drop for TestRedis {
     }
 }
 
-/// A redis-server of the test's own, for tests that FLUSHALL or stop Redis.
+/// A redis-server of the test's own, for tests (and the chaos suite) that FLUSHALL, stop or
+/// kill Redis. Nothing is persisted; its log is `redis.log` in its folder.
 pub struct TestRedisServer {
     pub port: u16,
     child: Option<tokio::process::Child>,
-    dir: std::path::PathBuf,
+    dir: PathBuf,
+    /// A temporary folder, deleted with the server; a caller's folder is kept.
+    own_dir: bool,
 }
 
 impl TestRedisServer {
+    /// A server in a temporary folder.
     pub async fn start() -> anyhow::Result<TestRedisServer> {
-        let port = free_ports(1)?[0].port();
         let dir = std::env::temp_dir().join(format!("so-redis-{}", unique_suffix()));
+        TestRedisServer::start_at(dir, true).await
+    }
+
+    /// A server keeping its log in `dir`, which outlives it.
+    pub async fn start_in(dir: &Path) -> anyhow::Result<TestRedisServer> {
+        TestRedisServer::start_at(dir.to_owned(), false).await
+    }
+
+    async fn start_at(dir: PathBuf, own_dir: bool) -> anyhow::Result<TestRedisServer> {
         std::fs::create_dir_all(&dir)?;
         let mut server = TestRedisServer {
-            port,
+            port: unused_addr()?.port(),
             child: None,
             dir,
+            own_dir,
         };
         server.restart().await?;
         Ok(server)
@@ -269,22 +286,27 @@ impl TestRedisServer {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
-    /// Starts (again) on the same port, empty.
+    /// Kills the server and starts a new one on the same port: nothing persisted, so empty.
     pub async fn restart(&mut self) -> anyhow::Result<()> {
         self.stop().await;
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("redis.log"))?;
         let child = tokio::process::Command::new("redis-server")
             .args(["--port", &self.port.to_string()])
             .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .arg("--dir")
             .arg(&self.dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
             .kill_on_drop(true)
             .spawn()
             .context("starting redis-server (is it installed? make test installs it)")?;
         self.child = Some(child);
         let client = redis::Client::open(self.url())?;
-        for _ in 0..100 {
+        for _ in 0..200 {
             if let Ok(mut conn) = client.get_multiplexed_async_connection().await
                 && redis::cmd("PING")
                     .query_async::<String>(&mut conn)
@@ -311,19 +333,34 @@ impl Drop for TestRedisServer {
         if let Some(child) = self.child.as_mut() {
             let _ = child.start_kill();
         }
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if self.own_dir {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
-/// Ports free right now; held until all are chosen so one call never returns a port twice.
-pub fn free_ports(n: usize) -> anyhow::Result<Vec<SocketAddr>> {
-    let listeners: Vec<TcpListener> = (0..n)
-        .map(|_| TcpListener::bind("127.0.0.1:0"))
-        .collect::<Result<_, _>>()?;
-    Ok(listeners
-        .iter()
-        .map(|l| l.local_addr())
-        .collect::<Result<_, _>>()?)
+/// An address on loopback whose listener is bound now and handed in to the in-process service
+/// that serves on it ([`platform::listen`]): no other process can take the port in between.
+pub fn reserve_addr() -> anyhow::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    platform::listen::hand_in(listener);
+    Ok(addr)
+}
+
+/// An address nothing listens on now, for a child process (redis-server, chromedriver, the
+/// `simpleorder` binary) that binds it itself; in-process services get [`reserve_addr`].
+pub fn unused_addr() -> anyhow::Result<SocketAddr> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+}
+
+/// Waits until something accepts connections on `addr`, for at most `timeout`.
+pub async fn until_listening(addr: SocketAddr, timeout: Duration) -> anyhow::Result<()> {
+    eventually(timeout, || async {
+        tokio::net::TcpStream::connect(addr).await.ok().map(drop)
+    })
+    .await
+    .with_context(|| format!("nothing listens on {addr}"))
 }
 
 /// Polls `check` until it returns `Some`, for at most `timeout`.

@@ -1,5 +1,7 @@
-//! The whole system, or any part of it, started in-process on free ports for one test.
+//! Any part of the system started in-process for one test, on ports bound for it.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use contracts::accounting::v1::accounting_service_client::AccountingServiceClient;
@@ -9,9 +11,31 @@ use contracts::payment::v1::payment_service_client::PaymentServiceClient;
 use contracts::store::v1::store_service_client::StoreServiceClient;
 use platform::grpc::Client;
 use platform::{Config, Endpoints, Service, Shutdown};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 
-use crate::{TestDb, TestRedis, free_ports};
+use crate::{TestDb, TestRedis, reserve_addr};
+
+/// One service running until its shutdown.
+pub type Running = Pin<Box<dyn Future<Output = Result<(), platform::Error>> + Send>>;
+
+/// Starts a service in-process: a test binary's own, made by [`launch!`](crate::launch) from the
+/// services it links.
+pub type Launch = fn(Service, Config, Shutdown) -> Running;
+
+/// A [`Launch`] for the services named, each with its `serve(config, shutdown)`:
+/// `testkit::launch!(Store => store::serve, Order => order::serve)`. Any other service panics:
+/// its crate is not linked into the test binary.
+#[macro_export]
+macro_rules! launch {
+    ($($service:ident => $serve:path),+ $(,)?) => {
+        |service, config, shutdown| -> $crate::Running {
+            match service {
+                $(::platform::Service::$service => Box::pin($serve(config, shutdown)),)+
+                other => panic!("{other:?} is not started by this test binary"),
+            }
+        }
+    };
+}
 
 pub struct System {
     pub config: Config,
@@ -21,7 +45,8 @@ pub struct System {
 }
 
 impl System {
-    /// A configuration pointing at the test's database and Redis prefix, every port free.
+    /// A configuration pointing at the test's database and Redis prefix, every address bound and
+    /// handed in to the service that will serve on it.
     pub fn config(
         database_url: &str,
         redis_url: &str,
@@ -31,7 +56,9 @@ impl System {
         config.database_url = database_url.to_owned();
         config.redis_url = redis_url.to_owned();
         config.redis_prefix = redis_prefix.to_owned();
-        let ports = free_ports(14)?;
+        let ports = (0..14)
+            .map(|_| reserve_addr())
+            .collect::<anyhow::Result<Vec<_>>>()?;
         config.gateway_addr = ports[0];
         config.sandbox_addr = ports[1];
         config.public_base_url = format!("http://{}", ports[0]);
@@ -62,29 +89,42 @@ impl System {
 
     /// Starts `services` against the test's database and Redis prefix and waits until each listens.
     pub async fn start(
+        launch: Launch,
         services: &[Service],
         db: &TestDb,
         redis: &TestRedis,
     ) -> anyhow::Result<System> {
         let config = System::config(&db.url, &redis.url, &redis.prefix)?;
-        System::start_with(services, config).await
+        System::start_with(launch, services, config).await
     }
 
-    pub async fn start_with(services: &[Service], config: Config) -> anyhow::Result<System> {
+    /// Starts `services` with `config`; when one of them fails, the others stop.
+    pub async fn start_with(
+        launch: Launch,
+        services: &[Service],
+        config: Config,
+    ) -> anyhow::Result<System> {
         let shutdown = Shutdown::new();
-        let task = tokio::spawn(simpleorder::run(
-            config.clone(),
-            services.to_vec(),
-            shutdown.clone(),
-        ));
+        let mut tasks = JoinSet::new();
+        for &service in services {
+            tasks.spawn(launch(service, config.clone(), shutdown.clone()));
+        }
+        let token = shutdown.clone();
+        let task = tokio::spawn(async move {
+            platform::runtime::supervise("testkit", &mut tasks, &token).await
+        });
         let system = System {
             config,
             services: services.to_vec(),
             shutdown,
             task: Some(task),
         };
-        if !simpleorder::wait_until_listening(&system.config, services, Duration::from_secs(20))
-            .await
+        if !platform::listen::wait_until_listening(
+            &system.config,
+            services,
+            Duration::from_secs(20),
+        )
+        .await
         {
             anyhow::bail!("services did not start listening: {services:?}");
         }

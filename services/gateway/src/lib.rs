@@ -30,9 +30,7 @@ pub async fn serve(config: Config, shutdown: Shutdown) -> Result<(), platform::E
     LazyLock::force(&live::socket::SOCKETS);
     LazyLock::force(&live::hub::HUBS);
     let addr = config.gateway_addr;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|source| platform::Error::Bind { addr, source })?;
+    let listener = platform::listen::bind(addr).await?;
     let state = state::AppState::new(
         &config,
         runtime.redis.clone(),

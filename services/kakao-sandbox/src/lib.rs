@@ -47,9 +47,7 @@ pub async fn serve(config: Config, shutdown: Shutdown) -> Result<(), platform::E
     platform::telemetry::init(&config);
     let router = router(&config)?;
     let addr = config.sandbox_addr;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|source| platform::Error::Bind { addr, source })?;
+    let listener = platform::listen::bind(addr).await?;
     tracing::info!(%addr, "kakao-sandbox serving");
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown.cancelled_owned())

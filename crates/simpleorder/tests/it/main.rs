@@ -7,3 +7,14 @@ mod nearby_browser;
 mod observability;
 mod production;
 mod run;
+
+/// Every service: these tests are the whole system's.
+const LAUNCH: testkit::Launch = testkit::launch!(
+    Gateway => gateway::serve,
+    Store => store::serve,
+    Order => order::serve,
+    Payment => payment::serve,
+    Accounting => accounting::serve,
+    ChatbotSkill => chatbot_skill::serve,
+    KakaoSandbox => kakao_sandbox::serve,
+);

@@ -145,6 +145,7 @@ async fn a_cli_store_that_saves_its_address_in_the_ui_is_found_nearby() -> anyho
     let db = TestDb::new().await?;
     let redis = TestRedis::new().await?;
     let system = System::start(
+        crate::LAUNCH,
         &[
             Service::Gateway,
             Service::Store,

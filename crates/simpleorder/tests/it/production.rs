@@ -6,7 +6,7 @@
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use testkit::{TestDb, TestRedis, free_ports};
+use testkit::{TestDb, TestRedis, unused_addr};
 
 const SAFE: [(&str, &str); 13] = [
     ("SIMPLEORDER_ENV", "production"),
@@ -319,7 +319,9 @@ impl Drop for Running {
 async fn a_safe_production_configuration_starts() -> anyhow::Result<()> {
     let db = TestDb::new().await?;
     let redis = TestRedis::new().await?;
-    let ports = free_ports(13)?;
+    let ports = (0..13)
+        .map(|_| unused_addr())
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let mut env: Vec<(String, String)> = SAFE
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

@@ -23,7 +23,9 @@ async fn every_service_is_ready_and_readiness_names_a_stopped_redis() {
     let db = TestDb::new().await.unwrap();
     let mut server = TestRedisServer::start().await.unwrap();
     let redis = TestRedis::on(&server.url()).await.unwrap();
-    let system = System::start(&Service::ALL, &db, &redis).await.unwrap();
+    let system = System::start(crate::LAUNCH, &Service::ALL, &db, &redis)
+        .await
+        .unwrap();
 
     for service in Service::ALL {
         let (status, body) = get(&format!("{}/readyz", system.ops_url(service))).await;
@@ -132,7 +134,9 @@ async fn a_grpc_call_without_the_service_token_is_unauthenticated_on_every_servi
         Service::Accounting,
         Service::ChatbotSkill,
     ];
-    let system = System::start(&services, &db, &redis).await.unwrap();
+    let system = System::start(crate::LAUNCH, &services, &db, &redis)
+        .await
+        .unwrap();
     let raw = |service: Service| {
         platform::grpc::channel(&system.config.endpoints(service).unwrap().url).unwrap()
     };

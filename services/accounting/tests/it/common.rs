@@ -52,8 +52,12 @@ impl World {
         let db = TestDb::new().await?;
         let redis = TestRedis::new().await?;
         let config = System::config(&db.url, &redis.url, &redis.prefix)?;
-        let system =
-            System::start_with(&[Service::Payment, Service::KakaoSandbox], config.clone()).await?;
+        let system = System::start_with(
+            crate::LAUNCH,
+            &[Service::Payment, Service::KakaoSandbox],
+            config.clone(),
+        )
+        .await?;
         let shutdown = Shutdown::new();
         tokio::spawn(store::serve_with(
             config.clone(),
@@ -72,11 +76,7 @@ impl World {
             config.store.endpoints().ops_addr,
             config.accounting.endpoints().ops_addr,
         ] {
-            testkit::eventually(Duration::from_secs(20), || async move {
-                tokio::net::TcpStream::connect(addr).await.ok()
-            })
-            .await
-            .with_context(|| format!("nothing listens on {addr}"))?;
+            testkit::until_listening(addr, Duration::from_secs(20)).await?;
         }
         let sandbox = Sandbox::new(&config);
         Ok(World {

@@ -5,3 +5,10 @@ mod common;
 mod reconcile;
 mod retry;
 mod settings;
+
+/// The services these tests start through testkit: payment and the KakaoPay stand-in (the
+/// store service is started with settings of its own).
+const LAUNCH: testkit::Launch = testkit::launch!(
+    Payment => payment::serve,
+    KakaoSandbox => kakao_sandbox::serve,
+);

@@ -37,16 +37,13 @@ async fn tries(w: &World, shop: &Shop) -> Option<Tries> {
     .expect("report row")
 }
 
-/// `POST` (queue) or `DELETE` (reset) the sandbox's KakaoPay faults.
+/// Queues (`Some`) or clears (`None`) the sandbox's KakaoPay faults.
 async fn faults(w: &World, body: Option<Value>) {
-    let url = format!("http://{}/sandbox/faults", w.config.sandbox_addr);
-    let http = reqwest::Client::new();
-    let request = match body {
-        Some(body) => http.post(url).json(&body),
-        None => http.delete(url),
-    };
-    let response = request.send().await.expect("sandbox faults");
-    assert!(response.status().is_success(), "{response:?}");
+    match body {
+        Some(body) => w.sandbox.faults(body).await,
+        None => w.sandbox.clear_faults().await,
+    }
+    .expect("sandbox faults");
 }
 
 /// A store whose day holds one paid order (so reconciling it asks KakaoPay); its tid.

@@ -48,9 +48,13 @@ impl Rig {
         let db = TestDb::new().await.expect("test database");
         let redis = TestRedis::new().await.expect("test redis");
         let config = System::config(&db.url, &redis.url, &redis.prefix).expect("config");
-        let system = System::start_with(&[Service::Gateway, Service::KakaoSandbox], config.clone())
-            .await
-            .expect("gateway and sandbox start");
+        let system = System::start_with(
+            crate::LAUNCH,
+            &[Service::Gateway, Service::KakaoSandbox],
+            config.clone(),
+        )
+        .await
+        .expect("gateway and sandbox start");
         Rig {
             db,
             redis,

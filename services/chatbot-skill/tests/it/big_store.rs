@@ -202,6 +202,7 @@ async fn thirty_categories_of_twenty_items_are_browsed_and_ordered_with_every_an
     let db = TestDb::new().await?;
     let redis = TestRedis::new().await?;
     let system = System::start(
+        crate::LAUNCH,
         &[
             Service::Gateway,
             Service::Store,

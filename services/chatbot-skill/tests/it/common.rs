@@ -292,6 +292,5 @@ pub async fn black_hole() -> anyhow::Result<(String, tokio::task::JoinHandle<()>
 
 /// A URL where nothing listens.
 pub fn closed_port() -> anyhow::Result<String> {
-    let addr = testkit::free_ports(1)?[0];
-    Ok(format!("http://{addr}"))
+    Ok(format!("http://{}", testkit::unused_addr()?))
 }

@@ -204,6 +204,7 @@ async fn start() -> anyhow::Result<Running> {
     let db = TestDb::new().await?;
     let redis = TestRedis::new().await?;
     let system = System::start(
+        crate::LAUNCH,
         &[
             Service::Gateway,
             Service::Store,

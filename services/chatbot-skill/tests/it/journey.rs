@@ -44,6 +44,7 @@ async fn demo_cafe() -> anyhow::Result<Cafe> {
     let db = TestDb::new().await?;
     let redis = TestRedis::new().await?;
     let system = System::start(
+        crate::LAUNCH,
         &[
             Service::Gateway,
             Service::Store,

@@ -11,3 +11,14 @@ mod orders;
 mod request_id;
 mod skill_secret;
 mod webhook;
+
+/// The services these tests start in-process: a customer's chat goes through the gateway to
+/// the skills and on to store, order and payment; the sandbox plays Kakao.
+const LAUNCH: testkit::Launch = testkit::launch!(
+    Gateway => gateway::serve,
+    Store => store::serve,
+    Order => order::serve,
+    Payment => payment::serve,
+    ChatbotSkill => chatbot_skill::serve,
+    KakaoSandbox => kakao_sandbox::serve,
+);

@@ -39,7 +39,7 @@ async fn demo_cafe(local: Option<System>) -> anyhow::Result<Cafe> {
         Some(sandbox) => config.kakao.local_base_url = sandbox.sandbox_url(),
         None => services.push(Service::KakaoSandbox),
     }
-    let system = System::start_with(&services, config).await?;
+    let system = System::start_with(crate::LAUNCH, &services, config).await?;
     let demo = store::admin::load_demo(&db.pool).await?;
     for action in [pb::DayAction::Ready, pb::DayAction::Open] {
         let answer = system
@@ -135,7 +135,7 @@ async fn a_wrong_rest_api_key_gives_the_friendly_bubble() -> anyhow::Result<()> 
     let redis = TestRedis::new().await?;
     let mut kakao: Config = System::config(&db.url, &redis.url, &redis.prefix)?;
     kakao.kakao.rest_api_key = "the-apps-real-key".into();
-    let sandbox = System::start_with(&[Service::KakaoSandbox], kakao).await?;
+    let sandbox = System::start_with(crate::LAUNCH, &[Service::KakaoSandbox], kakao).await?;
     let cafe = demo_cafe(Some(sandbox)).await?;
     let chat = Chat::new(&cafe.system);
     is_the_outage_bubble(&near(&chat, "강남역").await);

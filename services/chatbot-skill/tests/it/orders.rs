@@ -6,7 +6,6 @@
 use crate::common;
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use common::Chat;
 use contracts::common::v1::{CartLine, OrderStatus};
@@ -112,18 +111,19 @@ async fn start() -> anyhow::Result<(System, FakeOrders, TestDb, TestRedis)> {
     let db = TestDb::new().await?;
     let redis = TestRedis::new().await?;
     let mut config = System::config(&db.url, &redis.url, &redis.prefix)?;
-    let addr = testkit::free_ports(1)?[0];
-    config.order.url = Some(format!("http://{addr}"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    config.order.url = Some(format!("http://{}", listener.local_addr()?));
     let fake = FakeOrders::default();
     let server = tonic::transport::Server::builder()
         .add_service(OrderServiceServer::new(fake.clone()))
-        .serve(addr);
+        .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener));
     tokio::spawn(server);
-    testkit::eventually(Duration::from_secs(10), || async {
-        tokio::net::TcpStream::connect(addr).await.ok()
-    })
+    let system = System::start_with(
+        crate::LAUNCH,
+        &[Service::Gateway, Service::ChatbotSkill],
+        config,
+    )
     .await?;
-    let system = System::start_with(&[Service::Gateway, Service::ChatbotSkill], config).await?;
     Ok((system, fake, db, redis))
 }
 

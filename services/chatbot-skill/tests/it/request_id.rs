@@ -57,6 +57,7 @@ async fn every_skill_call_logs_kakaos_request_id() -> anyhow::Result<()> {
     let mut config = System::config(&db.url, &redis.url, &redis.prefix)?;
     config.order.url = Some(closed_port()?);
     let system = System::start_with(
+        crate::LAUNCH,
         &[Service::Gateway, Service::Store, Service::ChatbotSkill],
         config,
     )

@@ -23,7 +23,7 @@ async fn start(tweak: impl FnOnce(&mut Config)) -> anyhow::Result<(System, TestD
     let mut config = System::config(&db.url, &redis.url, &redis.prefix)?;
     config.environment = Environment::Production;
     tweak(&mut config);
-    let system = System::start_with(&SERVICES, config).await?;
+    let system = System::start_with(crate::LAUNCH, &SERVICES, config).await?;
     Ok((system, db, redis))
 }
 

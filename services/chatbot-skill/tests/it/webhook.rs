@@ -25,7 +25,7 @@ async fn start(
     let redis = TestRedis::new().await?;
     let mut config = System::config(&db.url, &redis.url, &redis.prefix)?;
     tweak(&mut config);
-    let system = System::start_with(services, config).await?;
+    let system = System::start_with(crate::LAUNCH, services, config).await?;
     Ok((system, db, redis))
 }
 

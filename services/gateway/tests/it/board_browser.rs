@@ -342,7 +342,7 @@ async fn the_board_shows_orders_live_and_reconnects_by_itself_in_chromium() -> a
     let db = TestDb::new().await?;
     let redis = TestRedis::new().await?;
     let config = System::config(&db.url, &redis.url, &redis.prefix)?;
-    let system = System::start_with(&SERVICES, config.clone()).await?;
+    let system = System::start_with(crate::LAUNCH, &SERVICES, config.clone()).await?;
     let day = open_day(&config, &db, &redis).await?;
     let driver = Driver::start().await?;
     let c = driver.browser().await?;
@@ -361,7 +361,7 @@ async fn the_board_shows_orders_live_and_reconnects_by_itself_in_chromium() -> a
         let missed = uuid::Uuid::now_v7().to_string();
         day.add(placed(&missed, "조용한 다람쥐", "녹차", "아이스", 0))
             .await?;
-        let system = System::start_with(&SERVICES, config.clone()).await?;
+        let system = System::start_with(crate::LAUNCH, &SERVICES, config.clone()).await?;
         until(
             &c,
             Duration::from_secs(30),

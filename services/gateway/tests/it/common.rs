@@ -58,7 +58,13 @@ impl Harness {
     pub async fn start() -> anyhow::Result<Harness> {
         let db = TestDb::new().await?;
         let redis = TestRedis::new().await?;
-        let system = System::start(&[Service::Gateway, Service::Store], &db, &redis).await?;
+        let system = System::start(
+            crate::LAUNCH,
+            &[Service::Gateway, Service::Store],
+            &db,
+            &redis,
+        )
+        .await?;
         Ok(Harness {
             config: system.config.clone(),
             db,
@@ -74,7 +80,7 @@ impl Harness {
         let db = TestDb::new().await?;
         let redis = TestRedis::new().await?;
         let services = [Service::Gateway, Service::Store, Service::KakaoSandbox];
-        let system = System::start(&services, &db, &redis).await?;
+        let system = System::start(crate::LAUNCH, &services, &db, &redis).await?;
         Ok(Harness {
             config: system.config.clone(),
             db,
@@ -113,11 +119,7 @@ impl Harness {
         tokio::spawn(gateway::serve(config.clone(), shutdown.clone()));
         let store_ops = config.store.endpoints().ops_addr;
         for addr in [config.gateway_addr, store_ops] {
-            testkit::eventually(Duration::from_secs(20), || async move {
-                tokio::net::TcpStream::connect(addr).await.ok()
-            })
-            .await
-            .with_context(|| format!("nothing listens on {addr}"))?;
+            testkit::until_listening(addr, Duration::from_secs(20)).await?;
         }
         Ok(Harness {
             config,

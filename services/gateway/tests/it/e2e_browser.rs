@@ -348,7 +348,7 @@ async fn an_order_paid_in_the_chatbot_shows_on_the_board_and_completing_it_alert
     let db = TestDb::new().await?;
     let redis = TestRedis::new().await?;
     let demo = store::admin::load_demo(&db.pool).await?;
-    let system = System::start(&Service::ALL, &db, &redis).await?;
+    let system = System::start(crate::LAUNCH, &Service::ALL, &db, &redis).await?;
     let staff = Browser {
         base: system.gateway_url(),
         http: reqwest::Client::builder().cookie_store(true).build()?,

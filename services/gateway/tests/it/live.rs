@@ -584,6 +584,7 @@ async fn a_day_stream_that_lost_its_beginning_is_rebuilt_before_a_board_replays_
     let db = TestDb::new().await?;
     let redis = TestRedis::new().await?;
     let system = System::start(
+        crate::LAUNCH,
         &[Service::Gateway, Service::Store, Service::Order],
         &db,
         &redis,

@@ -11,3 +11,14 @@ mod profile;
 mod reports;
 mod store_api;
 mod timeouts;
+
+/// The services these tests start in-process: all of them, the gateway being the way in to each.
+const LAUNCH: testkit::Launch = testkit::launch!(
+    Gateway => gateway::serve,
+    Store => store::serve,
+    Order => order::serve,
+    Payment => payment::serve,
+    Accounting => accounting::serve,
+    ChatbotSkill => chatbot_skill::serve,
+    KakaoSandbox => kakao_sandbox::serve,
+);

@@ -61,6 +61,7 @@ impl World {
         let redis = TestRedis::new().await?;
         let config = System::config(&db.url, &redis.url, &redis.prefix)?;
         let system = System::start_with(
+            crate::LAUNCH,
             &[
                 Service::Gateway,
                 Service::Payment,
@@ -80,11 +81,9 @@ impl World {
             shutdown.clone(),
         ));
         let ops = config.store.endpoints().ops_addr;
-        testkit::eventually(Duration::from_secs(20), || async move {
-            tokio::net::TcpStream::connect(ops).await.ok()
-        })
-        .await
-        .context("the store service did not start")?;
+        testkit::until_listening(ops, Duration::from_secs(20))
+            .await
+            .context("the store service did not start")?;
         Ok(World {
             config,
             db,

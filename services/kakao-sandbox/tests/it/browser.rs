@@ -180,7 +180,7 @@ async fn violations_and_gateway_failures_show_as_warnings_in_chromium() -> anyho
     let invalid = json!({ "version": "2.0", "template": { "outputs": [] } });
     let gateway = FakeGateway::start(Answer::Json(StatusCode::OK, invalid)).await;
     let bad_answers = sandbox(&gateway.url, None).await;
-    let nobody = format!("http://{}", testkit::free_ports(1)?[0]);
+    let nobody = format!("http://{}", testkit::unused_addr()?);
     let no_gateway = sandbox(&nobody, None).await;
 
     let driver = Driver::start().await?;

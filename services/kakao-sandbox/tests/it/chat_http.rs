@@ -19,7 +19,7 @@ fn said(text: &str) -> Value {
 /// The sandbox as `simpleorder run` starts it, on a free port.
 async fn running_sandbox() -> (String, Shutdown) {
     let mut config = Config::local();
-    config.sandbox_addr = testkit::free_ports(1).unwrap()[0];
+    config.sandbox_addr = testkit::reserve_addr().unwrap();
     let url = format!("http://{}", config.sandbox_addr);
     let shutdown = Shutdown::new();
     tokio::spawn(kakao_sandbox::serve(config, shutdown.clone()));
@@ -232,7 +232,7 @@ async fn gateway_failures_are_reported_as_kakao_would_see_them() {
     }
 
     // Nobody listening at PUBLIC_BASE_URL.
-    let nobody = format!("http://{}", testkit::free_ports(1).unwrap()[0]);
+    let nobody = format!("http://{}", testkit::unused_addr().unwrap());
     let sandbox = sandbox(&nobody, None).await;
     let (status, body) = post_send(&sandbox, said("시작")).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);

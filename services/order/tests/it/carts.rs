@@ -696,7 +696,7 @@ async fn a_stopped_store_service_is_a_quick_unavailable() {
     let db = testkit::TestDb::new().await.unwrap();
     let redis = testkit::TestRedis::new().await.unwrap();
     let demo = store::admin::load_demo(&db.pool).await.unwrap();
-    let system = testkit::System::start(&[platform::Service::Order], &db, &redis)
+    let system = testkit::System::start(crate::LAUNCH, &[platform::Service::Order], &db, &redis)
         .await
         .unwrap();
     let customer = system

@@ -34,6 +34,8 @@ pub struct Shop {
     pub config: Config,
     pub settings: OrderSettings,
     pub http: reqwest::Client,
+    /// The sandbox's KakaoPay page and ledger.
+    pub kakaopay: testkit::kakaopay::Sandbox,
     pub redis: TestRedis,
     pub db: TestDb,
     pub store_id: String,
@@ -90,15 +92,13 @@ impl Shop {
         ));
         let mut services = vec![Service::Gateway, Service::Payment, Service::KakaoSandbox];
         services.extend_from_slice(extra);
-        let system = System::start_with(&services, config.clone())
+        let system = System::start_with(crate::LAUNCH, &services, config.clone())
             .await
             .expect("gateway, payment and sandbox start");
         let store_addr = config.store.endpoints().grpc_addr;
-        testkit::eventually(PATIENCE, || async {
-            listening(store_addr).await.then_some(())
-        })
-        .await
-        .expect("the store service listens");
+        testkit::until_listening(store_addr, PATIENCE)
+            .await
+            .expect("the store service listens");
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(LONG)
@@ -106,6 +106,7 @@ impl Shop {
             .expect("http client");
         let mut shop = Shop {
             system,
+            kakaopay: testkit::kakaopay::Sandbox::new(&config),
             config,
             settings,
             http,
@@ -300,20 +301,10 @@ impl Shop {
 
     /// A choice on the sandbox payment page; where it sends the browser.
     pub async fn choose(&self, tid: &str, choice: &str) -> String {
-        let response = self
-            .http
-            .post(format!(
-                "{}/kakaopay/pay/{tid}/{choice}",
-                self.system.sandbox_url()
-            ))
-            .send()
+        self.kakaopay
+            .page_choice(tid, choice)
             .await
-            .expect("payment page");
-        assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
-        response.headers()["location"]
-            .to_str()
-            .expect("location")
-            .to_owned()
+            .expect("payment page")
     }
 
     /// The browser opens `url`: (status, page).
@@ -329,29 +320,12 @@ impl Shop {
     }
 
     pub async fn ledger(&self, tid: &str) -> Value {
-        self.http
-            .get(format!(
-                "{}/sandbox/ledger/{tid}",
-                self.system.sandbox_url()
-            ))
-            .send()
-            .await
-            .expect("ledger")
-            .json()
-            .await
-            .expect("ledger json")
+        self.kakaopay.ledger(tid).await.expect("ledger")
     }
 
     /// Queues sandbox faults (`POST /sandbox/faults`).
     pub async fn faults(&self, body: Value) {
-        let response = self
-            .http
-            .post(format!("{}/sandbox/faults", self.system.sandbox_url()))
-            .json(&body)
-            .send()
-            .await
-            .expect("faults");
-        assert!(response.status().is_success(), "{body}");
+        self.kakaopay.faults(body).await.expect("faults");
     }
 
     /// (status, nickname, failure_reason) of an order row.

@@ -26,9 +26,14 @@ impl Harness {
         let db = TestDb::new().await.expect("test database");
         let redis = TestRedis::new().await.expect("test redis");
         let demo = store::admin::load_demo(&db.pool).await.expect("demo café");
-        let system = System::start(&[Service::Store, Service::Order], &db, &redis)
-            .await
-            .expect("services start");
+        let system = System::start(
+            crate::LAUNCH,
+            &[Service::Store, Service::Order],
+            &db,
+            &redis,
+        )
+        .await
+        .expect("services start");
         let mut h = Harness {
             system,
             redis,
@@ -130,17 +135,9 @@ impl Harness {
         let gateway = config.identity(Service::Gateway).expect("token");
         let shutdown = Shutdown::new();
         tokio::spawn(order::serve(config, shutdown.clone()));
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(endpoints.grpc_addr)
+        testkit::until_listening(endpoints.grpc_addr, Duration::from_secs(20))
             .await
-            .is_err()
-        {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the second order replica did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            .expect("the second order replica did not start");
         let client =
             OrderServiceClient::new(platform::grpc::client(&gateway, &endpoints.url).expect("url"));
         (client, shutdown)

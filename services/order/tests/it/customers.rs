@@ -17,7 +17,9 @@ impl Harness {
     async fn start() -> Harness {
         let db = TestDb::new().await.unwrap();
         let redis = TestRedis::new().await.unwrap();
-        let system = System::start(&[Service::Order], &db, &redis).await.unwrap();
+        let system = System::start(crate::LAUNCH, &[Service::Order], &db, &redis)
+            .await
+            .unwrap();
         Harness {
             system,
             db,

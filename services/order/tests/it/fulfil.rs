@@ -258,11 +258,11 @@ async fn canceled_once(shop: &Shop, order_id: &str, tid: &str, reason: &str, nic
 /// A second order service on the same database, Redis and payment service, as another pod.
 async fn second_replica(shop: &Shop) -> (OrderServiceClient<Client>, Shutdown) {
     let mut config = shop.config.clone();
-    let ports = testkit::free_ports(2).expect("ports");
+    let grpc_addr = testkit::reserve_addr().expect("address");
     let endpoints = Endpoints {
-        grpc_addr: ports[0],
-        ops_addr: ports[1],
-        url: format!("http://{}", ports[0]),
+        grpc_addr,
+        ops_addr: testkit::reserve_addr().expect("address"),
+        url: format!("http://{grpc_addr}"),
     };
     config.set_endpoints(Service::Order, &endpoints);
     let gateway = config.identity(Service::Gateway).expect("token");
@@ -272,14 +272,9 @@ async fn second_replica(shop: &Shop) -> (OrderServiceClient<Client>, Shutdown) {
         shop.settings.clone(),
         shutdown.clone(),
     ));
-    testkit::eventually(PATIENCE, || async {
-        tokio::net::TcpStream::connect(ports[0])
-            .await
-            .ok()
-            .map(|_| ())
-    })
-    .await
-    .expect("the second replica listens");
+    testkit::until_listening(grpc_addr, PATIENCE)
+        .await
+        .expect("the second replica listens");
     let client = OrderServiceClient::new(
         platform::grpc::client_with_deadline(&gateway, &endpoints.url, checkout::LONG)
             .expect("url"),

@@ -12,3 +12,13 @@ mod fulfil;
 mod payments;
 mod placement;
 mod read;
+
+/// The services these tests start in-process: everything an order touches but accounting.
+const LAUNCH: testkit::Launch = testkit::launch!(
+    Store => store::serve,
+    Order => order::serve,
+    Payment => payment::serve,
+    Gateway => gateway::serve,
+    ChatbotSkill => chatbot_skill::serve,
+    KakaoSandbox => kakao_sandbox::serve,
+);

@@ -20,6 +20,8 @@ pub struct Harness {
     pub system: System,
     pub client: PaymentServiceClient<Client>,
     pub http: reqwest::Client,
+    /// The sandbox's KakaoPay page and ledger.
+    pub kakaopay: testkit::kakaopay::Sandbox,
     pub config: Config,
     /// Set when the payment service runs with settings of the test's own.
     own_payment: Option<(Shutdown, JoinHandle<Result<(), platform::Error>>)>,
@@ -46,9 +48,13 @@ impl Harness {
         let redis = TestRedis::new().await.expect("test redis");
         let mut config = System::config(&db.url, &redis.url, &redis.prefix).expect("config");
         edit(&mut config);
-        let system = System::start_with(&[Service::Payment, Service::KakaoSandbox], config)
-            .await
-            .expect("payment and sandbox start");
+        let system = System::start_with(
+            crate::LAUNCH,
+            &[Service::Payment, Service::KakaoSandbox],
+            config,
+        )
+        .await
+        .expect("payment and sandbox start");
         let config = system.config.clone();
         Harness::assemble(system, config, None, db, redis).await
     }
@@ -58,7 +64,7 @@ impl Harness {
         let db = TestDb::new().await.expect("test database");
         let redis = TestRedis::new().await.expect("test redis");
         let config = System::config(&db.url, &redis.url, &redis.prefix).expect("config");
-        let system = System::start_with(&[Service::KakaoSandbox], config.clone())
+        let system = System::start_with(crate::LAUNCH, &[Service::KakaoSandbox], config.clone())
             .await
             .expect("sandbox starts");
         let shutdown = Shutdown::new();
@@ -78,17 +84,9 @@ impl Harness {
         redis: TestRedis,
     ) -> Harness {
         let endpoints = config.payment.endpoints();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(endpoints.grpc_addr)
+        testkit::until_listening(endpoints.grpc_addr, Duration::from_secs(20))
             .await
-            .is_err()
-        {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "payment did not start listening"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            .expect("payment did not start listening");
         let client = PaymentServiceClient::new(
             platform::grpc::client_with_deadline(
                 &config.identity(Service::Order).expect("token"),
@@ -106,6 +104,7 @@ impl Harness {
             system,
             client,
             http,
+            kakaopay: testkit::kakaopay::Sandbox::new(&config),
             config,
             own_payment,
             _db: db,
@@ -148,51 +147,23 @@ impl Harness {
 
     /// A choice on the payment page; the Location it redirects to.
     pub async fn choose(&self, tid: &str, choice: &str) -> String {
-        let response = self
-            .http
-            .post(format!("{}/kakaopay/pay/{tid}/{choice}", self.sandbox()))
-            .send()
+        self.kakaopay
+            .page_choice(tid, choice)
             .await
-            .expect("payment page");
-        assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
-        response.headers()["location"]
-            .to_str()
-            .expect("location")
-            .to_owned()
+            .expect("payment page")
     }
 
     pub async fn ledger(&self, tid: &str) -> Value {
-        self.http
-            .get(format!("{}/sandbox/ledger/{tid}", self.sandbox()))
-            .send()
-            .await
-            .expect("ledger")
-            .json()
-            .await
-            .expect("ledger json")
+        self.kakaopay.ledger(tid).await.expect("ledger")
     }
 
     pub async fn ledger_all(&self) -> Vec<Value> {
-        self.http
-            .get(format!("{}/sandbox/ledger", self.sandbox()))
-            .send()
-            .await
-            .expect("ledger")
-            .json()
-            .await
-            .expect("ledger json")
+        self.kakaopay.ledger_all().await.expect("ledger")
     }
 
     /// Queues sandbox faults (`POST /sandbox/faults`).
     pub async fn faults(&self, body: Value) {
-        let response = self
-            .http
-            .post(format!("{}/sandbox/faults", self.sandbox()))
-            .json(&body)
-            .send()
-            .await
-            .expect("faults");
-        assert!(response.status().is_success(), "{body}");
+        self.kakaopay.faults(body).await.expect("faults");
     }
 
     pub async fn set_window(&self, secs: u64) {

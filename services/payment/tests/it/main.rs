@@ -4,3 +4,9 @@
 mod common;
 mod faults;
 mod flows;
+
+/// The services these tests start in-process: payment and the KakaoPay stand-in.
+const LAUNCH: testkit::Launch = testkit::launch!(
+    Payment => payment::serve,
+    KakaoSandbox => kakao_sandbox::serve,
+);

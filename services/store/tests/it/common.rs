@@ -39,17 +39,9 @@ impl Harness {
         let gateway = config.identity(platform::Service::Gateway).expect("token");
         let shutdown = Shutdown::new();
         let task = tokio::spawn(store::serve_with(config, settings, shutdown.clone()));
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(endpoints.grpc_addr)
+        testkit::until_listening(endpoints.grpc_addr, Duration::from_secs(20))
             .await
-            .is_err()
-        {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "store did not start listening"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            .expect("store did not start listening");
         let client =
             StoreServiceClient::new(platform::grpc::client(&gateway, &endpoints.url).expect("url"));
         Harness {

@@ -8,3 +8,9 @@ mod menu;
 mod places;
 mod search;
 mod sessions;
+
+/// The services these tests start in-process: the store and Kakao Local's stand-in.
+const LAUNCH: testkit::Launch = testkit::launch!(
+    Store => store::serve,
+    KakaoSandbox => kakao_sandbox::serve,
+);

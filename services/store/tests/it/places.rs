@@ -19,7 +19,13 @@ struct Setup {
 async fn setup() -> anyhow::Result<Setup> {
     let db = TestDb::new().await?;
     let redis = TestRedis::new().await?;
-    let system = System::start(&[Service::Store, Service::KakaoSandbox], &db, &redis).await?;
+    let system = System::start(
+        crate::LAUNCH,
+        &[Service::Store, Service::KakaoSandbox],
+        &db,
+        &redis,
+    )
+    .await?;
     Ok(Setup {
         system,
         db,
