@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the manifest test (crates/simpleorder/tests/manifests.rs) needs to check
+# Installs what the manifest test (crates/simpleorder/tests/it/manifests.rs) needs to check
 # deploy/k8s: `kubectl` (its built-in kustomize renders the manifests) and the PyPI package
 # kubernetes-validate, pinned, in a virtualenv under .local/k8s-venv. The package ships the
 # Kubernetes JSON schemas (1.25 to 1.37) inside it, so validating needs no network; installing it

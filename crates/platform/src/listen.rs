@@ -6,6 +6,9 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
 use crate::{Config, Error, Service};
 
 static HANDED_IN: Mutex<Vec<std::net::TcpListener>> = Mutex::new(Vec::new());
@@ -46,27 +49,56 @@ pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, Error> {
     bound.map_err(|source| Error::Bind { addr, source })
 }
 
-/// Waits until every service of `services` accepts connections on its ops port (the sandbox on
-/// its own port), so the URLs printed next are live.
-pub async fn wait_until_listening(
-    config: &Config,
-    services: &[Service],
-    timeout: Duration,
-) -> bool {
+/// Whether a server answers on `addr`. A connection is not enough: a listener handed in for a
+/// service that has not started yet accepts connections into its backlog, and nobody answers
+/// them until the service serves. Waits as long as that takes; callers bound the wait.
+pub async fn answers(addr: SocketAddr) -> bool {
+    let Ok(mut stream) = TcpStream::connect(addr).await else {
+        return false;
+    };
+    // Any server answers this with something: ops and HTTP servers with a response, a gRPC
+    // (HTTP/2-only) server by closing the connection with a GOAWAY.
+    if stream
+        .write_all(b"GET /healthz HTTP/1.0\r\n\r\n")
+        .await
+        .is_err()
+    {
+        return false;
+    }
+    let mut first = [0u8; 1];
+    matches!(stream.read(&mut first).await, Ok(1))
+}
+
+/// Waits until `addr` [`answers`], for at most `timeout`.
+pub async fn wait_until_answering(addr: SocketAddr, timeout: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if tokio::time::timeout(remaining, answers(addr))
+            .await
+            .unwrap_or(false)
+        {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until every service of `services` answers on its ops port (the sandbox on its own
+/// port), so the URLs printed next are live.
+pub async fn wait_until_serving(config: &Config, services: &[Service], timeout: Duration) -> bool {
     let deadline = tokio::time::Instant::now() + timeout;
     for &service in services {
         let addr = match config.endpoints(service) {
             Some(endpoints) => endpoints.ops_addr,
             None => config.sandbox_addr,
         };
-        loop {
-            if tokio::net::TcpStream::connect(addr).await.is_ok() {
-                break;
-            }
-            if tokio::time::Instant::now() > deadline {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if !wait_until_answering(addr, remaining).await {
+            return false;
         }
     }
     true

@@ -108,7 +108,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             ));
             // A service that fails to start (no Redis, say) ends the wait at once.
             let listening =
-                platform::listen::wait_until_listening(&config, &services, Duration::from_secs(30));
+                platform::listen::wait_until_serving(&config, &services, Duration::from_secs(30));
             tokio::select! {
                 up = listening => if up {
                     println!(

@@ -354,13 +354,13 @@ pub fn unused_addr() -> anyhow::Result<SocketAddr> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?)
 }
 
-/// Waits until something accepts connections on `addr`, for at most `timeout`.
-pub async fn until_listening(addr: SocketAddr, timeout: Duration) -> anyhow::Result<()> {
-    eventually(timeout, || async {
-        tokio::net::TcpStream::connect(addr).await.ok().map(drop)
-    })
-    .await
-    .with_context(|| format!("nothing listens on {addr}"))
+/// Waits until a server answers on `addr` ([`platform::listen::answers`]), for at most
+/// `timeout`.
+pub async fn until_serving(addr: SocketAddr, timeout: Duration) -> anyhow::Result<()> {
+    if !platform::listen::wait_until_answering(addr, timeout).await {
+        bail!("nothing answers on {addr} within {timeout:?}");
+    }
+    Ok(())
 }
 
 /// Polls `check` until it returns `Some`, for at most `timeout`.

@@ -119,12 +119,8 @@ impl System {
             shutdown,
             task: Some(task),
         };
-        if !platform::listen::wait_until_listening(
-            &system.config,
-            services,
-            Duration::from_secs(20),
-        )
-        .await
+        if !platform::listen::wait_until_serving(&system.config, services, Duration::from_secs(20))
+            .await
         {
             anyhow::bail!("services did not start listening: {services:?}");
         }

@@ -76,7 +76,7 @@ impl World {
             config.store.endpoints().ops_addr,
             config.accounting.endpoints().ops_addr,
         ] {
-            testkit::until_listening(addr, Duration::from_secs(20)).await?;
+            testkit::until_serving(addr, Duration::from_secs(20)).await?;
         }
         let sandbox = Sandbox::new(&config);
         Ok(World {

@@ -79,7 +79,13 @@ impl Rig {
                 shutdown.clone(),
             ));
             let deadline = tokio::time::Instant::now() + PATIENCE;
-            while tokio::net::TcpStream::connect(addr).await.is_err() && !task.is_finished() {
+            // Its first start serves on a listener bound beforehand, which accepts connections
+            // before the service runs: wait for an answer.
+            while !tokio::time::timeout(Duration::from_secs(1), platform::listen::answers(addr))
+                .await
+                .unwrap_or(false)
+                && !task.is_finished()
+            {
                 assert!(
                     tokio::time::Instant::now() < deadline,
                     "chatbot-skill did not start listening"

@@ -119,7 +119,7 @@ impl Harness {
         tokio::spawn(gateway::serve(config.clone(), shutdown.clone()));
         let store_ops = config.store.endpoints().ops_addr;
         for addr in [config.gateway_addr, store_ops] {
-            testkit::until_listening(addr, Duration::from_secs(20)).await?;
+            testkit::until_serving(addr, Duration::from_secs(20)).await?;
         }
         Ok(Harness {
             config,

@@ -81,7 +81,7 @@ impl World {
             shutdown.clone(),
         ));
         let ops = config.store.endpoints().ops_addr;
-        testkit::until_listening(ops, Duration::from_secs(20))
+        testkit::until_serving(ops, Duration::from_secs(20))
             .await
             .context("the store service did not start")?;
         Ok(World {

@@ -66,8 +66,12 @@ pub fn quick() -> OrderSettings {
     }
 }
 
-async fn listening(addr: std::net::SocketAddr) -> bool {
-    tokio::net::TcpStream::connect(addr).await.is_ok()
+/// Whether the service on `addr` answers yet (its first start serves on a listener bound
+/// beforehand, which accepts connections before the service runs).
+async fn answers(addr: std::net::SocketAddr) -> bool {
+    tokio::time::timeout(Duration::from_secs(1), platform::listen::answers(addr))
+        .await
+        .unwrap_or(false)
 }
 
 impl Shop {
@@ -96,7 +100,7 @@ impl Shop {
             .await
             .expect("gateway, payment and sandbox start");
         let store_addr = config.store.endpoints().grpc_addr;
-        testkit::until_listening(store_addr, PATIENCE)
+        testkit::until_serving(store_addr, PATIENCE)
             .await
             .expect("the store service listens");
         let http = reqwest::Client::builder()
@@ -149,7 +153,7 @@ impl Shop {
                 shutdown.clone(),
             ));
             let deadline = tokio::time::Instant::now() + PATIENCE;
-            while !listening(endpoints.grpc_addr).await && !task.is_finished() {
+            while !answers(endpoints.grpc_addr).await && !task.is_finished() {
                 assert!(
                     tokio::time::Instant::now() < deadline,
                     "the order service did not start listening"

@@ -135,7 +135,7 @@ impl Harness {
         let gateway = config.identity(Service::Gateway).expect("token");
         let shutdown = Shutdown::new();
         tokio::spawn(order::serve(config, shutdown.clone()));
-        testkit::until_listening(endpoints.grpc_addr, Duration::from_secs(20))
+        testkit::until_serving(endpoints.grpc_addr, Duration::from_secs(20))
             .await
             .expect("the second order replica did not start");
         let client =

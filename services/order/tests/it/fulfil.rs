@@ -272,7 +272,7 @@ async fn second_replica(shop: &Shop) -> (OrderServiceClient<Client>, Shutdown) {
         shop.settings.clone(),
         shutdown.clone(),
     ));
-    testkit::until_listening(grpc_addr, PATIENCE)
+    testkit::until_serving(grpc_addr, PATIENCE)
         .await
         .expect("the second replica listens");
     let client = OrderServiceClient::new(

@@ -84,7 +84,7 @@ impl Harness {
         redis: TestRedis,
     ) -> Harness {
         let endpoints = config.payment.endpoints();
-        testkit::until_listening(endpoints.grpc_addr, Duration::from_secs(20))
+        testkit::until_serving(endpoints.grpc_addr, Duration::from_secs(20))
             .await
             .expect("payment did not start listening");
         let client = PaymentServiceClient::new(

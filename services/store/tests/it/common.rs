@@ -39,7 +39,7 @@ impl Harness {
         let gateway = config.identity(platform::Service::Gateway).expect("token");
         let shutdown = Shutdown::new();
         let task = tokio::spawn(store::serve_with(config, settings, shutdown.clone()));
-        testkit::until_listening(endpoints.grpc_addr, Duration::from_secs(20))
+        testkit::until_serving(endpoints.grpc_addr, Duration::from_secs(20))
             .await
             .expect("store did not start listening");
         let client =
