@@ -363,6 +363,26 @@ pub async fn until_serving(addr: SocketAddr, timeout: Duration) -> anyhow::Resul
     Ok(())
 }
 
+/// Runs the `#[ignore]`d test `name` (its path in this test binary, e.g. `trace::whole_order`)
+/// alone in a child process of the test binary, with `env` added, and fails with its output
+/// unless it passed. For the few tests that need a process of their own (the environment they
+/// set, the telemetry pipeline they install), now that a crate's tests share one binary.
+pub fn run_alone(name: &str, env: &[(&str, &str)]) -> anyhow::Result<()> {
+    let output = std::process::Command::new(std::env::current_exe()?)
+        .args(["--exact", name, "--include-ignored", "--nocapture"])
+        .envs(env.iter().copied())
+        .output()
+        .context("running the test binary")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() || !stdout.contains("test result: ok. 1 passed") {
+        bail!(
+            "{name} failed alone:\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
+}
+
 /// Polls `check` until it returns `Some`, for at most `timeout`.
 pub async fn eventually<T, F, Fut>(timeout: Duration, mut check: F) -> anyhow::Result<T>
 where

@@ -48,22 +48,14 @@ fn settings_come_from_the_environment_and_bad_values_stop_the_binary() {
         "refused before connecting: {stderr}"
     );
 
-    let child = Command::new(std::env::current_exe().expect("the test binary"))
-        .args([
-            "--exact",
-            "settings::environment_and_flags_reach_the_settings",
-        ])
-        .args(["--include-ignored", "--nocapture"])
-        .env("ACCOUNTING_POLL_INTERVAL", "2s")
-        .env("ACCOUNTING_RETRY_MAX", "1h30m")
-        .output()
-        .expect("running this test binary");
-    let out = String::from_utf8_lossy(&child.stdout);
-    assert!(
-        child.status.success() && out.contains("1 passed"),
-        "{out}{}",
-        String::from_utf8_lossy(&child.stderr)
-    );
+    testkit::run_alone(
+        "settings::environment_and_flags_reach_the_settings",
+        &[
+            ("ACCOUNTING_POLL_INTERVAL", "2s"),
+            ("ACCOUNTING_RETRY_MAX", "1h30m"),
+        ],
+    )
+    .unwrap();
 }
 
 /// Run by the test above in a child process that has ACCOUNTING_POLL_INTERVAL=2s and
