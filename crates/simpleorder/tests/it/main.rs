@@ -7,6 +7,7 @@ mod nearby_browser;
 mod observability;
 mod production;
 mod run;
+mod trace;
 
 /// Every service: these tests are the whole system's.
 const LAUNCH: testkit::Launch = testkit::launch!(

@@ -273,7 +273,9 @@ async fn the_client_address_of_a_login_comes_only_from_the_gateway() {
 
     let db = TestDb::new().await.unwrap();
     let redis = TestRedis::new().await.unwrap();
-    let system = System::start(&[Service::Store], &db, &redis).await.unwrap();
+    let system = System::start(crate::LAUNCH, &[Service::Store], &db, &redis)
+        .await
+        .unwrap();
     let url = system.config.store.endpoints().url;
     let login = || LoginRequest {
         login_id: "nobody".into(),

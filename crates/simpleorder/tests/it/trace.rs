@@ -5,8 +5,8 @@
 //! chain from the 결제하기 webhook to the board's stream entry, and that no attribute holds a
 //! secret.
 //!
-//! A test binary of its own: the telemetry pipeline is installed once per process, and here it
-//! must point at the receiver before any service starts.
+//! The telemetry pipeline is installed once per process, and here it must point at the receiver
+//! before any service starts: the test runs alone in a child process of the test binary.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -243,9 +243,14 @@ fn button<'a>(answer: &'a Value, label: &str) -> Option<&'a Value> {
     }
 }
 
+#[test]
+fn one_paid_order_is_one_readable_trace_from_the_skill_webhook_to_the_board() {
+    testkit::run_alone("trace::the_trace_of_one_paid_order", &[]).unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn one_paid_order_is_one_readable_trace_from_the_skill_webhook_to_the_board()
--> anyhow::Result<()> {
+#[ignore = "installs the telemetry pipeline: run alone by one_paid_order_is_one_readable_trace_from_the_skill_webhook_to_the_board"]
+async fn the_trace_of_one_paid_order() -> anyhow::Result<()> {
     let receiver = Receiver::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let collector = listener.local_addr()?;
@@ -270,6 +275,7 @@ async fn one_paid_order_is_one_readable_trace_from_the_skill_webhook_to_the_boar
         }
     }
     let system = System::start_with(
+        crate::LAUNCH,
         &[
             Service::Gateway,
             Service::Store,
