@@ -132,7 +132,7 @@ fn exposed(text: &str) -> impl Iterator<Item = String> + '_ {
 async fn every_metric_the_rules_and_the_dashboard_query_is_exported() -> anyhow::Result<()> {
     let db = TestDb::new().await?;
     let redis = TestRedis::new().await?;
-    let system = System::start(&Service::ALL, &db, &redis).await?;
+    let system = System::start(crate::LAUNCH, &Service::ALL, &db, &redis).await?;
     let http = reqwest::Client::new();
     // A little traffic: one public page, one gRPC call, each service's readiness probe.
     http.get(system.gateway_url()).send().await?;
