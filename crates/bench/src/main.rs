@@ -83,7 +83,7 @@ impl Drop for Child {
 
 /// Starts the bare handler serving `body`; its base URL.
 pub fn spawn_bare(body: &[u8], dir: &std::path::Path) -> anyhow::Result<(Child, String)> {
-    let port = chaos::servers::free_port()?;
+    let port = testkit::unused_addr()?.port();
     let file = dir.join("menu-answer.json");
     std::fs::write(&file, body)?;
     let child = std::process::Command::new(std::env::current_exe()?)

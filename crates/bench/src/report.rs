@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chaos::board::Staff;
-use chaos::servers::{Postgres, Redis};
+use chaos::servers::Postgres;
 use chaos::system::System;
 
 use crate::boards::Boards;
@@ -140,7 +140,7 @@ pub async fn run(simpleorder: &Path, quick: bool) -> anyhow::Result<String> {
     std::fs::create_dir_all(&dir)?;
     println!("bench: logs and data in {}", dir.display());
     let postgres = tokio::task::block_in_place(|| Postgres::start(&dir.join("pg")))?;
-    let redis = Redis::start(&dir.join("redis")).await?;
+    let redis = testkit::TestRedisServer::start_in(&dir.join("redis")).await?;
     let database_url = postgres.url("simpleorder");
     let mut system = System::new(simpleorder, &dir, &database_url, &redis.url())?;
     // One staff session holds every board of P3, all on one store.
