@@ -125,6 +125,29 @@ pub struct Config {
     )]
     pub live_max_sockets_per_store: usize,
 
+    /// How often a live board socket gets a heartbeat message and a WebSocket ping.
+    #[arg(
+        long,
+        env = "LIVE_HEARTBEAT",
+        value_name = "DURATION",
+        default_value = "15s",
+        value_parser = crate::settings::duration(),
+        global = true
+    )]
+    pub live_heartbeat: std::time::Duration,
+
+    /// A live board socket from which nothing (not even the pong of a ping) arrived for this
+    /// long is closed: the browser is gone although its connection was never closed.
+    #[arg(
+        long,
+        env = "LIVE_IDLE_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "45s",
+        value_parser = crate::settings::duration(),
+        global = true
+    )]
+    pub live_idle_timeout: std::time::Duration,
+
     /// Log format: `text` for people, `json` for log collectors.
     #[arg(long, env = "LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,
@@ -514,6 +537,15 @@ impl crate::settings::Validate for Config {
             "LIVE_MAX_SOCKETS_PER_STORE",
             self.live_max_sockets_per_store as u64,
         );
+        problems.non_zero_duration("LIVE_HEARTBEAT", self.live_heartbeat);
+        problems.require(self.live_idle_timeout > self.live_heartbeat, || {
+            format!(
+                "LIVE_IDLE_TIMEOUT ({}) must be longer than LIVE_HEARTBEAT ({}): a board answers \
+                 a ping only when one is sent",
+                crate::settings::format_duration(self.live_idle_timeout),
+                crate::settings::format_duration(self.live_heartbeat)
+            )
+        });
     }
 }
 

@@ -25,6 +25,8 @@ pub struct AppState {
     pub days: crate::live::Days,
     /// Open live board sockets per session and per store.
     pub live_slots: crate::live::Slots,
+    /// Heartbeat period and idle cut-off of live board sockets.
+    pub live_timing: crate::live::Timing,
     /// Shared and multiplexed: short commands only (one-time viewer links, board replays); a
     /// blocking read gets a connection of its own.
     pub redis: ConnectionManager,
@@ -55,6 +57,10 @@ impl AppState {
                 config.live_max_sockets_per_session,
                 config.live_max_sockets_per_store,
             ),
+            live_timing: crate::live::Timing {
+                heartbeat: config.live_heartbeat,
+                idle_timeout: config.live_idle_timeout,
+            },
             days: crate::live::Days::new(store.clone()),
             hubs: Hubs::new(
                 config.redis_url.clone(),

@@ -24,6 +24,7 @@ use serde::Deserialize;
 pub use days::Days;
 pub use hub::Hubs;
 pub use slots::Slots;
+pub use socket::Timing;
 use wire::EntryId;
 
 use crate::error::ApiError;

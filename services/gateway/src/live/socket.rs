@@ -25,7 +25,13 @@ use crate::session::{self, Staff};
 use crate::state::{AppState, grpc_request};
 use crate::store_api::dto::DayStateName;
 
-const HEARTBEAT: Duration = Duration::from_secs(15);
+/// `LIVE_HEARTBEAT` and `LIVE_IDLE_TIMEOUT`.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub heartbeat: Duration,
+    pub idle_timeout: Duration,
+}
+
 /// How often a socket re-checks its session (logout, a newer login, expiry end the board).
 const SESSION_CHECK: Duration = Duration::from_secs(30);
 /// How often a socket of a store without a business day asks whether one began.
@@ -117,6 +123,7 @@ pub async fn run(ws: WebSocket, state: AppState, staff: Staff, session_id: Strin
         store_id: staff.store_id().to_owned(),
         state,
         session_id,
+        last_heard: Instant::now(),
     };
     let end = match board.serve(&mut incoming, &resume).await {
         Ok(never) => match never {},
@@ -130,6 +137,8 @@ struct Board {
     state: AppState,
     store_id: String,
     session_id: String,
+    /// When the browser last sent anything; it answers every ping with a pong.
+    last_heard: Instant,
 }
 
 type Incoming = SplitStream<WebSocket>;
@@ -213,7 +222,7 @@ impl Board {
         })
         .await?;
 
-        let mut heartbeat = ticker(HEARTBEAT);
+        let mut heartbeat = ticker(self.state.live_timing.heartbeat);
         let mut session_check = ticker(SESSION_CHECK);
         let shutdown = self.state.hubs.shutdown();
         let ended = subscription.ended();
@@ -234,7 +243,7 @@ impl Board {
                     Err(RecvError::Closed) => return Err(End::Closing(CLOSE_RESTART, None)),
                 },
                 _ = ended.cancelled() => return Err(End::Closing(CLOSE_RESTART, None)),
-                message = incoming.next() => read(message)?,
+                message = incoming.next() => self.read(message)?,
                 _ = heartbeat.tick() => self.heartbeat().await?,
                 _ = session_check.tick() => self.check_session().await?,
             }
@@ -243,7 +252,7 @@ impl Board {
 
     /// No business day: keep the board connected and tell it when a day begins.
     async fn wait_for_day(&mut self, incoming: &mut Incoming) -> Result<Infallible, End> {
-        let mut heartbeat = ticker(HEARTBEAT);
+        let mut heartbeat = ticker(self.state.live_timing.heartbeat);
         let mut session_check = ticker(SESSION_CHECK);
         let mut day_poll = ticker(DAY_POLL);
         let shutdown = self.state.hubs.shutdown();
@@ -251,7 +260,7 @@ impl Board {
             tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => return Err(End::Closing(CLOSE_GOING_AWAY, None)),
-                message = incoming.next() => read(message)?,
+                message = incoming.next() => self.read(message)?,
                 _ = heartbeat.tick() => self.heartbeat().await?,
                 _ = session_check.tick() => self.check_session().await?,
                 _ = day_poll.tick() => {
@@ -322,11 +331,36 @@ impl Board {
         }
     }
 
+    /// A heartbeat message for the page and a ping for the browser, whose pong shows it is still
+    /// there: a peer that vanished without closing its connection is cut off here.
     async fn heartbeat(&mut self) -> Result<(), End> {
+        if self.last_heard.elapsed() >= self.state.live_timing.idle_timeout {
+            return Err(End::Gone);
+        }
         self.send(&Outgoing::Heartbeat {
             server_time: Utc::now(),
         })
+        .await?;
+        match tokio::time::timeout(
+            SEND_TIMEOUT,
+            self.sink.send(Message::Ping(Vec::new().into())),
+        )
         .await
+        {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(End::Gone),
+        }
+    }
+
+    /// The browser says nothing the board needs; only that it is there, or leaving.
+    fn read(&mut self, message: Option<Result<Message, axum::Error>>) -> Result<(), End> {
+        match message {
+            None | Some(Err(_)) | Some(Ok(Message::Close(_))) => Err(End::Gone),
+            Some(Ok(_)) => {
+                self.last_heard = Instant::now();
+                Ok(())
+            }
+        }
     }
 
     async fn send(&mut self, message: &Outgoing) -> Result<(), End> {
@@ -355,14 +389,6 @@ impl Board {
         };
         let _ =
             tokio::time::timeout(SEND_TIMEOUT, self.sink.send(Message::Close(Some(frame)))).await;
-    }
-}
-
-/// The browser says nothing the board needs; only its leaving matters.
-fn read(message: Option<Result<Message, axum::Error>>) -> Result<(), End> {
-    match message {
-        None | Some(Err(_)) | Some(Ok(Message::Close(_))) => Err(End::Gone),
-        Some(Ok(_)) => Ok(()),
     }
 }
 

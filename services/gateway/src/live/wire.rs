@@ -9,7 +9,7 @@
 //! - `placed` / `accepted` / `ready` / `canceled` `{id, occurred_at, order}`: one stream entry;
 //!   `id` is the stream entry id to resume from with `?after=`.
 //! - `caught_up` `{id}`: the replay is over; what follows is live.
-//! - `heartbeat` `{server_time}`: every 15 s.
+//! - `heartbeat` `{server_time}`: every `LIVE_HEARTBEAT` (15 s), with a WebSocket ping.
 //! - `day_changed`, `reload`, `signed_out`, `error` `{message}`: the last message before the
 //!   server closes; after `day_changed` and `reload` the board reconnects at once.
 

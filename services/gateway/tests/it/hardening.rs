@@ -352,3 +352,74 @@ async fn a_session_gets_a_few_board_sockets_and_no_more() -> anyhow::Result<()> 
     assert!(reopened.is_some(), "a closed socket frees its place");
     Ok(())
 }
+
+/// A browser that vanished without closing its connection (a laptop shut, Wi-Fi gone) answers
+/// no ping: its socket is closed after `LIVE_IDLE_TIMEOUT` and gives its place back, while a
+/// board that answers stays connected.
+#[tokio::test]
+async fn a_board_that_answers_no_ping_is_closed_and_its_place_freed() -> anyhow::Result<()> {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+    let h = Harness::start_configured(store::StoreSettings::default(), |config| {
+        config.live_max_sockets_per_session = 1;
+        config.live_heartbeat = Duration::from_millis(200);
+        config.live_idle_timeout = Duration::from_secs(1);
+    })
+    .await?;
+    h.store("핑 카페", "cafe-ping", PASSWORD).await?;
+    let login = h.browser().login("cafe-ping", PASSWORD).await?;
+    let cookie = login
+        .header("set-cookie")
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let open = || {
+        let mut request = format!("ws://{}/api/store/live", h.config.gateway_addr)
+            .into_client_request()
+            .expect("request");
+        let headers = request.headers_mut();
+        headers.insert("cookie", HeaderValue::from_str(&cookie).expect("ascii"));
+        headers.insert("origin", HeaderValue::from_str(&h.base()).expect("ascii"));
+        tokio_tungstenite::connect_async(request)
+    };
+    // Never read: a client that does not read sends no pong.
+    let (_vanished, _) = open().await?;
+    match open().await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        }
+        other => panic!(
+            "a second socket while the first holds: {:?}",
+            other.map(|_| ())
+        ),
+    }
+    let mut board = None;
+    for _ in 0..100 {
+        if let Ok((socket, _)) = open().await {
+            board = Some(socket);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut board = board.expect("the silent socket is closed and its place freed");
+
+    // A board that reads answers the pings and keeps its socket well past the idle timeout.
+    let mut heartbeats = 0;
+    let reading = tokio::time::timeout(Duration::from_secs(3), async {
+        while let Some(message) = board.next().await {
+            let text = message?.into_text()?;
+            heartbeats += usize::from(text.contains("\"heartbeat\""));
+        }
+        anyhow::Ok(())
+    })
+    .await;
+    assert!(
+        reading.is_err(),
+        "a board answering pings was closed: {reading:?}"
+    );
+    assert!(heartbeats >= 5, "heartbeats kept coming: {heartbeats}");
+    Ok(())
+}
