@@ -35,6 +35,8 @@ pub const OWNERS: &[(&str, &str)] = &[
     ("order_payment", "order"),
     // How each store accepts its orders (default preparation time, 바쁨, auto-accept).
     ("order_accept_setting", "order"),
+    // 나만의 메뉴: items with options customers saved per store.
+    ("customer_favourite", "order"),
     // The day stream as accounting archived it; only accounting writes and reads it.
     ("order_history", "accounting"),
     ("accounting_day_business", "accounting"),

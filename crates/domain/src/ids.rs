@@ -84,6 +84,8 @@ ids!(
     SelectionId,
     /// Groups option groups in the store's menu editor only.
     OptionCategoryId,
+    /// One of a customer's 나만의 메뉴 (a saved item with its options).
+    FavouriteId,
 );
 
 #[cfg(test)]

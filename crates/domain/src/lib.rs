@@ -6,6 +6,7 @@ pub mod accept;
 pub mod cart;
 pub mod code;
 pub mod day;
+pub mod favourite;
 pub mod ids;
 pub mod input;
 pub mod korean;
@@ -24,8 +25,8 @@ pub use day::{
     next, takes_orders,
 };
 pub use ids::{
-    AccountId, BusinessDayId, CategoryId, CustomerId, IdParseError, ItemId, OptionCategoryId,
-    OptionId, OrderId, OrderItemId, SelectionId, StoreId,
+    AccountId, BusinessDayId, CategoryId, CustomerId, FavouriteId, IdParseError, ItemId,
+    OptionCategoryId, OptionId, OrderId, OrderItemId, SelectionId, StoreId,
 };
 pub use menu::{Category, Menu, MenuItem, MenuOption, Selection};
 pub use money::{Money, MoneyOverflow};

@@ -381,6 +381,108 @@ fn decide_add(
     }
 }
 
+/// One line of a batch: an item with its options and a quantity (0 means 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineRequest {
+    pub item_id: ItemId,
+    pub option_ids: Vec<OptionId>,
+    pub quantity: u32,
+}
+
+/// Several lines at once (같은 메뉴 다시 담기): each is judged as [`AddRequest`]'s line is.
+pub struct AddLinesRequest {
+    pub store_id: StoreId,
+    pub lines: Vec<LineRequest>,
+    pub expected: String,
+    pub replace: bool,
+}
+
+/// A line of a batch that did not go in: its index in the request and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftOut {
+    pub index: usize,
+    pub problem: Problem,
+}
+
+/// The pure part of adding several lines: the lines the menu refuses, or that no longer fit
+/// the cart, are left out and the rest added; with none added nothing changes and the first
+/// problem is the answer.
+fn decide_add_lines(
+    customer: CustomerId,
+    request: &AddLinesRequest,
+    menu: Option<&MenuDoc>,
+    current: Option<Session>,
+    now: DateTime<Utc>,
+) -> (Decision, Vec<LeftOut>) {
+    if is_stale(&request.expected, current.as_ref()) {
+        return (answer(Outcome::Stale, current), Vec::new());
+    }
+    let Some(doc) = menu else {
+        return (
+            answer(Outcome::Invalid(store_not_found()), current),
+            Vec::new(),
+        );
+    };
+    let left_out_by = |index: usize, line: &LineRequest, error: &CartError| LeftOut {
+        index,
+        problem: problem_of(&doc.menu, line.item_id, &line.option_ids, error),
+    };
+    let mut left_out = Vec::new();
+    let mut valid = Vec::new();
+    for (index, line) in request.lines.iter().enumerate() {
+        let quantity = line.quantity.max(1);
+        match domain::validate_line(&doc.menu, line.item_id, &line.option_ids, quantity) {
+            Ok(_) => valid.push((index, line)),
+            Err(error) => left_out.push(left_out_by(index, line, &error)),
+        }
+    }
+    let nothing_fits = |left_out: Vec<LeftOut>, current| {
+        let problem = left_out
+            .first()
+            .map_or_else(store_not_found, |l| l.problem.clone());
+        (answer(Outcome::Invalid(problem), current), left_out)
+    };
+    if valid.is_empty() {
+        return nothing_fits(left_out, current);
+    }
+    let mut next = match current {
+        Some(ref cart) if cart.cart.store_id == request.store_id => cart.clone(),
+        Some(ref cart) if !cart.cart.is_empty() && !request.replace => {
+            return (answer(Outcome::NeedsReplace, current), Vec::new());
+        }
+        ref previous => Session::new(
+            customer,
+            request.store_id,
+            doc.store_name.clone(),
+            now,
+            previous.as_ref(),
+        ),
+    };
+    next.store_name.clone_from(&doc.store_name);
+    next.updated_ms = now.timestamp_millis();
+    let mut added = 0;
+    for (index, line) in valid {
+        let before = next.clone();
+        match next.add(
+            &doc.menu,
+            line.item_id,
+            &line.option_ids,
+            line.quantity.max(1),
+        ) {
+            Ok(()) => added += 1,
+            Err(error) => {
+                next = before;
+                left_out.push(left_out_by(index, line, &error));
+            }
+        }
+    }
+    left_out.sort_by_key(|l| l.index);
+    if added == 0 {
+        return nothing_fits(left_out, current);
+    }
+    (Decision::Write(next), left_out)
+}
+
 fn decide_remove(
     expected: &str,
     line_id: u32,
@@ -454,6 +556,25 @@ impl Carts {
             decide_add(customer, &request, menu.as_ref(), current, Utc::now())
         })
         .await
+    }
+
+    /// Adds several lines in one change; what was left out comes with the update.
+    pub async fn add_lines(
+        &self,
+        customer: CustomerId,
+        request: AddLinesRequest,
+    ) -> Result<(CartUpdate, Vec<LeftOut>), OrderError> {
+        let menu = self.menus.get(request.store_id).await?;
+        let mut left_out = Vec::new();
+        let update = self
+            .change(customer, |current| {
+                let (decision, lines) =
+                    decide_add_lines(customer, &request, menu.as_ref(), current, Utc::now());
+                left_out = lines;
+                decision
+            })
+            .await?;
+        Ok((update, left_out))
     }
 
     pub async fn remove(
@@ -912,6 +1033,117 @@ mod tests {
         assert_eq!(next.cart.id.version(), current.cart.id.version() + 1);
         r.expected = "garbage".into();
         assert_eq!(answered(add(&f, Some(current), &r)).outcome, Outcome::Stale);
+    }
+
+    fn lines(f: &Fixture, lines: &[(&[OptionId], u32)]) -> AddLinesRequest {
+        AddLinesRequest {
+            store_id: f.doc.menu.store_id,
+            lines: lines
+                .iter()
+                .map(|(options, quantity)| LineRequest {
+                    item_id: f.americano,
+                    option_ids: options.to_vec(),
+                    quantity: *quantity,
+                })
+                .collect(),
+            expected: String::new(),
+            replace: false,
+        }
+    }
+
+    fn add_lines(
+        f: &Fixture,
+        current: Option<Session>,
+        request: &AddLinesRequest,
+    ) -> (Decision, Vec<LeftOut>) {
+        decide_add_lines(CustomerId::new(), request, Some(&f.doc), current, now())
+    }
+
+    #[test]
+    fn a_batch_leaves_out_what_the_menu_refuses_and_adds_the_rest() {
+        let mut f = fixture();
+        f.doc.menu.options[3].sold_out = true;
+        f.doc.menu.options[4].disabled = true;
+        f.doc.menu.options[0].price = Money::won(300);
+        let request = lines(
+            &f,
+            &[
+                (&[f.ice, f.shots[1]], 1),
+                (&[f.hot], 2),
+                (&[f.ice, f.shots[2]], 1),
+                (&[f.ice], 1),
+            ],
+        );
+        let (decision, left_out) = add_lines(&f, None, &request);
+        let session = written(decision);
+        assert_eq!(session.cart.lines.len(), 2);
+        // Today's price, not the one of the past order.
+        assert_eq!(session.priced[0].line.line_total, Money::won(2 * 4_800));
+        assert_eq!(
+            session.priced_cart().unwrap().total,
+            Money::won(9_600 + 4_500)
+        );
+        let codes: Vec<_> = left_out.iter().map(|l| (l.index, l.problem.code)).collect();
+        assert_eq!(
+            codes,
+            [
+                (0, ProblemCode::OptionSoldOut),
+                (2, ProblemCode::OptionDisabled)
+            ]
+        );
+        assert_eq!(left_out[0].problem.option_id, Some(f.shots[1]));
+    }
+
+    #[test]
+    fn a_batch_with_nothing_left_changes_nothing() {
+        let mut f = fixture();
+        let current = written(add(&f, None, &request(&f, &[f.ice], 1)));
+        f.doc.menu.items[0].sold_out = true;
+        let (decision, left_out) =
+            add_lines(&f, Some(current.clone()), &lines(&f, &[(&[f.hot], 1)]));
+        let update = answered(decision);
+        let Outcome::Invalid(problem) = update.outcome else {
+            panic!("{update:?}")
+        };
+        assert_eq!(problem.code, ProblemCode::ItemSoldOut);
+        assert_eq!(update.session, Some(current));
+        assert_eq!(left_out.len(), 1);
+    }
+
+    #[test]
+    fn a_batch_asks_before_replacing_another_stores_cart_and_fills_up_to_the_limit() {
+        let f = fixture();
+        let other = fixture();
+        let old = written(add(&other, None, &request(&other, &[other.hot], 1)));
+        let (decision, left_out) = add_lines(&f, Some(old.clone()), &lines(&f, &[(&[f.hot], 1)]));
+        assert_eq!(answered(decision).outcome, Outcome::NeedsReplace);
+        assert!(left_out.is_empty());
+
+        let mut replace = lines(&f, &[(&[f.hot], 1)]);
+        replace.replace = true;
+        let (decision, _) = add_lines(&f, Some(old), &replace);
+        assert_eq!(written(decision).cart.store_id, f.doc.menu.store_id);
+
+        let mut full = written(add(&f, None, &request(&f, &[f.hot], 1)));
+        for line_id in 2..u32::try_from(MAX_LINES).unwrap() {
+            full.cart.lines.push(domain::CartLine {
+                line_id,
+                item_id: f.americano,
+                option_ids: vec![f.hot],
+                quantity: 1,
+            });
+        }
+        full.cart.next_line_id = u32::try_from(MAX_LINES).unwrap();
+        let (decision, left_out) = add_lines(
+            &f,
+            Some(full),
+            &lines(&f, &[(&[f.ice], 1), (&[f.ice, f.shots[0]], 1)]),
+        );
+        let session = written(decision);
+        assert_eq!(session.cart.lines.len(), MAX_LINES);
+        assert_eq!(left_out.len(), 1);
+        assert_eq!(left_out[0].index, 1);
+        assert_eq!(left_out[0].problem.code, ProblemCode::CartFull);
     }
 
     #[test]

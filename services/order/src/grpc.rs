@@ -12,11 +12,13 @@ use crate::cart::{AddRequest, Carts};
 use crate::customer::{Customers, parse_customer_id};
 use crate::day_stream::DayStreams;
 use crate::error::OrderError;
+use crate::favourite::{Favourites, SaveRequest};
 use crate::fulfil::{Action, Fulfilment};
 use crate::orders::Orders;
 use crate::pb as wire;
 use crate::placement::Placement;
 use crate::read::{self, Reads, Scope};
+use crate::reorder::Reorders;
 
 type Reply<T> = Result<Response<T>, Status>;
 
@@ -29,6 +31,8 @@ pub struct OrderGrpc {
     pub fulfilment: Arc<Fulfilment>,
     pub reads: Arc<Reads>,
     pub day_streams: Arc<DayStreams>,
+    pub reorders: Reorders,
+    pub favourites: Favourites,
 }
 
 fn accept_settings(store: domain::StoreId, s: &domain::AcceptSettings) -> pb::AcceptSettings {
@@ -171,6 +175,93 @@ impl pb::order_service_server::OrderService for OrderGrpc {
         let r = request.into_inner();
         let customer = parse_customer_id(&r.customer_id)?;
         let update = self.carts.clear(customer, &r.expected_cart_id).await?;
+        Ok(Response::new(wire::update(&update)?))
+    }
+
+    async fn reorder(&self, request: Request<pb::ReorderRequest>) -> Reply<pb::ReorderResponse> {
+        let r = request.into_inner();
+        let customer = parse_customer_id(&r.customer_id)?;
+        let order = parse("order_id", &r.order_id)?;
+        let done = self
+            .reorders
+            .reorder(customer, order, r.expected_cart_id, r.replace)
+            .await?;
+        Ok(Response::new(wire::reordered(&done)?))
+    }
+
+    async fn save_favourite(
+        &self,
+        request: Request<pb::SaveFavouriteRequest>,
+    ) -> Reply<pb::FavouriteResponse> {
+        let r = request.into_inner();
+        let customer = parse_customer_id(&r.customer_id)?;
+        let save = SaveRequest {
+            store_id: parse("store_id", &r.store_id)?,
+            item_id: parse("item_id", &r.item_id)?,
+            option_ids: r
+                .option_ids
+                .iter()
+                .map(|id| parse("option_ids", id))
+                .collect::<Result<_, _>>()?,
+            name: r.name,
+        };
+        let (favourite, created) = self.favourites.save(customer, save).await?;
+        Ok(Response::new(pb::FavouriteResponse {
+            favourite: Some(wire::favourite(&favourite)),
+            created,
+        }))
+    }
+
+    async fn list_favourites(
+        &self,
+        request: Request<pb::ListFavouritesRequest>,
+    ) -> Reply<pb::FavouriteList> {
+        let r = request.into_inner();
+        let customer = parse_customer_id(&r.customer_id)?;
+        let store = optional("store_id", &r.store_id)?;
+        let favourites = self.favourites.list(customer, store).await?;
+        Ok(Response::new(pb::FavouriteList {
+            favourites: favourites.iter().map(wire::favourite).collect(),
+            max: u32::try_from(domain::favourite::PER_STORE_MAX).unwrap_or(u32::MAX),
+        }))
+    }
+
+    async fn rename_favourite(
+        &self,
+        request: Request<pb::RenameFavouriteRequest>,
+    ) -> Reply<pb::FavouriteResponse> {
+        let r = request.into_inner();
+        let customer = parse_customer_id(&r.customer_id)?;
+        let id = parse("favourite_id", &r.favourite_id)?;
+        let favourite = self.favourites.rename(customer, id, &r.name).await?;
+        Ok(Response::new(pb::FavouriteResponse {
+            favourite: Some(wire::favourite(&favourite)),
+            created: false,
+        }))
+    }
+
+    async fn remove_favourite(
+        &self,
+        request: Request<pb::RemoveFavouriteRequest>,
+    ) -> Reply<pb::RemoveFavouriteResponse> {
+        let r = request.into_inner();
+        let customer = parse_customer_id(&r.customer_id)?;
+        let id = parse("favourite_id", &r.favourite_id)?;
+        let removed = self.favourites.remove(customer, id).await?;
+        Ok(Response::new(pb::RemoveFavouriteResponse { removed }))
+    }
+
+    async fn add_favourite_to_cart(
+        &self,
+        request: Request<pb::AddFavouriteToCartRequest>,
+    ) -> Reply<pb::CartUpdateResponse> {
+        let r = request.into_inner();
+        let customer = parse_customer_id(&r.customer_id)?;
+        let id = parse("favourite_id", &r.favourite_id)?;
+        let update = self
+            .favourites
+            .add_to_cart(customer, id, r.expected_cart_id, r.replace)
+            .await?;
         Ok(Response::new(wire::update(&update)?))
     }
 

@@ -8,6 +8,7 @@ mod day;
 mod day_stream;
 mod error;
 mod events;
+mod favourite;
 mod fulfil;
 mod grpc;
 mod menu;
@@ -18,6 +19,7 @@ mod payment;
 mod pb;
 mod placement;
 mod read;
+mod reorder;
 mod storage;
 mod sweeper;
 
@@ -343,6 +345,15 @@ pub async fn serve_with(
     ));
     runtime.spawn_worker(fulfilment.clone().run(runtime.shutdown.clone()));
 
+    let reorders = reorder::Reorders {
+        reads: reads.clone(),
+        carts: carts.clone(),
+    };
+    let favourites = favourite::Favourites {
+        pool: runtime.pool.clone(),
+        menus: menus.clone(),
+        carts: carts.clone(),
+    };
     let order = grpc::OrderGrpc {
         customers: customers.clone(),
         carts: carts.clone(),
@@ -372,6 +383,8 @@ pub async fn serve_with(
             redis: runtime.redis.clone(),
             keys,
         }),
+        reorders,
+        favourites,
     };
     let server = contracts::order::v1::order_service_server::OrderServiceServer::new(order);
     runtime

@@ -9,8 +9,10 @@ use crate::callback::{Abort, AbortOutcome, Approval, ApprovalOutcome};
 use crate::cart::{CartUpdate, Outcome, Problem, ProblemCode, Session};
 use crate::customer::Customer;
 use crate::error::OrderError;
+use crate::favourite::Judged;
 use crate::orders::Order;
 use crate::placement::{Placed, Refusal};
+use crate::reorder::Reordered;
 
 fn ts_ms(ms: i64) -> prost_types::Timestamp {
     prost_types::Timestamp {
@@ -120,6 +122,38 @@ pub fn update(u: &CartUpdate) -> Result<pb::CartUpdateResponse, OrderError> {
         cart: u.session.as_ref().map(cart).transpose()?,
         problem,
     })
+}
+
+pub fn reordered(r: &Reordered) -> Result<pb::ReorderResponse, OrderError> {
+    Ok(pb::ReorderResponse {
+        update: Some(update(&r.update)?),
+        left_out: r
+            .left_out
+            .iter()
+            .map(|l| pb::LeftOutLine {
+                item_name: l.item_name.clone(),
+                message: l.message.clone(),
+                problem: Some(problem(&l.problem)),
+            })
+            .collect(),
+        store_id: r.store_id.clone(),
+        store_name: r.store_name.clone(),
+    })
+}
+
+pub fn favourite(j: &Judged) -> pb::Favourite {
+    let f = &j.favourite;
+    pb::Favourite {
+        favourite_id: f.id.to_string(),
+        store_id: f.store_id.to_string(),
+        name: f.name.clone(),
+        item_id: f.item_id.to_string(),
+        option_ids: f.option_ids.iter().map(ToString::to_string).collect(),
+        item_name: j.item_name.clone(),
+        option_names: j.option_names.clone(),
+        unit_price: j.unit_price.map_or(0, |m| m.as_won()),
+        unavailable: j.unavailable.clone().unwrap_or_default(),
+    }
 }
 
 fn status(s: OrderStatus) -> common::OrderStatus {

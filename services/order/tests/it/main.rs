@@ -8,10 +8,12 @@ mod checkout;
 mod common;
 mod customers;
 mod failures;
+mod favourites;
 mod fulfil;
 mod payments;
 mod placement;
 mod read;
+mod reorder;
 
 /// The services these tests start in-process: everything an order touches but accounting.
 const LAUNCH: testkit::Launch = testkit::launch!(
