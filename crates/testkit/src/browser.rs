@@ -9,6 +9,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use base64::Engine as _;
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -94,6 +95,30 @@ impl Driver {
             .connect(&self.url)
             .await
             .context("opening a Chromium session")
+    }
+
+    /// What `c` prints, as a PDF: Chromium's DevTools `Page.printToPDF` (through chromedriver),
+    /// at the page size the page's CSS `@page` rules ask for, as the print dialog does, and
+    /// without the dialog's headers and footers.
+    pub async fn print_pdf(&self, c: &Client) -> anyhow::Result<Vec<u8>> {
+        let session = c.session_id().await?.context("no WebDriver session")?;
+        let answer: Value = reqwest::Client::new()
+            .post(format!("{}/session/{session}/goog/cdp/execute", self.url))
+            .json(&json!({
+                "cmd": "Page.printToPDF",
+                "params": { "preferCSSPageSize": true, "displayHeaderFooter": false },
+            }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let data = answer["value"]["data"]
+            .as_str()
+            .with_context(|| format!("Page.printToPDF answered {answer}"))?;
+        base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .context("Page.printToPDF's data is not base64")
     }
 }
 

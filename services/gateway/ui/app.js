@@ -53,6 +53,12 @@ function won(amount) {
   return `${Number(amount).toLocaleString('ko-KR')}원`;
 }
 
+// The short order number staff read on tickets and reports: the order id's last 8 characters,
+// random in a UUIDv7, so two orders of a day practically never share one.
+function orderNumber(orderId) {
+  return String(orderId).slice(-8);
+}
+
 function clock(iso) {
   if (!iso) return '';
   return new Date(iso).toLocaleString('ko-KR', {

@@ -3,9 +3,12 @@
 // apart as new (신규), in progress (진행 중, with the promised time), done and canceled; late ones
 // are marked. New orders beep and badge the page title; 접수 (with 5/10/15/20 minutes or the
 // store's default), 완료 and 취소 act on an order (admins only), and the store's default time,
-// 바쁨 and auto-accept are set above the board. The
+// 바쁨 and auto-accept are set above the board. 인쇄 prints an order's ticket for an 80 mm receipt
+// printer (only the ticket: board.css's print rules), and 새 주문 자동 인쇄 prints each new order's
+// ticket as it arrives, for a browser started with --kiosk-printing. The
 // socket reconnects by itself, resuming after the last entry seen, and a banner says when the
-// board is offline. Uses app.js's helpers (api, el, won, notify, signedOut, app): loaded after it.
+// board is offline. Uses app.js's helpers (api, el, won, orderNumber, notify, signedOut, app):
+// loaded after it.
 'use strict';
 
 (() => {
@@ -20,6 +23,11 @@
   const LATE_MINUTES = 5;
   const QUICK_MINUTES = [5, 10, 15, 20];
   const MAX_REASON = 100;
+  // A new order's ticket waits this long before it prints, so that an order the store accepts
+  // automatically (its acceptance follows in the same instant) prints with its promised time.
+  const PRINT_SETTLE_MS = 500;
+  const AUTO_PRINT_KEY = 'simpleorder.board.autoPrint';
+  const MM_PER_PX = 25.4 / 96;
   const BASE_TITLE = document.title;
   const FILTERS = {
     placed: { label: '신규', empty: '새 주문이 없습니다.' },
@@ -53,6 +61,11 @@
     audio: null,
     lastBeep: 0,
     renderQueued: false,
+    // Every order this page has shown: a replay after a rebuilt stream announces (and prints)
+    // none of them again.
+    seen: new Set(),
+    printQueue: [],
+    printTimer: null,
     // How the store accepts: { prep_minutes, busy, auto_accept, default_minutes }.
     settings: null,
   };
@@ -100,6 +113,18 @@
   function timeOfDay(iso) {
     if (!iso) return '';
     return new Date(iso).toLocaleTimeString('ko-KR', { hour: '2-digit', minute: '2-digit' });
+  }
+
+  // A ticket states Korean time whatever the printing device's clock is set to.
+  const KST = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'Asia/Seoul', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  });
+
+  function kst(iso) {
+    const at = Date.parse(iso || '');
+    if (Number.isNaN(at)) return null;
+    const part = Object.fromEntries(KST.formatToParts(at).map((p) => [p.type, p.value]));
+    return { date: `${part.month}월 ${part.day}일`, time: `${part.hour}:${part.minute}` };
   }
 
   // ---- sound and title -----------------------------------------------------------------------
@@ -154,6 +179,7 @@
   // ---- orders --------------------------------------------------------------------------------
 
   function announce(order) {
+    if (autoPrinting()) queueTicket(order.order_id);
     board.unseen += 1;
     board.fresh.add(order.order_id);
     setTimeout(() => {
@@ -173,7 +199,9 @@
     if (message.kind === 'placed') {
       if (known) return;
       board.orders.set(incoming.order_id, { ...incoming });
-      if (board.caughtUpOnce) announce(incoming);
+      const firstSight = !board.seen.has(incoming.order_id);
+      board.seen.add(incoming.order_id);
+      if (board.caughtUpOnce && firstSight) announce(incoming);
       return;
     }
     if (known && RANK[incoming.status] < RANK[known.status]) {
@@ -347,6 +375,10 @@
       socket.close();
     }
     clearOrders();
+    board.seen.clear();
+    clearTimeout(board.printTimer);
+    board.printTimer = null;
+    board.printQueue = [];
     board.lastId = null;
     board.dayId = null;
     showOffline(false);
@@ -447,6 +479,73 @@
     form.elements.namedItem('reason').focus();
   }
 
+  // ---- tickets -------------------------------------------------------------------------------
+
+  // One order's ticket for an 80 mm receipt printer: what the barista needs on the cup.
+  function ticketView(order) {
+    const paid = kst(order.placed_at);
+    const promised = kst(order.promised_at);
+    let pickup = null;
+    if (promised) pickup = `픽업 예정 ${promised.time}`;
+    else if (order.status === 'placed') pickup = '픽업 시간: 접수 전';
+    return el('article', { class: 'ticket', dataset: { orderId: order.order_id } },
+      el('p', { class: 'ticket-store', text: app.me ? app.me.store_name || app.me.login : '' }),
+      el('p', { class: 'ticket-nickname', text: order.nickname }),
+      el('p', { class: 'ticket-number', text: `주문번호 ${orderNumber(order.order_id)}` }),
+      el('ul', { class: 'ticket-lines' }, (order.lines || []).map((line) => el('li', {},
+        el('span', { class: 'ticket-item', text: `${line.item_name} × ${line.quantity}` }),
+        (line.options || []).map((o) => el('span', {
+          class: 'ticket-option', text: o.selection_name ? `${o.selection_name}: ${o.name}` : o.name,
+        }))))),
+      el('p', { class: 'ticket-time', text: paid ? `결제 ${paid.date} ${paid.time}` : '결제 -' }),
+      pickup ? el('p', { class: 'ticket-time ticket-pickup', text: pickup }) : null);
+  }
+
+  // board.css's `@page ticket` is 80 mm wide; its height is set to this ticket's, so a roll
+  // printer feeds and cuts exactly one ticket.
+  function fitPage(ticket) {
+    // A millimetre to spare: a page a rounding shorter than the ticket would add a blank one.
+    const height = Math.ceil(ticket.getBoundingClientRect().height * MM_PER_PX) + 1;
+    for (const sheet of document.styleSheets) {
+      for (const rule of sheet.cssRules) {
+        if (rule instanceof CSSPageRule && rule.selectorText === 'ticket') {
+          rule.style.setProperty('size', `80mm ${height}mm`);
+          return;
+        }
+      }
+    }
+  }
+
+  // The browser prints the page with everything but #ticket hidden (board.css) until the print
+  // is over.
+  function printTicket(order) {
+    const ticket = $('#ticket');
+    ticket.replaceChildren(ticketView(order));
+    fitPage(ticket);
+    document.body.classList.add('printing-ticket');
+    window.print();
+  }
+
+  function autoPrinting() {
+    const box = $('#board-autoprint');
+    return Boolean(box && box.checked);
+  }
+
+  function queueTicket(orderId) {
+    board.printQueue.push(orderId);
+    if (!board.printTimer) board.printTimer = setTimeout(printQueued, PRINT_SETTLE_MS);
+  }
+
+  // window.print() returns once the page is printed (at once in kiosk-printing mode), so the
+  // tickets go one after another.
+  function printQueued() {
+    board.printTimer = null;
+    for (const orderId of board.printQueue.splice(0)) {
+      const order = board.orders.get(orderId);
+      if (order && order.status !== 'canceled') printTicket(order);
+    }
+  }
+
   // ---- rendering -----------------------------------------------------------------------------
 
   function scheduleRender() {
@@ -524,7 +623,11 @@
       lines.length ? el('ul', { class: 'board-lines' }, lines.map(lineView)) : null,
       el('div', { class: 'board-card-foot' },
         el('span', { class: 'board-total', text: order.total !== undefined ? won(order.total) : '' }),
-        el('span', { class: 'board-placed muted small', text: order.placed_at ? `주문 ${timeOfDay(order.placed_at)}` : '' })),
+        el('span', { class: 'board-placed muted small', text: order.placed_at ? `주문 ${timeOfDay(order.placed_at)}` : '' }),
+        order.status === 'canceled' ? null : el('button', {
+          type: 'button', class: 'secondary board-print', text: '인쇄', dataset: { boardAction: 'print' },
+          onclick: () => printTicket(board.orders.get(order.order_id) || order),
+        })),
       state,
       buttons);
   }
@@ -605,6 +708,10 @@
           el('button', { type: 'button', class: 'secondary', text: '돌아가기', onclick: () => dialog.close() }),
           el('button', { type: 'submit', id: 'board-cancel-submit', class: 'warn', text: '취소하고 환불' }))));
     document.body.append(dialog);
+    // Laid out off screen at its printed width (so its height can be measured); board.css prints
+    // it alone.
+    document.body.append(el('div', { id: 'ticket', 'aria-hidden': 'true' }));
+    window.addEventListener('afterprint', () => document.body.classList.remove('printing-ticket'));
 
     for (const button of document.querySelectorAll('[data-board-filter]')) {
       button.addEventListener('click', () => {
@@ -618,6 +725,15 @@
     }
     const sound = $('#board-sound');
     if (sound) sound.addEventListener('change', () => { if (sound.checked) unlockAudio(); });
+    // This device's choice: the counter's printer belongs to one browser, not to the store.
+    const autoPrint = $('#board-autoprint');
+    if (autoPrint) {
+      autoPrint.checked = localStorage.getItem(AUTO_PRINT_KEY) === '1';
+      autoPrint.addEventListener('change', () => {
+        if (autoPrint.checked) localStorage.setItem(AUTO_PRINT_KEY, '1');
+        else localStorage.removeItem(AUTO_PRINT_KEY);
+      });
+    }
 
     document.addEventListener('pointerdown', unlockAudio);
     document.addEventListener('keydown', unlockAudio);

@@ -1,7 +1,8 @@
 // The reports tab (정산): the list of daily reports with a chart of net sales by day, and one
 // day's report with a chart of sales by hour, its totals, its best sellers and every discrepancy
 // the accounting service found. Charts are plain SVG drawn here; no library.
-// Uses `api` from app.js (same page, loaded before this file) so a lost session is handled once.
+// Uses app.js's `api` (so a lost session is handled once), `won` and `orderNumber` (same page,
+// loaded before this file).
 'use strict';
 
 (() => {
@@ -308,7 +309,7 @@
         h('p', { text: d.description }),
         h('p', { class: 'muted small' },
           [
-            d.order_id ? `주문 ${d.order_id.slice(-8)}` : null,
+            d.order_id ? `주문 ${orderNumber(d.order_id)}` : null,
             d.our_status ? `우리 상태 ${ORDER_STATUS_LABELS[d.our_status] || d.our_status}` : null,
             d.kakaopay_status ? `카카오페이 ${d.kakaopay_status}` : null,
             d.our_amount ? `주문 금액 ${won(d.our_amount)}` : null,

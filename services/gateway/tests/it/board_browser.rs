@@ -3,8 +3,9 @@
 //! for a reason; the filters sort orders by state (신규, 진행 중 with the promised time and late
 //! marked, 완료, 취소); and when the gateway goes away the board shows 연결 끊김, then reconnects
 //! by itself and shows what it missed. (Accept → ready against the real order service is driven
-//! through this UI by `e2e_browser`.) Leaves a screenshot in
-//! /tmp for people to look at.
+//! through this UI by `e2e_browser`.) An order's 인쇄 prints its ticket alone on an 80 mm page
+//! (rendered to PDF as the print dialog would), and with 새 주문 자동 인쇄 each new order prints
+//! itself. Leaves screenshots and the ticket's PDF in /tmp for people to look at.
 
 use crate::common;
 
@@ -67,6 +68,16 @@ impl Day {
 
 fn placed(order_id: &str, nickname: &str, item: &str, option: &str, minutes_ago: i64) -> Entry {
     let at = chrono::Utc::now() - chrono::Duration::minutes(minutes_ago);
+    placed_at(order_id, nickname, item, option, at)
+}
+
+fn placed_at(
+    order_id: &str,
+    nickname: &str,
+    item: &str,
+    option: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Entry {
     Entry::Placed(StoreDayPlaced {
         order: Some(BoardOrder {
             order_id: order_id.to_owned(),
@@ -381,5 +392,201 @@ async fn the_board_shows_orders_live_and_reconnects_by_itself_in_chromium() -> a
     c.close().await.ok();
     outcome?;
     println!("screenshots: {SCREENSHOT} {CANCEL_SCREENSHOT} {OFFLINE_SCREENSHOT}");
+    Ok(())
+}
+
+const TICKET_PDF: &str = "/tmp/simpleorder-ticket.pdf";
+/// 80 mm in PDF points (1/72 inch).
+const TICKET_WIDTH_PT: f32 = 80.0 / 25.4 * 72.0;
+
+fn timestamp(at: chrono::DateTime<chrono::Utc>) -> Option<prost_types::Timestamp> {
+    Some(prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: 0,
+    })
+}
+
+/// Replaces `window.print` (whose dialog WebDriver cannot drive) with a note of the order whose
+/// ticket was about to print; the page is left exactly as the browser would print it.
+async fn spy_on_printing(c: &Client) -> anyhow::Result<()> {
+    c.execute(
+        "window.printed = []; window.print = () => window.printed.push(\
+         document.querySelector('#ticket .ticket').dataset.orderId);",
+        vec![],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The orders whose tickets printed, in order, once there are `count`.
+async fn printed(c: &Client, count: usize) -> anyhow::Result<Vec<String>> {
+    testkit::eventually(PATIENCE, || {
+        let c = c.clone();
+        async move {
+            let printed = c.execute("return window.printed;", vec![]).await.ok()?;
+            let printed: Vec<String> = serde_json::from_value(printed).ok()?;
+            (printed.len() >= count).then_some(printed)
+        }
+    })
+    .await
+    .with_context(|| format!("{count} tickets did not print"))
+}
+
+/// The PDF's pages as (width, height) in points.
+fn pages(pdf: &[u8]) -> anyhow::Result<Vec<(f32, f32)>> {
+    let document = pdf_extract::Document::load_mem(pdf)?;
+    let mut sizes = Vec::new();
+    for id in document.get_pages().into_values() {
+        let page = document.get_object(id)?.as_dict()?;
+        let corners = page
+            .get(b"MediaBox")?
+            .as_array()?
+            .iter()
+            .map(|n| n.as_float())
+            .collect::<Result<Vec<f32>, _>>()?;
+        let [x0, y0, x1, y1] = corners[..] else {
+            bail!("MediaBox {corners:?}");
+        };
+        sizes.push((x1 - x0, y1 - y0));
+    }
+    Ok(sizes)
+}
+
+/// Text without any white space: PDF text comes back with its own line breaks and gaps.
+fn squeezed(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+async fn tickets(c: &Client, driver: &Driver, config: &Config, day: &Day) -> anyhow::Result<()> {
+    // An order accepted for 10 minutes, its item named with markup that must print as text; and
+    // another order on the board that must not print with it.
+    let kst = chrono::FixedOffset::east_opt(9 * 3600).context("KST")?;
+    let paid = chrono::Utc::now() - chrono::Duration::minutes(3);
+    let promised = paid + chrono::Duration::minutes(10);
+    let order = uuid::Uuid::now_v7().to_string();
+    day.add(placed_at(
+        &order,
+        "행복한 고래",
+        "<b>카페라떼</b>",
+        "아이스",
+        paid,
+    ))
+    .await?;
+    day.add(Entry::Accepted(StoreDayAccepted {
+        order_id: order.clone(),
+        nickname: "행복한 고래".into(),
+        accepted_at: timestamp(paid),
+        promised_at: timestamp(promised),
+        prep_minutes: 10,
+    }))
+    .await?;
+    let other = uuid::Uuid::now_v7().to_string();
+    day.add(placed(&other, "용감한 참새", "아메리카노", "따뜻하게", 1))
+        .await?;
+
+    c.goto(&format!("http://{}", config.gateway_addr)).await?;
+    fill(c, "#login-form input[name=login]", store::admin::DEMO_LOGIN).await?;
+    fill(
+        c,
+        "#login-form input[name=password]",
+        store::admin::DEMO_PASSWORD,
+    )
+    .await?;
+    click(c, "#login-submit").await?;
+    wait_text(c, "#store-name", store::admin::DEMO_NAME).await?;
+    click(c, "button[data-tab=board]").await?;
+    find(c, &card(&other)).await?;
+    spy_on_printing(c).await?;
+
+    // 인쇄 on the accepted order: its ticket, and nothing else, on one 80 mm wide page.
+    click(c, "button[data-board-filter=accepted]").await?;
+    click(
+        c,
+        &format!("{} button[data-board-action=print]", card(&order)),
+    )
+    .await?;
+    anyhow::ensure!(printed(c, 1).await? == [order.as_str()]);
+    let pdf = driver.print_pdf(c).await?;
+    std::fs::write(TICKET_PDF, &pdf).context("writing the ticket's PDF")?;
+    let sizes = pages(&pdf)?;
+    let [(width, height)] = sizes[..] else {
+        bail!("the ticket prints on one page, not {sizes:?}");
+    };
+    anyhow::ensure!(
+        (width - TICKET_WIDTH_PT).abs() <= 1.0,
+        "the page is {width} pt wide, not 80 mm ({TICKET_WIDTH_PT} pt)"
+    );
+    anyhow::ensure!(height > 0.0, "{sizes:?}");
+    let text = squeezed(&pdf_extract::extract_text_from_mem(&pdf)?);
+    let paid_kst = paid.with_timezone(&kst);
+    for part in [
+        store::admin::DEMO_NAME.to_owned(),
+        "행복한 고래".to_owned(),
+        "<b>카페라떼</b> × 2".to_owned(),
+        "온도: 아이스".to_owned(),
+        format!("주문번호 {}", &order[order.len() - 8..]),
+        format!("결제 {}", paid_kst.format("%-m월 %-d일 %H:%M")),
+        format!("픽업 예정 {}", promised.with_timezone(&kst).format("%H:%M")),
+    ] {
+        anyhow::ensure!(
+            text.contains(&squeezed(&part)),
+            "{part:?} missing from the ticket: {text:?}"
+        );
+    }
+    for board_only in ["용감한 참새", "주문 현황", "10,000원"] {
+        anyhow::ensure!(
+            !text.contains(&squeezed(board_only)),
+            "the ticket prints {board_only:?} of the board: {text:?}"
+        );
+    }
+
+    // 새 주문 자동 인쇄, remembered by this browser: each new order prints once, as it arrives;
+    // the orders a reload replays do not print again.
+    click(c, "#board-autoprint").await?;
+    let first = uuid::Uuid::now_v7().to_string();
+    day.add(placed(&first, "조용한 다람쥐", "녹차", "아이스", 0))
+        .await?;
+    anyhow::ensure!(printed(c, 2).await? == [order.as_str(), first.as_str()]);
+    c.refresh().await?;
+    wait_text(c, "#store-name", store::admin::DEMO_NAME).await?;
+    click(c, "button[data-tab=board]").await?;
+    find(c, &card(&first)).await?;
+    spy_on_printing(c).await?;
+    anyhow::ensure!(
+        find(c, "#board-autoprint").await?.is_selected().await?,
+        "the automatic printing is remembered across a reload"
+    );
+    let second = uuid::Uuid::now_v7().to_string();
+    day.add(placed(&second, "씩씩한 수달", "녹차", "따뜻하게", 0))
+        .await?;
+    anyhow::ensure!(printed(c, 1).await? == [second.as_str()]);
+    let ticket = c
+        .execute(
+            "return document.querySelector('#ticket').textContent;",
+            vec![],
+        )
+        .await?;
+    let ticket = ticket.as_str().unwrap_or_default();
+    anyhow::ensure!(
+        ticket.contains("씩씩한 수달") && ticket.contains("픽업 시간: 접수 전"),
+        "the new order's own ticket printed: {ticket:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_orders_ticket_prints_alone_on_an_80_mm_page_in_chromium() -> anyhow::Result<()> {
+    let db = TestDb::new().await?;
+    let redis = TestRedis::new().await?;
+    let config = System::config(&db.url, &redis.url, &redis.prefix)?;
+    let _system = System::start_with(crate::LAUNCH, &SERVICES, config.clone()).await?;
+    let day = open_day(&config, &db, &redis).await?;
+    let driver = Driver::start().await?;
+    let c = driver.browser().await?;
+
+    let outcome = tickets(&c, &driver, &config, &day).await;
+    c.close().await.ok();
+    outcome?;
+    println!("the ticket: {TICKET_PDF}");
     Ok(())
 }
