@@ -3,8 +3,8 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use domain::{AccountId, CategoryId, ItemId, OptionCategoryId, OptionId, SelectionId, StoreId};
 use sqlx::{PgConnection, PgPool};
-use uuid::Uuid;
 
 /// Login of the demo store; `load_demo` treats its existence as "already loaded".
 pub const DEMO_LOGIN: &str = "demo";
@@ -44,7 +44,7 @@ pub enum AdminError {
 /// The demo store as `simpleorder demo` prints it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoStore {
-    pub store_id: Uuid,
+    pub store_id: StoreId,
     pub login: String,
     pub password: String,
     pub name: String,
@@ -56,7 +56,7 @@ pub async fn create_store(
     name: &str,
     login: &str,
     password: &str,
-) -> Result<Uuid, AdminError> {
+) -> Result<StoreId, AdminError> {
     create_store_with_profile(pool, name, login, password, &StoreProfile::default()).await
 }
 
@@ -77,14 +77,14 @@ pub async fn create_store_with_profile(
     login: &str,
     password: &str,
     profile: &StoreProfile,
-) -> Result<Uuid, AdminError> {
+) -> Result<StoreId, AdminError> {
     let name = validate_name(name)?;
     validate_login(login)?;
     validate_password(password)?;
     validate_profile(profile)?;
     let hash = hash_password_blocking(password.to_owned()).await?;
 
-    let store_id = Uuid::now_v7();
+    let store_id = StoreId::new();
     let mut tx = pool.begin().await?;
     insert_store(
         &mut tx,
@@ -102,7 +102,7 @@ pub async fn create_store_with_profile(
     if let Some((lat, lng)) = profile.location {
         sqlx::query!(
             "INSERT INTO store_location (store_id, latitude, longitude, address) VALUES ($1, $2, $3, $4)",
-            store_id,
+            store_id.as_uuid(),
             lat,
             lng,
             profile.address.as_deref()
@@ -170,7 +170,7 @@ pub async fn load_demo(pool: &PgPool) -> Result<DemoStore, AdminError> {
     }
     let hash = hash_password_blocking(DEMO_PASSWORD.to_owned()).await?;
 
-    let store_id = Uuid::now_v7();
+    let store_id = StoreId::new();
     let mut tx = pool.begin().await?;
     // The account goes in first: a concurrent load_demo blocks here on the unique login
     // and, once the winner commits, fails with LoginTaken before writing anything else.
@@ -198,7 +198,7 @@ pub async fn load_demo(pool: &PgPool) -> Result<DemoStore, AdminError> {
 
     sqlx::query!(
         "INSERT INTO store_location (store_id, latitude, longitude, address) VALUES ($1, $2, $3, $4)",
-        store_id,
+        store_id.as_uuid(),
         37.4979_f64,
         127.0276_f64,
         DEMO_ADDRESS
@@ -210,7 +210,7 @@ pub async fn load_demo(pool: &PgPool) -> Result<DemoStore, AdminError> {
 
     sqlx::query!(
         "UPDATE menu_version SET version = version + 1, updated_at = now() WHERE store_id = $1",
-        store_id
+        store_id.as_uuid()
     )
     .execute(&mut *tx)
     .await?;
@@ -305,7 +305,7 @@ async fn hash_password_blocking(password: String) -> Result<String, AdminError> 
 }
 
 struct NewStore<'a> {
-    id: Uuid,
+    id: StoreId,
     name: &'a str,
     phone: Option<&'a str>,
     address: Option<&'a str>,
@@ -321,7 +321,7 @@ async fn insert_store(
 ) -> Result<(), AdminError> {
     sqlx::query!(
         "INSERT INTO store (id, name, phone, address, description) VALUES ($1, $2, $3, $4, $5)",
-        store.id,
+        store.id.as_uuid(),
         store.name,
         store.phone,
         store.address,
@@ -333,8 +333,8 @@ async fn insert_store(
     sqlx::query!(
         "INSERT INTO store_account (id, store_id, login, password_hash, role) \
          VALUES ($1, $2, $3, $4, 'admin')",
-        Uuid::now_v7(),
-        store.id,
+        AccountId::new().as_uuid(),
+        store.id.as_uuid(),
         login,
         password_hash
     )
@@ -349,7 +349,7 @@ async fn insert_store(
 
     sqlx::query!(
         "INSERT INTO menu_version (store_id, version) VALUES ($1, 0)",
-        store.id
+        store.id.as_uuid()
     )
     .execute(&mut *conn)
     .await?;
@@ -365,7 +365,7 @@ async fn find_demo(pool: &PgPool) -> Result<Option<DemoStore>, AdminError> {
     .fetch_optional(pool)
     .await?;
     Ok(row.map(|r| DemoStore {
-        store_id: r.id,
+        store_id: r.id.into(),
         login: DEMO_LOGIN.to_owned(),
         password: DEMO_PASSWORD.to_owned(),
         name: r.name,
@@ -541,12 +541,12 @@ const DEMO_MENU: &[DemoCategory] = &[
     },
 ];
 
-async fn insert_demo_menu(conn: &mut PgConnection, store_id: Uuid) -> Result<(), AdminError> {
-    let option_category_id = Uuid::now_v7();
+async fn insert_demo_menu(conn: &mut PgConnection, store_id: StoreId) -> Result<(), AdminError> {
+    let option_category_id = OptionCategoryId::new();
     sqlx::query!(
         "INSERT INTO menu_option_category (id, store_id, name, position) VALUES ($1, $2, $3, 0)",
-        option_category_id,
-        store_id,
+        option_category_id.as_uuid(),
+        store_id.as_uuid(),
         DEMO_OPTION_CATEGORY
     )
     .execute(&mut *conn)
@@ -554,12 +554,12 @@ async fn insert_demo_menu(conn: &mut PgConnection, store_id: Uuid) -> Result<(),
 
     let mut selection_ids = Vec::with_capacity(DEMO_SELECTIONS.len());
     for (sel_pos, sel) in (0_i32..).zip(DEMO_SELECTIONS) {
-        let selection_id = Uuid::now_v7();
+        let selection_id = SelectionId::new();
         sqlx::query!(
             "INSERT INTO menu_selection (id, store_id, name, min_select, max_select) \
              VALUES ($1, $2, $3, $4, $5)",
-            selection_id,
-            store_id,
+            selection_id.as_uuid(),
+            store_id.as_uuid(),
             sel.name,
             sel.min,
             sel.max
@@ -569,19 +569,19 @@ async fn insert_demo_menu(conn: &mut PgConnection, store_id: Uuid) -> Result<(),
         sqlx::query!(
             "INSERT INTO menu_option_category_selection (option_category_id, selection_id, position) \
              VALUES ($1, $2, $3)",
-            option_category_id,
-            selection_id,
+            option_category_id.as_uuid(),
+            selection_id.as_uuid(),
             sel_pos
         )
         .execute(&mut *conn)
         .await?;
 
         for (opt_pos, opt) in (0_i32..).zip(sel.options) {
-            let option_id = Uuid::now_v7();
+            let option_id = OptionId::new();
             sqlx::query!(
                 "INSERT INTO menu_option (id, store_id, name, price) VALUES ($1, $2, $3, $4)",
-                option_id,
-                store_id,
+                option_id.as_uuid(),
+                store_id.as_uuid(),
                 opt.name,
                 opt.price
             )
@@ -590,8 +590,8 @@ async fn insert_demo_menu(conn: &mut PgConnection, store_id: Uuid) -> Result<(),
             sqlx::query!(
                 "INSERT INTO menu_selection_option (selection_id, option_id, position) \
                  VALUES ($1, $2, $3)",
-                selection_id,
-                option_id,
+                selection_id.as_uuid(),
+                option_id.as_uuid(),
                 opt_pos
             )
             .execute(&mut *conn)
@@ -601,11 +601,11 @@ async fn insert_demo_menu(conn: &mut PgConnection, store_id: Uuid) -> Result<(),
     }
 
     for (cat_pos, category) in (0_i32..).zip(DEMO_MENU) {
-        let category_id = Uuid::now_v7();
+        let category_id = CategoryId::new();
         sqlx::query!(
             "INSERT INTO menu_category (id, store_id, name, position) VALUES ($1, $2, $3, $4)",
-            category_id,
-            store_id,
+            category_id.as_uuid(),
+            store_id.as_uuid(),
             category.name,
             cat_pos
         )
@@ -613,12 +613,12 @@ async fn insert_demo_menu(conn: &mut PgConnection, store_id: Uuid) -> Result<(),
         .await?;
 
         for (item_pos, item) in (0_i32..).zip(category.items) {
-            let item_id = Uuid::now_v7();
+            let item_id = ItemId::new();
             sqlx::query!(
                 "INSERT INTO menu_item (id, store_id, name, description, price) \
                  VALUES ($1, $2, $3, $4, $5)",
-                item_id,
-                store_id,
+                item_id.as_uuid(),
+                store_id.as_uuid(),
                 item.name,
                 item.description,
                 item.price
@@ -627,8 +627,8 @@ async fn insert_demo_menu(conn: &mut PgConnection, store_id: Uuid) -> Result<(),
             .await?;
             sqlx::query!(
                 "INSERT INTO menu_category_item (category_id, item_id, position) VALUES ($1, $2, $3)",
-                category_id,
-                item_id,
+                category_id.as_uuid(),
+                item_id.as_uuid(),
                 item_pos
             )
             .execute(&mut *conn)
@@ -645,8 +645,8 @@ async fn insert_demo_menu(conn: &mut PgConnection, store_id: Uuid) -> Result<(),
                 sqlx::query!(
                     "INSERT INTO menu_item_selection (item_id, selection_id, position) \
                      VALUES ($1, $2, $3)",
-                    item_id,
-                    selection_id,
+                    item_id.as_uuid(),
+                    selection_id.as_uuid(),
                     link_pos
                 )
                 .execute(&mut *conn)

@@ -7,6 +7,7 @@ use contracts::common::v1 as common;
 use contracts::store::v1 as pb;
 use contracts::store::v1::store_service_server::StoreService;
 use domain::day::{DayAction, DayState};
+use domain::{SelectionId, StoreId};
 use platform::Service;
 use platform::grpc::Caller;
 use sqlx::PgPool;
@@ -38,7 +39,7 @@ pub struct StoreGrpc {
 
 type Reply<T> = Result<Response<T>, Status>;
 
-fn store_id(text: &str) -> Result<Uuid, StoreError> {
+fn store_id(text: &str) -> Result<StoreId, StoreError> {
     text.trim()
         .parse()
         .map_err(|_| StoreError::Invalid("가게 id가 올바르지 않습니다".to_owned()))
@@ -163,10 +164,10 @@ fn refusal_pb(refusal: &Refusal, current: DayState) -> pb::TransitionRefusal {
 
 fn menu_pb(doc: &Document) -> common::Menu {
     let m = &doc.menu;
-    let options_of = |selection_ids: &[Uuid]| -> Vec<String> {
+    let options_of = |selection_ids: &[SelectionId]| -> Vec<String> {
         selection_ids
             .iter()
-            .filter_map(|id| m.selection((*id).into()))
+            .filter_map(|id| m.selection(*id))
             .flat_map(|s| s.option_ids.iter().map(ToString::to_string))
             .collect()
     };
@@ -225,7 +226,7 @@ fn menu_pb(doc: &Document) -> common::Menu {
                 id: c.id.to_string(),
                 name: c.name.clone(),
                 option_ids: options_of(&c.selection_ids),
-                selection_ids: c.selection_ids.iter().map(Uuid::to_string).collect(),
+                selection_ids: c.selection_ids.iter().map(ToString::to_string).collect(),
             })
             .collect(),
         built_at: Some(ts(doc.built_at)),
@@ -343,7 +344,7 @@ impl StoreService for StoreGrpc {
 
     async fn get_day(&self, request: Request<pb::GetDayRequest>) -> Reply<pb::GetDayResponse> {
         let id = store_id(&request.into_inner().store_id)?;
-        let view = self.days.view(id).await?;
+        let view = self.days.view(id.as_uuid()).await?;
         Ok(Response::new(pb::GetDayResponse {
             day: Some(day_pb(&view)),
         }))
@@ -363,7 +364,11 @@ impl StoreService for StoreGrpc {
                     .map_err(|_| StoreError::Invalid("계정 id가 올바르지 않습니다".to_owned()))?,
             ),
         };
-        let response = match self.days.transition(id, action, account_id).await? {
+        let response = match self
+            .days
+            .transition(id.as_uuid(), action, account_id)
+            .await?
+        {
             Outcome::Done(view) => pb::TransitionDayResponse {
                 day: Some(day_pb(&view)),
                 refusal: None,

@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
+use domain::StoreId;
 use redis::aio::ConnectionManager;
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use crate::admin::{self, StoreProfile};
 use crate::error::StoreError;
@@ -63,7 +63,7 @@ impl Profiles {
     /// Saves the profile; returns where the address was located (none without an address).
     pub async fn update(
         &self,
-        store_id: Uuid,
+        store_id: StoreId,
         profile: &Profile,
     ) -> Result<Option<Located>, StoreError> {
         profile.validate()?;
@@ -76,7 +76,7 @@ impl Profiles {
         };
 
         let mut tx = self.pool.begin().await?;
-        if !days::lock_store(&mut tx, store_id).await? {
+        if !days::lock_store(&mut tx, store_id.as_uuid()).await? {
             return Err(not_found());
         }
         let row = ProfileRow {
@@ -90,7 +90,7 @@ impl Profiles {
             .as_ref()
             .map(|l| (l.lat, l.lng, l.address.as_str()));
         stores::set_location(&mut tx, store_id, at).await?;
-        let live = days::active_day(&mut tx, store_id).await?;
+        let live = days::active_day(&mut tx, store_id.as_uuid()).await?;
         tx.commit().await?;
         tracing::info!(%store_id, located = location.is_some(), "store profile saved");
 

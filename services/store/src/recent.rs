@@ -5,10 +5,10 @@
 use chrono::Utc;
 use contracts::events::types;
 use contracts::events::v1::OrderPlaced;
+use domain::{CustomerId, StoreId};
 use platform::bus::{HandlerError, Message};
 use prost::Message as _;
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use crate::storage::stores as db;
 
@@ -25,13 +25,17 @@ impl RecentStores {
         }
         let placed = OrderPlaced::decode(message.data.as_slice())
             .map_err(|e| platform::bus::permanent(format!("bad order.placed: {e}")))?;
-        let id = |what: &str, value: &str| {
-            Uuid::parse_str(value).map_err(|_| {
-                platform::bus::permanent(format!("order.placed: bad {what} {value:?}"))
-            })
+        let bad = |what: &str, value: &str| {
+            platform::bus::permanent(format!("order.placed: bad {what} {value:?}"))
         };
-        let customer = id("customer_id", &placed.customer_id)?;
-        let store = id("store_id", &placed.store_id)?;
+        let customer: CustomerId = placed
+            .customer_id
+            .parse()
+            .map_err(|_| bad("customer_id", &placed.customer_id))?;
+        let store: StoreId = placed
+            .store_id
+            .parse()
+            .map_err(|_| bad("store_id", &placed.store_id))?;
         let at = placed
             .placed_at
             .as_ref()

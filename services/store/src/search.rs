@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use domain::input::STORE_SEARCH_MAX_CHARS;
+use domain::{CustomerId, StoreId};
 use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -47,11 +48,11 @@ fn limit(requested: u32) -> i64 {
 }
 
 impl Search {
-    pub async fn store(&self, store_id: Uuid) -> Result<Hit, StoreError> {
+    pub async fn store(&self, store_id: StoreId) -> Result<Hit, StoreError> {
         let store = stores::store(&self.pool, store_id)
             .await?
             .ok_or_else(|| StoreError::NotFound("가게를 찾을 수 없습니다".to_owned()))?;
-        let live = self.days.live_day(store_id).await?;
+        let live = self.days.live_day(store_id.as_uuid()).await?;
         Ok(Hit {
             store,
             live,
@@ -92,8 +93,8 @@ impl Search {
         let limit = usize::try_from(limit(requested)).unwrap_or(DEFAULT_LIMIT as usize);
         let hits =
             stores::geo_search(&self.redis, &self.keys, lat, lng, f64::from(radius), limit).await?;
-        let ids: Vec<Uuid> = hits.iter().map(|(id, _)| *id).collect();
-        let mut rows: HashMap<Uuid, StoreRow> = stores::stores(&self.pool, &ids)
+        let ids: Vec<StoreId> = hits.iter().map(|(id, _)| *id).collect();
+        let mut rows: HashMap<StoreId, StoreRow> = stores::stores(&self.pool, &ids)
             .await?
             .into_iter()
             .map(|r| (r.id, r))
@@ -130,7 +131,7 @@ impl Search {
     }
 
     pub async fn recent(&self, customer_id: &str, requested: u32) -> Result<Vec<Hit>, StoreError> {
-        let customer_id: Uuid = customer_id
+        let customer_id: CustomerId = customer_id
             .parse()
             .map_err(|_| StoreError::Invalid("손님 id가 올바르지 않습니다".to_owned()))?;
         let rows = stores::recent_for_customer(&self.pool, customer_id, limit(requested)).await?;
@@ -146,12 +147,12 @@ impl Search {
         &self,
         rows: Vec<(StoreRow, Option<f64>, Option<DateTime<Utc>>)>,
     ) -> Result<Vec<Hit>, StoreError> {
-        let ids: Vec<Uuid> = rows.iter().map(|(r, _, _)| r.id).collect();
+        let ids: Vec<Uuid> = rows.iter().map(|(r, _, _)| r.id.as_uuid()).collect();
         let mut live = self.days.live_days(&ids).await?;
         Ok(rows
             .into_iter()
             .map(|(store, distance_m, last_ordered_at)| Hit {
-                live: live.remove(&store.id),
+                live: live.remove(&store.id.as_uuid()),
                 store,
                 distance_m,
                 last_ordered_at,

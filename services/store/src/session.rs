@@ -319,13 +319,14 @@ fn ms(d: Duration) -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use uuid::Uuid;
+    use domain::{AccountId, StoreId};
 
-    fn admin(store_id: Uuid) -> SessionRecord {
+    use super::*;
+
+    fn admin(store_id: StoreId) -> SessionRecord {
         SessionRecord {
             store_id,
-            account_id: Uuid::now_v7(),
+            account_id: AccountId::new(),
             login_id: "demo".into(),
             role: SessionRole::Admin,
             parent: None,
@@ -346,7 +347,7 @@ mod tests {
 
     #[test]
     fn admin_sessions_expire_on_idle_or_absolute_time() {
-        let a = admin(Uuid::now_v7());
+        let a = admin(StoreId::new());
         assert_eq!(status(&a, None, 499), Status::Valid);
         assert_eq!(status(&a, None, 500), Status::Expired);
         let renewed = SessionRecord {
@@ -361,7 +362,7 @@ mod tests {
     fn replaced_wins_over_expiry() {
         let a = SessionRecord {
             replaced: true,
-            ..admin(Uuid::now_v7())
+            ..admin(StoreId::new())
         };
         assert_eq!(status(&a, None, 10), Status::Replaced);
         assert_eq!(status(&a, None, 10_000), Status::Replaced);
@@ -369,7 +370,7 @@ mod tests {
 
     #[test]
     fn a_viewer_follows_its_admin_session() {
-        let a = admin(Uuid::now_v7());
+        let a = admin(StoreId::new());
         let v = viewer(&a);
         assert_eq!(status(&v, Some(&a), 10), Status::Valid);
         assert_eq!(status(&v, None, 10), Status::Unknown);
@@ -387,10 +388,10 @@ mod tests {
 
     #[test]
     fn a_viewer_never_hangs_off_another_store_or_another_viewer() {
-        let a = admin(Uuid::now_v7());
+        let a = admin(StoreId::new());
         let v = viewer(&a);
         assert_eq!(
-            status(&v, Some(&admin(Uuid::now_v7())), 10),
+            status(&v, Some(&admin(StoreId::new())), 10),
             Status::Unknown
         );
         assert_eq!(status(&v, Some(&viewer(&a)), 10), Status::Unknown);

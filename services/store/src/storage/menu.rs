@@ -7,6 +7,7 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::{CategoryId, ItemId, OptionCategoryId, OptionId, SelectionId, StoreId};
 use redis::Script;
 use redis::aio::ConnectionManager;
 use sqlx::{PgConnection, PgPool};
@@ -88,20 +89,20 @@ macro_rules! per_link {
 }
 
 /// Locks the store's menu for this transaction; `None` when the store does not exist.
-pub async fn lock(conn: &mut PgConnection, store_id: Uuid) -> Result<Option<i64>, StoreError> {
+pub async fn lock(conn: &mut PgConnection, store_id: StoreId) -> Result<Option<i64>, StoreError> {
     Ok(sqlx::query_scalar!(
         "SELECT version FROM menu_version WHERE store_id = $1 FOR UPDATE",
-        store_id
+        store_id.as_uuid()
     )
     .fetch_optional(conn)
     .await?)
 }
 
-pub async fn bump_version(conn: &mut PgConnection, store_id: Uuid) -> Result<i64, StoreError> {
+pub async fn bump_version(conn: &mut PgConnection, store_id: StoreId) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar!(
         "UPDATE menu_version SET version = version + 1, updated_at = now() \
          WHERE store_id = $1 RETURNING version",
-        store_id
+        store_id.as_uuid()
     )
     .fetch_one(conn)
     .await?)
@@ -111,7 +112,7 @@ pub async fn bump_version(conn: &mut PgConnection, store_id: Uuid) -> Result<i64
 pub async fn all_owned(
     conn: &mut PgConnection,
     table: Table,
-    store_id: Uuid,
+    store_id: StoreId,
     ids: &[Uuid],
 ) -> Result<bool, StoreError> {
     if ids.is_empty() {
@@ -123,7 +124,7 @@ pub async fn all_owned(
                 "SELECT count(*) AS \"found!\" FROM "
                     + $table
                     + " WHERE store_id = $1 AND id = ANY($2)",
-                store_id,
+                store_id.as_uuid(),
                 ids
             )
             .fetch_one(conn)
@@ -136,15 +137,15 @@ pub async fn all_owned(
 
 pub async fn insert_category(
     conn: &mut PgConnection,
-    store_id: Uuid,
-    id: Uuid,
+    store_id: StoreId,
+    id: CategoryId,
     name: &str,
 ) -> Result<(), StoreError> {
     sqlx::query!(
         "INSERT INTO menu_category (id, store_id, name, position) \
          SELECT $1, $2, $3, COALESCE(max(position) + 1, 0) FROM menu_category WHERE store_id = $2",
-        id,
-        store_id,
+        id.as_uuid(),
+        store_id.as_uuid(),
         name
     )
     .execute(conn)
@@ -154,16 +155,16 @@ pub async fn insert_category(
 
 pub async fn insert_option_category(
     conn: &mut PgConnection,
-    store_id: Uuid,
-    id: Uuid,
+    store_id: StoreId,
+    id: OptionCategoryId,
     name: &str,
 ) -> Result<(), StoreError> {
     sqlx::query!(
         "INSERT INTO menu_option_category (id, store_id, name, position) \
          SELECT $1, $2, $3, COALESCE(max(position) + 1, 0) FROM menu_option_category \
          WHERE store_id = $2",
-        id,
-        store_id,
+        id.as_uuid(),
+        store_id.as_uuid(),
         name
     )
     .execute(conn)
@@ -175,7 +176,7 @@ pub async fn insert_option_category(
 pub async fn rename(
     conn: &mut PgConnection,
     table: Table,
-    store_id: Uuid,
+    store_id: StoreId,
     id: Uuid,
     name: &str,
 ) -> Result<bool, StoreError> {
@@ -186,7 +187,7 @@ pub async fn rename(
                     + $table
                     + " SET name = $3, updated_at = now() WHERE id = $1 AND store_id = $2",
                 id,
-                store_id,
+                store_id.as_uuid(),
                 name
             )
             .execute(conn)
@@ -206,15 +207,15 @@ pub struct ItemFields<'a> {
 
 pub async fn insert_item(
     conn: &mut PgConnection,
-    store_id: Uuid,
-    id: Uuid,
+    store_id: StoreId,
+    id: ItemId,
     item: &ItemFields<'_>,
 ) -> Result<(), StoreError> {
     sqlx::query!(
         "INSERT INTO menu_item (id, store_id, name, description, price, image_url) \
          VALUES ($1, $2, $3, $4, $5, $6)",
-        id,
-        store_id,
+        id.as_uuid(),
+        store_id.as_uuid(),
         item.name,
         item.description,
         item.price,
@@ -227,15 +228,15 @@ pub async fn insert_item(
 
 pub async fn update_item(
     conn: &mut PgConnection,
-    store_id: Uuid,
-    id: Uuid,
+    store_id: StoreId,
+    id: ItemId,
     item: &ItemFields<'_>,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query!(
         "UPDATE menu_item SET name = $3, description = $4, price = $5, image_url = $6, \
          updated_at = now() WHERE id = $1 AND store_id = $2",
-        id,
-        store_id,
+        id.as_uuid(),
+        store_id.as_uuid(),
         item.name,
         item.description,
         item.price,
@@ -248,8 +249,8 @@ pub async fn update_item(
 
 pub async fn insert_selection(
     conn: &mut PgConnection,
-    store_id: Uuid,
-    id: Uuid,
+    store_id: StoreId,
+    id: SelectionId,
     name: &str,
     min: i32,
     max: i32,
@@ -257,8 +258,8 @@ pub async fn insert_selection(
     sqlx::query!(
         "INSERT INTO menu_selection (id, store_id, name, min_select, max_select) \
          VALUES ($1, $2, $3, $4, $5)",
-        id,
-        store_id,
+        id.as_uuid(),
+        store_id.as_uuid(),
         name,
         min,
         max
@@ -270,8 +271,8 @@ pub async fn insert_selection(
 
 pub async fn update_selection(
     conn: &mut PgConnection,
-    store_id: Uuid,
-    id: Uuid,
+    store_id: StoreId,
+    id: SelectionId,
     name: &str,
     min: i32,
     max: i32,
@@ -279,8 +280,8 @@ pub async fn update_selection(
     let done = sqlx::query!(
         "UPDATE menu_selection SET name = $3, min_select = $4, max_select = $5, updated_at = now() \
          WHERE id = $1 AND store_id = $2",
-        id,
-        store_id,
+        id.as_uuid(),
+        store_id.as_uuid(),
         name,
         min,
         max
@@ -292,15 +293,15 @@ pub async fn update_selection(
 
 pub async fn insert_option(
     conn: &mut PgConnection,
-    store_id: Uuid,
-    id: Uuid,
+    store_id: StoreId,
+    id: OptionId,
     name: &str,
     price: i64,
 ) -> Result<(), StoreError> {
     sqlx::query!(
         "INSERT INTO menu_option (id, store_id, name, price) VALUES ($1, $2, $3, $4)",
-        id,
-        store_id,
+        id.as_uuid(),
+        store_id.as_uuid(),
         name,
         price
     )
@@ -311,16 +312,16 @@ pub async fn insert_option(
 
 pub async fn update_option(
     conn: &mut PgConnection,
-    store_id: Uuid,
-    id: Uuid,
+    store_id: StoreId,
+    id: OptionId,
     name: &str,
     price: i64,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query!(
         "UPDATE menu_option SET name = $3, price = $4, updated_at = now() \
          WHERE id = $1 AND store_id = $2",
-        id,
-        store_id,
+        id.as_uuid(),
+        store_id.as_uuid(),
         name,
         price
     )
@@ -405,27 +406,29 @@ pub async fn replace_links(
 /// The store's category ids in their current order.
 pub async fn category_ids(
     conn: &mut PgConnection,
-    store_id: Uuid,
-) -> Result<Vec<Uuid>, StoreError> {
-    Ok(sqlx::query_scalar!(
+    store_id: StoreId,
+) -> Result<Vec<CategoryId>, StoreError> {
+    let ids = sqlx::query_scalar!(
         "SELECT id FROM menu_category WHERE store_id = $1 AND NOT disabled ORDER BY position, id",
-        store_id
+        store_id.as_uuid()
     )
     .fetch_all(conn)
-    .await?)
+    .await?;
+    Ok(ids.into_iter().map(CategoryId::from).collect())
 }
 
 pub async fn reorder_categories(
     conn: &mut PgConnection,
-    store_id: Uuid,
-    ids: &[Uuid],
+    store_id: StoreId,
+    ids: &[CategoryId],
 ) -> Result<(), StoreError> {
+    let ids: Vec<Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
     let positions: Vec<i32> = (0..).take(ids.len()).collect();
     sqlx::query!(
         "UPDATE menu_category c SET position = t.p, updated_at = now() \
          FROM unnest($2::uuid[], $3::int[]) AS t(id, p) WHERE c.id = t.id AND c.store_id = $1",
-        store_id,
-        ids,
+        store_id.as_uuid(),
+        &ids[..],
         &positions
     )
     .execute(conn)
@@ -453,7 +456,7 @@ macro_rules! per_entry {
 pub async fn set_disabled(
     conn: &mut PgConnection,
     entry: Entry,
-    store_id: Uuid,
+    store_id: StoreId,
     id: Uuid,
     disabled: bool,
 ) -> Result<bool, StoreError> {
@@ -464,7 +467,7 @@ pub async fn set_disabled(
                     + $table
                     + " SET disabled = $3, updated_at = now() WHERE id = $1 AND store_id = $2",
                 id,
-                store_id,
+                store_id.as_uuid(),
                 disabled
             )
             .execute(conn)
@@ -479,7 +482,7 @@ pub async fn set_disabled(
 pub async fn set_sold_out(
     conn: &mut PgConnection,
     entry: Entry,
-    store_id: Uuid,
+    store_id: StoreId,
     id: Uuid,
     sold_out: bool,
 ) -> Result<bool, StoreError> {
@@ -492,7 +495,7 @@ pub async fn set_sold_out(
                      THEN (now() AT TIME ZONE 'Asia/Seoul')::date END, updated_at = now() \
                  WHERE id = $1 AND store_id = $2",
                 id,
-                store_id,
+                store_id.as_uuid(),
                 sold_out
             )
             .execute(conn)
@@ -563,7 +566,7 @@ pub struct MenuRows {
 }
 
 /// The whole menu of a store as one consistent snapshot; `None` when the store does not exist.
-pub async fn load(pool: &PgPool, store_id: Uuid) -> Result<Option<MenuRows>, StoreError> {
+pub async fn load(pool: &PgPool, store_id: StoreId) -> Result<Option<MenuRows>, StoreError> {
     let mut tx = pool.begin().await?;
     sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .execute(&mut *tx)
@@ -573,7 +576,7 @@ pub async fn load(pool: &PgPool, store_id: Uuid) -> Result<Option<MenuRows>, Sto
         "SELECT s.name, COALESCE(v.version, 0) AS \"version!\", \
              (now() AT TIME ZONE 'Asia/Seoul')::date AS \"today!\", now() AS \"built_at!\" \
          FROM store s LEFT JOIN menu_version v ON v.store_id = s.id WHERE s.id = $1",
-        store_id
+        store_id.as_uuid()
     )
     .fetch_optional(&mut *tx)
     .await?;
@@ -586,7 +589,7 @@ pub async fn load(pool: &PgPool, store_id: Uuid) -> Result<Option<MenuRows>, Sto
         CategoryRow,
         "SELECT id, name FROM menu_category WHERE store_id = $1 AND NOT disabled \
          ORDER BY position, id",
-        store_id
+        store_id.as_uuid()
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -594,7 +597,7 @@ pub async fn load(pool: &PgPool, store_id: Uuid) -> Result<Option<MenuRows>, Sto
         ItemRow,
         "SELECT id, name, description, price, image_url, disabled, sold_out_today \
          FROM menu_item WHERE store_id = $1 ORDER BY id",
-        store_id
+        store_id.as_uuid()
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -602,7 +605,7 @@ pub async fn load(pool: &PgPool, store_id: Uuid) -> Result<Option<MenuRows>, Sto
         SelectionRow,
         "SELECT id, name, min_select, max_select FROM menu_selection \
          WHERE store_id = $1 AND NOT disabled ORDER BY id",
-        store_id
+        store_id.as_uuid()
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -610,14 +613,14 @@ pub async fn load(pool: &PgPool, store_id: Uuid) -> Result<Option<MenuRows>, Sto
         OptionRow,
         "SELECT id, name, price, disabled, sold_out_today FROM menu_option \
          WHERE store_id = $1 ORDER BY id",
-        store_id
+        store_id.as_uuid()
     )
     .fetch_all(&mut *tx)
     .await?;
     let option_categories = sqlx::query_as!(
         CategoryRow,
         "SELECT id, name FROM menu_option_category WHERE store_id = $1 ORDER BY position, id",
-        store_id
+        store_id.as_uuid()
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -644,7 +647,11 @@ pub async fn load(pool: &PgPool, store_id: Uuid) -> Result<Option<MenuRows>, Sto
     }))
 }
 
-async fn links(conn: &mut PgConnection, link: Link, store_id: Uuid) -> Result<Links, StoreError> {
+async fn links(
+    conn: &mut PgConnection,
+    link: Link,
+    store_id: StoreId,
+) -> Result<Links, StoreError> {
     macro_rules! pairs {
         ($table:literal, $owner:literal, $member:literal, $owner_table:literal) => {
             sqlx::query!(
@@ -662,7 +669,7 @@ async fn links(conn: &mut PgConnection, link: Link, store_id: Uuid) -> Result<Li
                     + $owner
                     + ", l.position, l."
                     + $member,
-                store_id
+                store_id.as_uuid()
             )
             .fetch_all(conn)
             .await?
@@ -700,7 +707,7 @@ static PUT_DOCUMENT: LazyLock<Script> = LazyLock::new(|| {
 pub async fn get_document(
     redis: &ConnectionManager,
     keys: &StoreKeys,
-    store_id: Uuid,
+    store_id: StoreId,
 ) -> Result<Option<String>, StoreError> {
     let mut conn = redis.clone();
     Ok(redis::cmd("GET")
@@ -713,7 +720,7 @@ pub async fn get_document(
 pub async fn put_document(
     redis: &ConnectionManager,
     keys: &StoreKeys,
-    store_id: Uuid,
+    store_id: StoreId,
     version: i64,
     json: &str,
     expires_at: DateTime<Utc>,

@@ -5,6 +5,7 @@ pub mod menu;
 pub mod sessions;
 pub mod stores;
 
+use domain::StoreId;
 use platform::redis::Keys;
 use uuid::Uuid;
 
@@ -19,7 +20,7 @@ impl StoreKeys {
     }
 
     /// The store's current admin session id: what a new admin login replaces.
-    pub fn admin_session(&self, store_id: Uuid) -> String {
+    pub fn admin_session(&self, store_id: StoreId) -> String {
         self.0.key(&format!("store:{store_id}:admin_session"))
     }
 
@@ -60,7 +61,7 @@ impl StoreKeys {
     }
 
     /// The menu document (JSON string).
-    pub fn menu(&self, store_id: Uuid) -> String {
+    pub fn menu(&self, store_id: StoreId) -> String {
         self.0.key(&format!("menu:{store_id}"))
     }
 }

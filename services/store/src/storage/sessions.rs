@@ -11,9 +11,9 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use domain::{AccountId, StoreId};
 use redis::Script;
 use redis::aio::ConnectionManager;
-use uuid::Uuid;
 
 use super::StoreKeys;
 use crate::error::StoreError;
@@ -37,8 +37,8 @@ impl SessionRole {
 /// A session as stored; times are Unix milliseconds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
-    pub store_id: Uuid,
-    pub account_id: Uuid,
+    pub store_id: StoreId,
+    pub account_id: AccountId,
     pub login_id: String,
     pub role: SessionRole,
     /// The digest of the admin session's id a viewer session hangs off.
@@ -319,7 +319,7 @@ impl SessionStore {
         Ok((set > 0).then_some(set))
     }
 
-    pub async fn end(&self, session_id: &str, store_id: Uuid) -> Result<(), StoreError> {
+    pub async fn end(&self, session_id: &str, store_id: StoreId) -> Result<(), StoreError> {
         let mut conn = self.redis.clone();
         let digest = digest(session_id);
         LOGOUT
@@ -397,8 +397,8 @@ mod tests {
     #[test]
     fn records_round_trip_through_hash_fields() {
         let record = SessionRecord {
-            store_id: Uuid::now_v7(),
-            account_id: Uuid::now_v7(),
+            store_id: StoreId::new(),
+            account_id: AccountId::new(),
             login_id: "demo".into(),
             role: SessionRole::Viewer,
             parent: Some("abc".into()),

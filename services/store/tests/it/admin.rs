@@ -32,7 +32,8 @@ async fn create_store_stores_a_verifiable_hash_and_refuses_a_taken_login() {
 
     let store_id = admin::create_store(pool, "  동네커피 역삼점 ", "yeoksam", "s3cret-pass")
         .await
-        .expect("create store");
+        .expect("create store")
+        .as_uuid();
     assert_eq!(store_id.get_version_num(), 7);
 
     let (name, account_store, hash, role): (String, Uuid, String, String) = sqlx::query_as(
@@ -127,7 +128,7 @@ async fn load_demo_is_idempotent_and_builds_the_menu() {
             .unwrap();
     assert!(admin::verify_password(&hash, "demo1234"));
 
-    let id = first.store_id;
+    let id = first.store_id.as_uuid();
     let (lat, lng): (f64, f64) =
         sqlx::query_as("SELECT latitude, longitude FROM store_location WHERE store_id = $1")
             .bind(id)
@@ -243,7 +244,8 @@ async fn create_store_with_profile_stores_the_location_and_refuses_bad_ones() {
     let id =
         admin::create_store_with_profile(pool, "테헤란 카페", "teheran", "s3cret-pass", &profile)
             .await
-            .unwrap();
+            .unwrap()
+            .as_uuid();
     let (lat, lng, address): (f64, f64, String) = sqlx::query_as(
         "SELECT l.latitude, l.longitude, s.address FROM store s \
          JOIN store_location l ON l.store_id = s.id WHERE s.id = $1",
