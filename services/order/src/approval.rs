@@ -27,8 +27,9 @@ use sqlx::PgPool;
 use crate::cart::Carts;
 use crate::error::OrderError;
 use crate::events::{self, Failure};
+use crate::model::{Order, PaymentRef, ledger};
 use crate::nickname::Nicknames;
-use crate::orders::{Order, PaymentRef, Settled, ledger};
+use crate::orders::Settled;
 use crate::payment::Payment;
 use crate::storage::orders as db;
 

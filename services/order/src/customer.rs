@@ -1,25 +1,16 @@
 //! Customers (identified by Kakao's botUserKey) and their own nicknames, the name called at the
 //! counter when an order is ready.
 
-use chrono::{DateTime, Utc};
 use domain::CustomerId;
 use sqlx::PgPool;
 
 use crate::error::OrderError;
+use crate::model::Customer;
 use crate::storage::customers as db;
 
 use domain::input::NICKNAME_MAX_CHARS;
 /// Kakao's keys are far shorter; anything longer is not a key.
 const USER_KEY_MAX_CHARS: usize = 200;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Customer {
-    pub id: CustomerId,
-    pub bot_user_key: String,
-    pub plusfriend_user_key: Option<String>,
-    pub nickname: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
 
 /// Why a nickname is refused; the messages are for customers.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

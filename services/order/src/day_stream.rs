@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use contracts::day_stream;
 use contracts::events::types;
 use contracts::events::v1 as ev;
+use contracts::time::timestamp as ts;
 use domain::{BusinessDayId, OrderStatus, StoreId};
 use prost::Message as _;
 use redis::aio::ConnectionManager;
@@ -25,8 +26,7 @@ use crate::events::{self, Event};
 use crate::fulfil::events::{
     Cancellation, store_day_accepted, store_day_canceled, store_day_ready,
 };
-use crate::orders::Order;
-use crate::pb::ts;
+use crate::model::Order;
 use crate::storage::day_stream as redis_stream;
 use crate::storage::{OrderKeys, orders as db, reads};
 
@@ -226,7 +226,7 @@ mod tests {
     use contracts::day_stream::OrderFact;
     use domain::{CustomerId, Money, OrderId, PrepMinutes};
 
-    use crate::orders::{Acceptance, Snapshot};
+    use crate::model::{Acceptance, Snapshot};
 
     fn at(minute: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 12, 7, 3, minute, 0).unwrap()

@@ -3,13 +3,14 @@
 use chrono::{DateTime, Utc};
 use contracts::events::types;
 use contracts::events::v1 as ev;
+use contracts::time::timestamp as ts;
 use contracts::{day_stream, streams};
 use domain::Money;
 use prost::Message as _;
 use uuid::Uuid;
 
-use crate::orders::{Order, PaymentRef};
-use crate::pb::{line, ts};
+use crate::messages::line;
+use crate::model::{Order, PaymentRef};
 
 /// One outbox entry: its stream, its `type` and the encoded message.
 #[derive(Debug, Clone, PartialEq)]

@@ -13,17 +13,8 @@ use sqlx::PgPool;
 use crate::cart::{AddRequest, CartUpdate, Carts, problem_of};
 use crate::error::OrderError;
 use crate::menu::{MenuDoc, Menus};
+use crate::model::Favourite;
 use crate::storage::favourites as db;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Favourite {
-    pub id: FavouriteId,
-    pub customer_id: CustomerId,
-    pub store_id: StoreId,
-    pub name: String,
-    pub item_id: ItemId,
-    pub option_ids: Vec<OptionId>,
-}
 
 /// A favourite as today's menu sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]

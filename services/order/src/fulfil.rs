@@ -30,8 +30,8 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::OrderError;
+use crate::model::{Acceptance, Order, ledger};
 use crate::nickname::Nicknames;
-use crate::orders::{Acceptance, Order, ledger};
 use crate::payment::Payment;
 use crate::read::Reads;
 use crate::storage::fulfil as fdb;

@@ -14,6 +14,7 @@ use crate::day_stream::DayStreams;
 use crate::error::OrderError;
 use crate::favourite::{Favourites, SaveRequest};
 use crate::fulfil::{Action, Fulfilment};
+use crate::messages;
 use crate::orders::Orders;
 use crate::pb as wire;
 use crate::placement::Placement;
@@ -65,7 +66,7 @@ fn optional<T: FromStr<Err = IdParseError>>(
 
 fn action_response(action: &Action) -> pb::OrderActionResponse {
     pb::OrderActionResponse {
-        order: Some(wire::order(&action.order)),
+        order: Some(messages::order(&action.order)),
         changed: action.changed,
     }
 }
@@ -312,7 +313,7 @@ impl pb::order_service_server::OrderService for OrderGrpc {
         let wait = std::time::Duration::from_millis(u64::from(r.wait_ms));
         let (order, settled) = self.orders.wait_outcome(id, wait).await?;
         Ok(Response::new(pb::WaitOrderOutcomeResponse {
-            order: order.as_ref().map(wire::order),
+            order: order.as_ref().map(messages::order),
             settled,
         }))
     }

@@ -5,94 +5,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use domain::cart::PricedCartLine;
-use domain::{BusinessDayId, CustomerId, Money, OrderId, OrderStatus, PrepMinutes, StoreId};
-use serde::{Deserialize, Serialize};
+use domain::{OrderId, OrderStatus};
 use sqlx::PgPool;
 use tokio::sync::Notify;
 
 use crate::error::OrderError;
+use crate::model::Order;
 use crate::storage::orders as db;
-
-/// What the customer agreed to pay for, copied at approval (`customer_order.cart_snapshot`):
-/// later menu edits never change it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Snapshot {
-    pub cart_id: String,
-    pub store_name: String,
-    pub lines: Vec<PricedCartLine>,
-    pub total: Money,
-}
-
-/// What KakaoPay approve needs, recorded with the APPROVING row (`customer_order.
-/// payment_session`) so the sweeper can settle the order when the approval message is lost.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PaymentRef {
-    pub tid: String,
-    /// KakaoPay's one-time approval code from the redirect; useless without our secret key.
-    pub pg_token: String,
-    pub partner_order_id: String,
-    pub partner_user_id: String,
-    pub amount: Money,
-    /// End of KakaoPay's payment window.
-    #[serde(with = "chrono::serde::ts_milliseconds")]
-    pub expires_at: DateTime<Utc>,
-}
-
-/// The `order_payment.status` values this service writes.
-pub mod ledger {
-    pub const APPROVED: &str = "APPROVED";
-    /// A compensating refund was decided and not yet confirmed: it must be finished before
-    /// anything else happens to the order.
-    pub const CANCEL_PENDING: &str = "CANCEL_PENDING";
-    pub const CANCELED: &str = "CANCELED";
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Order {
-    pub id: OrderId,
-    pub store_id: StoreId,
-    pub day_id: BusinessDayId,
-    pub customer_id: CustomerId,
-    /// The customer's Kakao key, for alerts.
-    pub bot_user_key: String,
-    pub status: OrderStatus,
-    pub nickname: String,
-    pub snapshot: Snapshot,
-    pub payment: Option<PaymentRef>,
-    /// `order_payment.status`, when the order has a payment row.
-    pub ledger_status: Option<String>,
-    /// What KakaoPay approved (`order_payment.amount`), when the order has a payment row.
-    pub charged: Option<Money>,
-    /// Returned to the customer so far.
-    pub refunded: Money,
-    pub failure_reason: Option<String>,
-    pub cancel_reason: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub placed_at: Option<DateTime<Utc>>,
-    pub accepted: Option<Acceptance>,
-    pub ready_at: Option<DateTime<Utc>>,
-    pub canceled_at: Option<DateTime<Utc>>,
-    pub failed_at: Option<DateTime<Utc>>,
-    /// The customer canceled it from the chatbot before it was accepted.
-    pub canceled_by_customer: bool,
-}
-
-/// The store's 접수: when, and the time it promised.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Acceptance {
-    pub at: DateTime<Utc>,
-    pub minutes: PrepMinutes,
-    pub promised_at: DateTime<Utc>,
-}
-
-impl Order {
-    /// A compensating refund is under way: the order may only end FAILED.
-    pub fn refund_pending(&self) -> bool {
-        self.ledger_status.as_deref() == Some(ledger::CANCEL_PENDING)
-    }
-}
 
 pub struct Orders {
     pub pool: PgPool,

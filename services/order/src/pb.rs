@@ -1,16 +1,15 @@
-//! The service's values as wire messages.
+//! The service's values as gRPC messages.
 
 use contracts::common::v1 as common;
 use contracts::order::v1 as pb;
-use domain::OrderStatus;
-use domain::cart::PricedCartLine;
+use contracts::time::timestamp as ts;
 
 use crate::callback::{Abort, AbortOutcome, Approval, ApprovalOutcome};
-use crate::cart::{CartUpdate, Outcome, Problem, ProblemCode, Session};
-use crate::customer::Customer;
+use crate::cart::{CartUpdate, Outcome, Problem, ProblemCode};
 use crate::error::OrderError;
 use crate::favourite::Judged;
-use crate::orders::Order;
+use crate::messages::{line, order};
+use crate::model::{Customer, Session};
 use crate::placement::{Placed, Refusal};
 use crate::reorder::Reordered;
 
@@ -21,8 +20,6 @@ fn ts_ms(ms: i64) -> prost_types::Timestamp {
     }
 }
 
-pub use contracts::time::timestamp as ts;
-
 pub fn customer(c: &Customer) -> pb::Customer {
     pb::Customer {
         customer_id: c.id.to_string(),
@@ -30,30 +27,6 @@ pub fn customer(c: &Customer) -> pb::Customer {
         plusfriend_user_key: c.plusfriend_user_key.clone().unwrap_or_default(),
         nickname: c.nickname.clone().unwrap_or_default(),
         created_at: Some(ts(c.created_at)),
-    }
-}
-
-/// A priced line with its option snapshots, as on the order sheet and in events.
-pub fn line(l: &PricedCartLine) -> common::CartLine {
-    common::CartLine {
-        line_id: l.line_id.to_string(),
-        item_id: l.line.item_id.to_string(),
-        item_name: l.line.item_name.clone(),
-        options: l
-            .line
-            .options
-            .iter()
-            .map(|o| common::LineOption {
-                option_id: o.option_id.to_string(),
-                selection_id: o.selection_id.to_string(),
-                name: o.option_name.clone(),
-                price: o.price.as_won(),
-                selection_name: o.selection_name.clone(),
-            })
-            .collect(),
-        quantity: l.line.quantity,
-        unit_price: l.line.unit_price.as_won(),
-        line_total: l.line.line_total.as_won(),
     }
 }
 
@@ -153,45 +126,6 @@ pub fn favourite(j: &Judged) -> pb::Favourite {
         option_names: j.option_names.clone(),
         unit_price: j.unit_price.map_or(0, |m| m.as_won()),
         unavailable: j.unavailable.clone().unwrap_or_default(),
-    }
-}
-
-fn status(s: OrderStatus) -> common::OrderStatus {
-    match s {
-        OrderStatus::Approving => common::OrderStatus::Approving,
-        OrderStatus::Placed => common::OrderStatus::Placed,
-        OrderStatus::Accepted => common::OrderStatus::Accepted,
-        OrderStatus::Ready => common::OrderStatus::Ready,
-        OrderStatus::Canceled => common::OrderStatus::Canceled,
-        OrderStatus::Failed => common::OrderStatus::Failed,
-    }
-}
-
-pub fn order(o: &Order) -> pb::Order {
-    pb::Order {
-        order_id: o.id.to_string(),
-        store_id: o.store_id.to_string(),
-        store_name: o.snapshot.store_name.clone(),
-        day_business_id: o.day_id.to_string(),
-        customer_id: o.customer_id.to_string(),
-        status: status(o.status).into(),
-        nickname: o.nickname.clone(),
-        lines: o.snapshot.lines.iter().map(line).collect(),
-        total: o.snapshot.total.as_won(),
-        cart_id: o.snapshot.cart_id.clone(),
-        created_at: Some(ts(o.created_at)),
-        placed_at: o.placed_at.map(ts),
-        ready_at: o.ready_at.map(ts),
-        canceled_at: o.canceled_at.map(ts),
-        failed_at: o.failed_at.map(ts),
-        cancel_reason: o.cancel_reason.clone().unwrap_or_default(),
-        refunded_amount: o.refunded.as_won(),
-        failure_reason: o.failure_reason.clone().unwrap_or_default(),
-        accepted_at: o.accepted.map(|a| ts(a.at)),
-        promised_at: o.accepted.map(|a| ts(a.promised_at)),
-        prep_minutes: o.accepted.map_or(0, |a| a.minutes.get()),
-        // Counted at each read (`Reads::with_place_in_line`), never cached.
-        ahead: 0,
     }
 }
 

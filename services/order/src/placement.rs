@@ -10,10 +10,11 @@ use domain::cart::PricedCartLine;
 use domain::menu::Menu;
 use domain::{CustomerId, DayState, OrderId};
 
-use crate::cart::{Carts, Problem, ProblemCode, Session, problem_of};
+use crate::cart::{Carts, Problem, ProblemCode, problem_of};
 use crate::day::Days;
 use crate::error::OrderError;
 use crate::menu::Menus;
+use crate::model::Session;
 use crate::payment::Payment;
 
 /// How the cart compares with the menu of now.

@@ -15,7 +15,7 @@ use sqlx::PgPool;
 
 use crate::day::Days;
 use crate::error::OrderError;
-use crate::pb::order as wire_order;
+use crate::messages::order as wire_order;
 use crate::storage::reads::{self as db, Cache};
 
 /// Orders a list holds when the caller asks for none in particular.

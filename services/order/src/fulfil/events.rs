@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 use contracts::day_stream::{self, OrderFact};
 use contracts::events::types;
 use contracts::events::v1 as ev;
+use contracts::time::timestamp as ts;
 use domain::Money;
 use prost::Message as _;
 
 use crate::events::Event;
-use crate::orders::{Acceptance, Order};
-use crate::pb::ts;
+use crate::model::{Acceptance, Order};
 
 fn day_entry(
     order: &Order,

@@ -6,8 +6,8 @@ use std::time::Duration;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
 
-use crate::cart::Session;
 use crate::error::OrderError;
+use crate::model::Session;
 
 /// The stored value as read: the id the next compare-and-set must name, and the session when
 /// the value is a readable cart.

@@ -5,7 +5,7 @@ use domain::CustomerId;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::customer::Customer;
+use crate::model::Customer;
 
 struct CustomerRow {
     id: Uuid,

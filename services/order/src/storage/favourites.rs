@@ -4,7 +4,7 @@ use domain::{CustomerId, FavouriteId, OptionId, StoreId};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::favourite::Favourite;
+use crate::model::Favourite;
 
 struct Row {
     id: Uuid,

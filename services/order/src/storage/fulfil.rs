@@ -10,7 +10,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::error::OrderError;
-use crate::orders::{Acceptance, ledger};
+use crate::model::{Acceptance, ledger};
 
 /// The `order_payment.status` of a refund KakaoPay refused for good: the money is still
 /// charged, the order stays as it was, and the store may try again.

@@ -9,7 +9,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::error::OrderError;
-use crate::orders::{Acceptance, Order, PaymentRef, Snapshot, ledger};
+use crate::model::{Acceptance, Order, PaymentRef, Snapshot, ledger};
 
 /// `sqlx::query_as!` of [`OrderRow`]s: every order column with the customer's bot key and the
 /// payment row, then `$filter` (`WHERE …`) with its arguments.

@@ -18,7 +18,7 @@ use sqlx::PgPool;
 use super::OrderKeys;
 use super::orders::{OrderRow, select_orders};
 use crate::error::OrderError;
-use crate::orders::Order;
+use crate::model::Order;
 
 /// Outlives every cache entry it guards.
 const GENERATION_TTL: Duration = Duration::from_secs(24 * 3600);

@@ -1,287 +1,11 @@
-//! Carts (order sessions, 주문서): one per customer, for one store, kept in Redis for 30 minutes
-//! after the last change. Every change reads the cart, decides, and writes by compare-and-set on
-//! the cart id, retrying on a conflict, so concurrent taps never lose an item.
+//! The pure part of every cart change: given the current cart, what to answer or write.
 
-use std::time::Duration;
+use chrono::{DateTime, Utc};
+use domain::{CartError, CustomerId, ItemId, OptionId, StoreId};
 
-use chrono::{DateTime, TimeZone, Utc};
-use domain::cart::{CartId, PricedCart, PricedCartLine, PricedLine};
-use domain::menu::Menu;
-use domain::{Cart, CartError, CustomerId, ItemId, Money, OptionId, SelectionId, StoreId};
-use redis::aio::ConnectionManager;
-use serde::{Deserialize, Serialize};
-
-use crate::error::OrderError;
-use crate::menu::{MenuDoc, Menus};
-use crate::storage::OrderKeys;
-use crate::storage::carts;
-
-/// How long a cart lives after its last change.
-pub const CART_TTL: Duration = Duration::from_secs(30 * 60);
-/// Compare-and-set attempts before giving up; a person tapping fast makes a handful of
-/// conflicts, not ten.
-const MAX_ATTEMPTS: u32 = 10;
-
-/// The cart as stored: the domain cart (whose `id` the compare-and-set compares) and what the
-/// order sheet shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Session {
-    #[serde(flatten)]
-    pub cart: Cart,
-    pub customer_id: CustomerId,
-    pub store_name: String,
-    /// Unix milliseconds of the last change.
-    pub updated_ms: i64,
-    /// Each line as priced when it last changed, with its option snapshots: the prices the
-    /// customer was shown. Placement re-prices against the menu of that moment.
-    pub priced: Vec<PricedCartLine>,
-}
-
-impl Session {
-    /// An empty cart. Its creation time is later than the previous cart's, so a new cart never
-    /// reuses an id the customer saw on an earlier one.
-    fn new(
-        customer_id: CustomerId,
-        store_id: StoreId,
-        store_name: String,
-        now: DateTime<Utc>,
-        previous: Option<&Session>,
-    ) -> Session {
-        let after_previous = previous
-            .and_then(|p| i64::try_from(p.cart.id.created_ms()).ok())
-            .and_then(|ms| Utc.timestamp_millis_opt(ms.saturating_add(1)).single());
-        let created = after_previous.map_or(now, |t| t.max(now));
-        Session {
-            cart: Cart::new(store_id, created),
-            customer_id,
-            store_name,
-            updated_ms: now.timestamp_millis(),
-            priced: Vec::new(),
-        }
-    }
-
-    pub fn created_ms(&self) -> i64 {
-        i64::try_from(self.cart.id.created_ms()).unwrap_or(i64::MAX)
-    }
-
-    /// The cart expires this long after its last change.
-    pub fn expires_ms(&self) -> i64 {
-        let ttl = i64::try_from(CART_TTL.as_millis()).unwrap_or(i64::MAX);
-        self.updated_ms.saturating_add(ttl)
-    }
-
-    /// The order sheet: the lines as priced and their total.
-    pub fn priced_cart(&self) -> Result<PricedCart, CartError> {
-        Ok(PricedCart {
-            cart_id: self.cart.id,
-            store_id: self.cart.store_id,
-            lines: self.priced.clone(),
-            total: Money::sum(self.priced.iter().map(|l| l.line.line_total))?,
-        })
-    }
-
-    /// Adds a line, or more of the same item with the same options to its line. The menu must
-    /// be the cart's store's.
-    fn add(
-        &mut self,
-        menu: &Menu,
-        item_id: ItemId,
-        option_ids: &[OptionId],
-        quantity: u32,
-    ) -> Result<(), CartError> {
-        let line = domain::validate_line(menu, item_id, option_ids, quantity)?;
-        let chosen: Vec<OptionId> = line.options.iter().map(|o| o.option_id).collect();
-        let same = self
-            .cart
-            .lines
-            .iter()
-            .find(|l| l.item_id == item_id && l.option_ids == chosen)
-            .map(|l| (l.line_id, l.quantity));
-        match same {
-            Some((line_id, held)) => {
-                let quantity = held.saturating_add(quantity);
-                self.cart.set_quantity(line_id, quantity)?;
-                let line = PricedLine {
-                    quantity,
-                    line_total: line.unit_price.checked_mul(quantity)?,
-                    ..line
-                };
-                self.set_priced(line_id, line);
-            }
-            None => {
-                let added = self.cart.add(menu, item_id, option_ids, quantity)?;
-                self.priced.push(added);
-            }
-        }
-        // A total that cannot be represented is refused now, not at payment.
-        self.priced_cart().map(|_| ())
-    }
-
-    /// Removes `quantity` of a line; 0 (or all of it) removes the line.
-    fn remove(&mut self, line_id: u32, quantity: u32) -> Result<(), CartError> {
-        let held = self
-            .cart
-            .line(line_id)
-            .ok_or(CartError::UnknownLine(line_id))?
-            .quantity;
-        if quantity == 0 || quantity >= held {
-            self.cart.remove(line_id)?;
-            self.priced.retain(|l| l.line_id != line_id);
-            return Ok(());
-        }
-        let left = held - quantity;
-        self.cart.set_quantity(line_id, left)?;
-        if let Some(priced) = self.priced.iter().find(|l| l.line_id == line_id) {
-            let line = PricedLine {
-                quantity: left,
-                line_total: priced.line.unit_price.checked_mul(left)?,
-                ..priced.line.clone()
-            };
-            self.set_priced(line_id, line);
-        }
-        Ok(())
-    }
-
-    fn set_priced(&mut self, line_id: u32, line: PricedLine) {
-        if let Some(priced) = self.priced.iter_mut().find(|l| l.line_id == line_id) {
-            priced.line = line;
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProblemCode {
-    Unspecified,
-    StoreNotFound,
-    ItemNotFound,
-    ItemDisabled,
-    ItemSoldOut,
-    OptionNotFound,
-    OptionDisabled,
-    OptionSoldOut,
-    OptionNotInItem,
-    SelectionMin,
-    SelectionMax,
-    BadQuantity,
-    CartFull,
-    DuplicateOption,
-}
-
-/// The option group a problem is about, with its rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProblemGroup {
-    pub id: SelectionId,
-    pub name: String,
-    pub min: u32,
-    pub max: u32,
-}
-
-/// Why a change was refused: a Korean message ready to show and what it is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub code: ProblemCode,
-    pub message: String,
-    pub item_id: Option<ItemId>,
-    pub option_id: Option<OptionId>,
-    pub group: Option<ProblemGroup>,
-}
-
-fn store_not_found() -> Problem {
-    Problem {
-        code: ProblemCode::StoreNotFound,
-        message: "가게를 찾을 수 없어요. 가게를 다시 골라 주세요.".to_owned(),
-        item_id: None,
-        option_id: None,
-        group: None,
-    }
-}
-
-/// Describes a refused line: the error's message, plus the ids of the item, option and option
-/// group it names, looked up in the menu the line was checked against.
-pub fn problem_of(
-    menu: &Menu,
-    item_id: ItemId,
-    option_ids: &[OptionId],
-    error: &CartError,
-) -> Problem {
-    let named_option = |name: &str| {
-        option_ids
-            .iter()
-            .copied()
-            .find(|&id| menu.option(id).is_some_and(|o| o.name == name))
-    };
-    let group = |name: &str| {
-        let item = menu.item(item_id)?;
-        let selection = menu.selections_of(item).find(|s| s.name == name)?;
-        Some(selection)
-    };
-    let mut option_id = None;
-    let mut selection = None;
-    let code = match error {
-        CartError::OtherStore { .. } | CartError::UnknownLine(_) | CartError::Overflow => {
-            ProblemCode::Unspecified
-        }
-        CartError::UnknownItem(_) => ProblemCode::ItemNotFound,
-        CartError::ItemUnavailable { .. } => ProblemCode::ItemDisabled,
-        CartError::ItemSoldOut { .. } => ProblemCode::ItemSoldOut,
-        CartError::UnknownOption(id) => {
-            option_id = Some(*id);
-            ProblemCode::OptionNotFound
-        }
-        CartError::OptionNotForItem { option, .. } => {
-            option_id = named_option(option);
-            ProblemCode::OptionNotInItem
-        }
-        CartError::OptionUnavailable { option } => {
-            option_id = named_option(option);
-            ProblemCode::OptionDisabled
-        }
-        CartError::OptionSoldOut { option } => {
-            option_id = named_option(option);
-            ProblemCode::OptionSoldOut
-        }
-        CartError::DuplicateOption { option } => {
-            option_id = named_option(option);
-            ProblemCode::DuplicateOption
-        }
-        CartError::ChooseExactly { group: name, count } => {
-            selection = group(name);
-            let chosen = selection.map_or(0, |s| {
-                option_ids
-                    .iter()
-                    .filter(|id| s.option_ids.contains(id))
-                    .count()
-            });
-            if u32::try_from(chosen).unwrap_or(u32::MAX) < *count {
-                ProblemCode::SelectionMin
-            } else {
-                ProblemCode::SelectionMax
-            }
-        }
-        CartError::TooFew { group: name, .. } => {
-            selection = group(name);
-            ProblemCode::SelectionMin
-        }
-        CartError::TooMany { group: name, .. } => {
-            selection = group(name);
-            ProblemCode::SelectionMax
-        }
-        CartError::InvalidQuantity { .. } => ProblemCode::BadQuantity,
-        CartError::TooManyLines => ProblemCode::CartFull,
-    };
-    Problem {
-        code,
-        message: error.to_string(),
-        item_id: Some(item_id),
-        option_id,
-        group: selection.map(|s| ProblemGroup {
-            id: s.id,
-            name: s.name.clone(),
-            min: s.min,
-            max: s.max,
-        }),
-    }
-}
+use super::problem::{Problem, problem_of, store_not_found};
+use crate::menu::MenuDoc;
+use crate::model::Session;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -315,13 +39,13 @@ pub struct AddRequest {
     pub replace: bool,
 }
 
-enum Decision {
+pub(super) enum Decision {
     Answer(CartUpdate),
     Write(Session),
     Delete,
 }
 
-fn answer(outcome: Outcome, session: Option<Session>) -> Decision {
+pub(super) fn answer(outcome: Outcome, session: Option<Session>) -> Decision {
     Decision::Answer(CartUpdate { outcome, session })
 }
 
@@ -331,7 +55,7 @@ fn is_stale(expected: &str, current: Option<&Session>) -> bool {
 
 /// The pure part of AddToCart: what to do with the customer's current cart. `menu` is `None`
 /// when the store does not exist.
-fn decide_add(
+pub(super) fn decide_add(
     customer: CustomerId,
     request: &AddRequest,
     menu: Option<&MenuDoc>,
@@ -407,7 +131,7 @@ pub struct LeftOut {
 /// The pure part of adding several lines: the lines the menu refuses, or that no longer fit
 /// the cart, are left out and the rest added; with none added nothing changes and the first
 /// problem is the answer.
-fn decide_add_lines(
+pub(super) fn decide_add_lines(
     customer: CustomerId,
     request: &AddLinesRequest,
     menu: Option<&MenuDoc>,
@@ -483,7 +207,7 @@ fn decide_add_lines(
     (Decision::Write(next), left_out)
 }
 
-fn decide_remove(
+pub(super) fn decide_remove(
     expected: &str,
     line_id: u32,
     quantity: u32,
@@ -504,7 +228,7 @@ fn decide_remove(
     }
 }
 
-fn decide_clear(expected: &str, current: Option<Session>) -> Decision {
+pub(super) fn decide_clear(expected: &str, current: Option<Session>) -> Decision {
     match current {
         None => answer(Outcome::NotFound, None),
         Some(cart) if is_stale(expected, Some(&cart)) => answer(Outcome::Stale, Some(cart)),
@@ -512,173 +236,14 @@ fn decide_clear(expected: &str, current: Option<Session>) -> Decision {
     }
 }
 
-/// Lock stripes: changes to one customer's cart within this process take turns, so a burst of
-/// taps does not burn compare-and-set attempts against itself; the compare-and-set still guards
-/// against other replicas.
-const STRIPES: usize = 64;
-
-pub struct Carts {
-    redis: ConnectionManager,
-    keys: OrderKeys,
-    menus: Menus,
-    stripes: Vec<tokio::sync::Mutex<()>>,
-}
-
-impl Carts {
-    pub fn new(redis: ConnectionManager, keys: OrderKeys, menus: Menus) -> Carts {
-        Carts {
-            redis,
-            keys,
-            menus,
-            stripes: (0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
-        }
-    }
-
-    fn stripe(&self, customer: CustomerId) -> &tokio::sync::Mutex<()> {
-        // The low bits of a UUID v7 are random.
-        let index = customer.as_uuid().as_u128() % STRIPES as u128;
-        &self.stripes[usize::try_from(index).unwrap_or(0)]
-    }
-
-    pub async fn get(&self, customer: CustomerId) -> Result<Option<Session>, OrderError> {
-        Ok(carts::read(&self.redis, &self.keys.cart(customer))
-            .await?
-            .session)
-    }
-
-    pub async fn add(
-        &self,
-        customer: CustomerId,
-        request: AddRequest,
-    ) -> Result<CartUpdate, OrderError> {
-        let menu = self.menus.get(request.store_id).await?;
-        self.change(customer, |current| {
-            decide_add(customer, &request, menu.as_ref(), current, Utc::now())
-        })
-        .await
-    }
-
-    /// Adds several lines in one change; what was left out comes with the update.
-    pub async fn add_lines(
-        &self,
-        customer: CustomerId,
-        request: AddLinesRequest,
-    ) -> Result<(CartUpdate, Vec<LeftOut>), OrderError> {
-        let menu = self.menus.get(request.store_id).await?;
-        let mut left_out = Vec::new();
-        let update = self
-            .change(customer, |current| {
-                let (decision, lines) =
-                    decide_add_lines(customer, &request, menu.as_ref(), current, Utc::now());
-                left_out = lines;
-                decision
-            })
-            .await?;
-        Ok((update, left_out))
-    }
-
-    pub async fn remove(
-        &self,
-        customer: CustomerId,
-        line_id: u32,
-        quantity: u32,
-        expected: &str,
-    ) -> Result<CartUpdate, OrderError> {
-        self.change(customer, |current| {
-            decide_remove(expected, line_id, quantity, current, Utc::now())
-        })
-        .await
-    }
-
-    pub async fn clear(
-        &self,
-        customer: CustomerId,
-        expected: &str,
-    ) -> Result<CartUpdate, OrderError> {
-        self.change(customer, |current| decide_clear(expected, current))
-            .await
-    }
-
-    /// Replaces the prices the customer was shown with `lines` (priced against today's menu), as
-    /// a new version of the cart, if the cart still is `expected`.
-    pub async fn reprice(
-        &self,
-        customer: CustomerId,
-        expected: CartId,
-        lines: Vec<PricedCartLine>,
-    ) -> Result<CartUpdate, OrderError> {
-        self.change(customer, |current| match current {
-            Some(cart) if cart.cart.id == expected => {
-                let mut next = cart;
-                next.cart.id.bump();
-                next.updated_ms = Utc::now().timestamp_millis();
-                next.priced = lines.clone();
-                Decision::Write(next)
-            }
-            other => answer(Outcome::Stale, other),
-        })
-        .await
-    }
-
-    /// Deletes the cart if it still is `cart_id`: an order was made of exactly that cart.
-    pub async fn clear_ordered(
-        &self,
-        customer: CustomerId,
-        cart_id: &str,
-    ) -> Result<bool, OrderError> {
-        carts::compare_and_set(
-            &self.redis,
-            &self.keys.cart(customer),
-            cart_id,
-            None,
-            CART_TTL,
-        )
-        .await
-    }
-
-    /// Keeps the cart at least `ttl` longer, so it outlives the payment window of a payment made
-    /// for it.
-    pub async fn hold(&self, customer: CustomerId, ttl: Duration) -> Result<(), OrderError> {
-        carts::extend(&self.redis, &self.keys.cart(customer), ttl).await
-    }
-
-    /// Reads, decides and writes by compare-and-set until a write lands or the decision needs
-    /// no write; a lost race re-reads and decides again on the newer cart.
-    async fn change(
-        &self,
-        customer: CustomerId,
-        mut decide: impl FnMut(Option<Session>) -> Decision,
-    ) -> Result<CartUpdate, OrderError> {
-        let key = self.keys.cart(customer);
-        let _turn = self.stripe(customer).lock().await;
-        for attempt in 0..MAX_ATTEMPTS {
-            let current = carts::read(&self.redis, &key).await?;
-            let new = match decide(current.session) {
-                Decision::Answer(update) => return Ok(update),
-                Decision::Write(session) => Some(session),
-                Decision::Delete => None,
-            };
-            if carts::compare_and_set(&self.redis, &key, &current.id, new.as_ref(), CART_TTL)
-                .await?
-            {
-                return Ok(CartUpdate {
-                    outcome: Outcome::Updated,
-                    session: new,
-                });
-            }
-            // Jittered, growing pauses spread competing writers apart.
-            let cap_ms = 1_u64 << attempt.min(5);
-            tokio::time::sleep(Duration::from_millis(rand::random_range(0..=cap_ms))).await;
-        }
-        Err(OrderError::Contended)
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone;
+    use domain::menu::{Category, Menu, MenuItem, MenuOption, Selection};
+    use domain::{CategoryId, MAX_LINES, MAX_QUANTITY, Money, SelectionId};
+
+    use super::super::problem::ProblemCode;
     use super::*;
-    use domain::menu::{Category, MenuItem, MenuOption, Selection};
-    use domain::{CategoryId, MAX_LINES, MAX_QUANTITY};
 
     struct Fixture {
         doc: MenuDoc,

@@ -1,0 +1,13 @@
+//! A customer's saved item with its options (나만의 메뉴), for one store.
+
+use domain::{CustomerId, FavouriteId, ItemId, OptionId, StoreId};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Favourite {
+    pub id: FavouriteId,
+    pub customer_id: CustomerId,
+    pub store_id: StoreId,
+    pub name: String,
+    pub item_id: ItemId,
+    pub option_ids: Vec<OptionId>,
+}
