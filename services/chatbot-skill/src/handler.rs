@@ -19,7 +19,8 @@ use crate::auth::Access;
 use crate::clients::{CALL_DEADLINE, Clients};
 use crate::openbuilder::OpenBuilder;
 use crate::payload;
-use crate::skills::{self, Skill, common};
+use crate::skill::Skill;
+use crate::skills::{self, common};
 
 /// The whole skill's budget: under Kakao's 5 s with room for the gateway hop and the network.
 pub const BUDGET: Duration = Duration::from_millis(4_000);

@@ -18,6 +18,7 @@ mod grpc;
 mod handler;
 mod openbuilder;
 mod payload;
+mod skill;
 mod skills;
 
 use std::sync::Arc;

@@ -9,7 +9,7 @@ use std::path::Path;
 use kakao::skill::response::BlockTarget;
 use serde::Deserialize;
 
-use crate::skills::Skill;
+use crate::skill::Skill;
 
 /// The file as shipped; `KAKAO_OPENBUILDER_FILE` replaces it with the operator's copy, whose
 /// block ids are the ones Open Builder assigned.

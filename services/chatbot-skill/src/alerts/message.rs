@@ -6,10 +6,9 @@ use std::collections::BTreeMap;
 
 use contracts::events::types;
 use contracts::events::v1 as events;
+use domain::Money;
 use kakao::event_api::{Event, EventRequest, EventUser};
 use prost::Message as _;
-
-use crate::skills::common::won;
 
 /// The order events that reach the customer, by their Open Builder event name (bot.json).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,7 +165,8 @@ impl Alert {
         };
         let nickname = clean(&self.nickname);
         let reason = clean(&self.reason);
-        let refunded = |amount: i64| format!("결제하신 {}은 카카오페이로 환불됩니다.", won(amount));
+        let refunded =
+            |amount: i64| format!("결제하신 {}은 카카오페이로 환불됩니다.", Money::won(amount));
         let body = match self.kind {
             Some(Kind::Placed) if nickname.is_empty() => {
                 "결제가 완료되었어요. 매장에서 주문을 확인하면 알려 드릴게요.".to_owned()

@@ -9,10 +9,11 @@ use domain::OrderId;
 use kakao::skill::response::{LimitError, QuickReply};
 use kakao::{SkillPayload, SkillResponse};
 
-use super::{Ctx, Skill, common, input};
+use super::{Ctx, common, input};
 use crate::alerts::message::{Alert, Kind};
 use crate::error::Error;
 use crate::openbuilder::OpenBuilder;
+use crate::skill::Skill;
 
 pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
     if let (Some(event_id), Some(user)) =

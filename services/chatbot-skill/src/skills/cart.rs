@@ -10,11 +10,12 @@ use kakao::skill::response::{
     SimpleText, TextCard, shorten,
 };
 
+use super::Ctx;
 use super::common::{self, won};
-use super::menu::{page_chips, page_mark, page_of};
-use super::{Ctx, Skill};
+use super::paging::{page_chips, page_mark, page_of};
 use crate::error::Error;
 use crate::openbuilder::OpenBuilder;
+use crate::skill::Skill;
 
 /// Lines that get a remove chip each; with 처음으로 they fill at most 9 of the 10 chips.
 /// A longer cart gets one chip leading to the list of its lines instead.

@@ -7,7 +7,7 @@ use kakao::SkillResponse;
 use kakao::skill::response::{LimitError, QuickReply};
 
 use crate::openbuilder::OpenBuilder;
-use crate::skills::Skill;
+use crate::skill::Skill;
 
 pub const TRY_AGAIN: &str = "지금은 답을 드리기 어려워요. 잠시 후 다시 시도해 주세요.";
 

@@ -19,10 +19,11 @@ use serde_json::Value;
 
 use super::catalog::{Catalog, Group};
 use super::common::{self, extra_price, won};
-use super::menu::{page_chips, page_mark, page_of};
-use super::{Ctx, Skill, input};
+use super::paging::{page_chips, page_mark, page_of};
+use super::{Ctx, input};
 use crate::error::Error;
 use crate::openbuilder::OpenBuilder;
+use crate::skill::Skill;
 
 pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
     let payload = ctx.payload;

@@ -16,9 +16,11 @@ use kakao::skill::response::{
 use super::catalog::Catalog;
 use super::common::{self, is_open, state_label, won};
 use super::item::{add_target, item_target};
-use super::{Ctx, Skill, input};
+use super::paging::{page_chips, page_mark, page_of};
+use super::{Ctx, input};
 use crate::error::Error;
 use crate::openbuilder::OpenBuilder;
+use crate::skill::Skill;
 
 /// Item cards in one carousel.
 const ITEMS_PER_PAGE: usize = limits::CAROUSEL_ITEMS_MAX;
@@ -66,38 +68,6 @@ fn category_target(
         .extra("store_id", store_id)
         .extra("category_id", category.id.clone())
         .extra("page", page as u64)
-}
-
-/// 이전 / 더 보기 chips around page `page` of `pages`.
-pub fn page_chips(
-    page: usize,
-    pages: usize,
-    target: impl Fn(usize) -> BlockTarget,
-) -> Vec<QuickReply> {
-    let mut chips = Vec::new();
-    if page > 0 {
-        chips.push(QuickReply::block("이전", target(page - 1)));
-    }
-    if page + 1 < pages {
-        chips.push(QuickReply::block("더 보기", target(page + 1)));
-    }
-    chips
-}
-
-/// The page to show (the last one when `page` is past the end) and its range.
-pub fn page_of(len: usize, per_page: usize, page: usize) -> (usize, usize, std::ops::Range<usize>) {
-    let pages = len.div_ceil(per_page).max(1);
-    let page = page.min(pages - 1);
-    (page, pages, page * per_page..len.min((page + 1) * per_page))
-}
-
-/// "(2/5)" when there is more than one page.
-pub fn page_mark(page: usize, pages: usize) -> String {
-    if pages > 1 {
-        format!(" ({}/{pages})", page + 1)
-    } else {
-        String::new()
-    }
 }
 
 pub fn render(

@@ -6,9 +6,10 @@ use domain::input::NICKNAME_MAX_CHARS;
 use kakao::SkillResponse;
 use kakao::skill::response::LimitError;
 
-use super::{Ctx, Skill, common, input};
+use super::{Ctx, common, input};
 use crate::error::Error;
 use crate::openbuilder::OpenBuilder;
+use crate::skill::Skill;
 
 const HOW_TO: &str = "바꾸려면 '닉네임 설정 민트'처럼 보내 주세요.";
 

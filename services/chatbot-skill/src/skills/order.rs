@@ -7,9 +7,10 @@ use kakao::SkillResponse;
 use kakao::skill::response::{Button, LimitError, QuickReply, TextCard};
 
 use super::common::{self, won};
-use super::{Ctx, Skill, cart, input};
+use super::{Ctx, cart, input};
 use crate::error::Error;
 use crate::openbuilder::OpenBuilder;
+use crate::skill::Skill;
 
 pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
     let customer_id = &ctx.customer.customer_id;

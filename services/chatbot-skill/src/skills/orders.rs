@@ -11,9 +11,10 @@ use kakao::SkillResponse;
 use kakao::skill::response::{Button, Carousel, LimitError, SimpleText, TextCard};
 
 use super::common::{self, won};
-use super::{Ctx, Skill, cart, input};
+use super::{Ctx, cart, input};
 use crate::error::Error;
 use crate::openbuilder::OpenBuilder;
+use crate::skill::Skill;
 
 const LIST_MAX: u32 = 10;
 /// `action` of the 취소하기 button.

@@ -9,9 +9,10 @@ use kakao::SkillResponse;
 use kakao::skill::response::{Button, Carousel, LimitError, SimpleText, TextCard, shorten};
 
 use super::common::{self, state_label};
-use super::{Ctx, Skill, input};
+use super::{Ctx, input};
 use crate::error::Error;
 use crate::openbuilder::OpenBuilder;
+use crate::skill::Skill;
 
 /// A carousel holds 10 cards.
 const RESULTS_MAX: u32 = 10;
