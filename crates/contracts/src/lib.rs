@@ -91,7 +91,10 @@ pub mod keys {
 /// rather than drawn at random, so a stream rebuilt from Postgres carries the same ids as the
 /// entries the outbox relay publishes, and each fact appears in the stream once.
 pub mod day_stream {
+    use chrono::{DateTime, Utc};
     use uuid::Uuid;
+
+    use crate::events::v1 as ev;
 
     /// Namespace of the name-based (v5) ids below.
     const NAMESPACE: Uuid = Uuid::from_u128(0x5e3c_1d2a_8f4b_4c6e_9a7d_0b1c_2d3e_4f50);
@@ -118,6 +121,24 @@ pub mod day_stream {
                 OrderFact::Ready => "ready",
                 OrderFact::Canceled => "canceled",
             }
+        }
+    }
+
+    /// The day's `opened` entry: the first of its stream, written by the store when the day
+    /// begins, or again by the order service (`rebuilt`) heading a stream it rebuilt.
+    pub fn opened_entry(
+        store_id: Uuid,
+        day_business_id: Uuid,
+        opened_at: DateTime<Utc>,
+        rebuilt: bool,
+    ) -> ev::StoreDayEntry {
+        ev::StoreDayEntry {
+            store_id: store_id.to_string(),
+            day_business_id: day_business_id.to_string(),
+            entry: Some(ev::store_day_entry::Entry::Opened(ev::StoreDayOpened {
+                opened_at: Some(crate::time::timestamp(opened_at)),
+                rebuilt,
+            })),
         }
     }
 

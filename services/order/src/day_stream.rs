@@ -13,8 +13,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use contracts::day_stream;
 use contracts::events::types;
-use contracts::events::v1 as ev;
-use contracts::time::timestamp as ts;
 use domain::{BusinessDayId, OrderStatus, StoreId};
 use prost::Message as _;
 use redis::aio::ConnectionManager;
@@ -162,14 +160,7 @@ pub fn rebuilt_entries(
     orders: &[Order],
     now: DateTime<Utc>,
 ) -> Vec<Rebuilt> {
-    let opened = ev::StoreDayEntry {
-        store_id: store.to_string(),
-        day_business_id: day.to_string(),
-        entry: Some(ev::store_day_entry::Entry::Opened(ev::StoreDayOpened {
-            opened_at: Some(ts(now)),
-            rebuilt: true,
-        })),
-    };
+    let opened = day_stream::opened_entry(store.as_uuid(), day.as_uuid(), now, true);
     let mut facts = Vec::with_capacity(orders.len() * 2);
     for order in orders {
         if let Some(at) = order.placed_at {
@@ -224,6 +215,8 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
     use contracts::day_stream::OrderFact;
+    use contracts::events::v1 as ev;
+    use contracts::time::timestamp as ts;
     use domain::{CustomerId, Money, OrderId, PrepMinutes};
 
     use crate::model::{Acceptance, Snapshot};

@@ -274,16 +274,7 @@ impl Days {
         stream_key: &str,
     ) -> Result<(), StoreError> {
         let opened_at = db::db_now(tx).await?;
-        let entry = contracts::events::v1::StoreDayEntry {
-            store_id: store_id.to_string(),
-            day_business_id: day_id.to_string(),
-            entry: Some(contracts::events::v1::store_day_entry::Entry::Opened(
-                contracts::events::v1::StoreDayOpened {
-                    opened_at: Some(contracts::time::timestamp(opened_at)),
-                    rebuilt: false,
-                },
-            )),
-        };
+        let entry = contracts::day_stream::opened_entry(store_id, day_id, opened_at, false);
         platform::bus::outbox::enqueue_as(
             tx,
             contracts::day_stream::opened_event_id(day_id),
