@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use contracts::clients::{OrderServiceClient, PaymentServiceClient, StoreServiceClient};
 use contracts::events::v1::BusinessDayClosed;
 use contracts::order::v1::EnsureDayStreamRequest;
@@ -384,8 +384,7 @@ fn closed_day(id: Uuid, event: &BusinessDayClosed) -> Result<storage::ClosedDay,
         .and_then(time)
         .ok_or_else(|| invalid("no closed_at"))?;
     let business_date = if event.business_date.is_empty() {
-        let kst = FixedOffset::east_opt(9 * 3600).ok_or_else(|| invalid("no KST offset"))?;
-        closed_at.with_timezone(&kst).date_naive()
+        closed_at.with_timezone(&domain::KST).date_naive()
     } else {
         event
             .business_date

@@ -251,8 +251,7 @@ impl Alert {
 /// "13:25" in Korean time.
 fn kst_clock(t: &prost_types::Timestamp) -> Option<String> {
     let utc = chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))?;
-    let kst = utc.with_timezone(&chrono::FixedOffset::east_opt(9 * 3600)?);
-    Some(kst.format("%H:%M").to_string())
+    Some(utc.with_timezone(&domain::KST).format("%H:%M").to_string())
 }
 
 /// Names come from store staff and customers: one line, no surrounding space.
