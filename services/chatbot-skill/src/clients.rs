@@ -301,4 +301,74 @@ impl Clients {
         self.call(ORDER, self.order.clone().customer_cancel_order(request))
             .await
     }
+
+    // ---- order: reorder and favourites ----
+
+    /// 같은 메뉴 다시 담기: the past order's lines into the cart, what is gone left out.
+    pub async fn reorder(
+        &self,
+        reorder: order::ReorderRequest,
+    ) -> Result<order::ReorderResponse, Error> {
+        let request = self.request(reorder);
+        self.call(ORDER, self.order.clone().reorder(request)).await
+    }
+
+    /// Every store's favourites of the customer (the numbers customers rename them by count
+    /// across stores), oldest first.
+    pub async fn favourites(&self, customer_id: &str) -> Result<order::FavouriteList, Error> {
+        let request = self.request(order::ListFavouritesRequest {
+            customer_id: customer_id.to_owned(),
+            store_id: String::new(),
+        });
+        self.call(ORDER, self.order.clone().list_favourites(request))
+            .await
+    }
+
+    pub async fn save_favourite(
+        &self,
+        save: order::SaveFavouriteRequest,
+    ) -> Result<order::FavouriteResponse, Error> {
+        let request = self.request(save);
+        self.call(ORDER, self.order.clone().save_favourite(request))
+            .await
+    }
+
+    pub async fn rename_favourite(
+        &self,
+        customer_id: &str,
+        favourite_id: &str,
+        name: &str,
+    ) -> Result<order::FavouriteResponse, Error> {
+        let request = self.request(order::RenameFavouriteRequest {
+            customer_id: customer_id.to_owned(),
+            favourite_id: favourite_id.to_owned(),
+            name: name.to_owned(),
+        });
+        self.call(ORDER, self.order.clone().rename_favourite(request))
+            .await
+    }
+
+    pub async fn remove_favourite(
+        &self,
+        customer_id: &str,
+        favourite_id: &str,
+    ) -> Result<bool, Error> {
+        let request = self.request(order::RemoveFavouriteRequest {
+            customer_id: customer_id.to_owned(),
+            favourite_id: favourite_id.to_owned(),
+        });
+        let answer = self
+            .call(ORDER, self.order.clone().remove_favourite(request))
+            .await?;
+        Ok(answer.removed)
+    }
+
+    pub async fn add_favourite_to_cart(
+        &self,
+        add: order::AddFavouriteToCartRequest,
+    ) -> Result<order::CartUpdateResponse, Error> {
+        let request = self.request(add);
+        self.call(ORDER, self.order.clone().add_favourite_to_cart(request))
+            .await
+    }
 }

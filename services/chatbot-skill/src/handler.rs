@@ -250,7 +250,8 @@ fn retry(ob: &OpenBuilder, skill: Skill, payload: &SkillPayload) -> Vec<QuickRep
         target.extra = Some(extra.clone());
     }
     let again = QuickReply::block("다시 시도", target);
-    if skill == Skill::CartAdd {
+    // Reorders and favourites add to the sheet too.
+    if matches!(skill, Skill::CartAdd | Skill::Reorder | Skill::Favourites) {
         vec![common::show_cart(ob), again]
     } else {
         vec![again]

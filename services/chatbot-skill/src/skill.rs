@@ -12,12 +12,14 @@ pub enum Skill {
     Cart,
     Order,
     Orders,
+    Reorder,
+    Favourites,
     Nickname,
     Alert,
 }
 
 impl Skill {
-    pub const ALL: [Skill; 11] = [
+    pub const ALL: [Skill; 13] = [
         Skill::Welcome,
         Skill::Stores,
         Skill::Menu,
@@ -27,6 +29,8 @@ impl Skill {
         Skill::Cart,
         Skill::Order,
         Skill::Orders,
+        Skill::Reorder,
+        Skill::Favourites,
         Skill::Nickname,
         Skill::Alert,
     ];
@@ -43,6 +47,8 @@ impl Skill {
             Skill::Cart => "cart",
             Skill::Order => "order",
             Skill::Orders => "orders",
+            Skill::Reorder => "reorder",
+            Skill::Favourites => "favourites",
             Skill::Nickname => "nickname",
             Skill::Alert => "alert",
         }

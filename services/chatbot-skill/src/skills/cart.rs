@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::openbuilder::OpenBuilder;
 use crate::skill::Skill;
 
-/// Lines that get a remove chip each; with 처음으로 they fill at most 9 of the 10 chips.
+/// Lines that get a remove chip each; with 처음으로 and one more chip they fill at most the 10.
 /// A longer cart gets one chip leading to the list of its lines instead.
 const REMOVE_CHIPS: usize = 8;
 /// Lines on one page of the remove list: 5 cards of 4 rows in a carousel.
@@ -119,6 +119,16 @@ pub fn render(
     cart: Option<&Cart>,
     note: Option<&str>,
 ) -> Result<SkillResponse, LimitError> {
+    render_with(ob, cart, note, None)
+}
+
+/// The sheet with one more chip before 처음으로 (e.g. 나만의 메뉴 저장 after 담기).
+pub fn render_with(
+    ob: &OpenBuilder,
+    cart: Option<&Cart>,
+    note: Option<&str>,
+    chip: Option<QuickReply>,
+) -> Result<SkillResponse, LimitError> {
     let Some(cart) = cart.filter(|c| !c.lines.is_empty()) else {
         let empty = "주문서가 비어 있어요. 매장을 찾아 메뉴를 담아 주세요.";
         let text = match note {
@@ -155,7 +165,7 @@ pub fn render(
         )]
     };
     SkillResponse::with_outputs(outputs)?
-        .quick_replies(removes.into_iter().chain([common::home(ob)]))
+        .quick_replies(removes.into_iter().chain(chip).chain([common::home(ob)]))
 }
 
 fn remove_target(ob: &OpenBuilder, cart: &Cart, line: &CartLine) -> BlockTarget {

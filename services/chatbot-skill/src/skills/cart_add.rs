@@ -1,6 +1,7 @@
 //! `cart-add`: puts an item with its chosen options into the cart. The order service validates
 //! against the menu; its refusal (naming the option group and rule) is shown as it is. A cart
-//! of another store is replaced only after the customer confirms.
+//! of another store is replaced only after the customer confirms. The answer offers to keep
+//! the item with its options as a favourite (나만의 메뉴 저장).
 
 use contracts::order::v1::{AddToCartRequest, CartOutcome, CartUpdateResponse};
 use domain::{CartId, ItemId, OptionId, StoreId};
@@ -10,7 +11,7 @@ use serde_json::Value;
 
 use super::common::{self, won};
 use super::item::{add_target, item_target};
-use super::{Ctx, cart, input};
+use super::{Ctx, cart, favourites, input};
 use crate::error::Error;
 use crate::openbuilder::OpenBuilder;
 
@@ -69,7 +70,14 @@ pub fn render(
             let name = cart
                 .and_then(|c| c.lines.iter().rev().find(|l| l.item_id == request.item_id))
                 .map_or("메뉴", |l| l.item_name.as_str());
-            cart::render(ob, cart, Some(&format!("주문서에 담았어요: {name}")))
+            let save =
+                favourites::save_chip(ob, &request.store_id, &request.item_id, &request.option_ids);
+            cart::render_with(
+                ob,
+                cart,
+                Some(&format!("주문서에 담았어요: {name}")),
+                Some(save),
+            )
         }
         CartOutcome::NeedsReplace => {
             let Some(existing) = cart else {
@@ -187,6 +195,12 @@ mod tests {
                 .unwrap()
                 .contains("합계 10,000원")
         );
+        let save = &v["template"]["quickReplies"][1];
+        assert_eq!(save["label"], "나만의 메뉴 저장");
+        assert_eq!(save["blockId"], "blk_favourites");
+        assert_eq!(save["extra"]["action"], "save");
+        assert_eq!(save["extra"]["item_id"], AMERICANO);
+        assert_eq!(save["extra"]["option_ids"], serde_json::json!([ICE]));
     }
 
     #[test]

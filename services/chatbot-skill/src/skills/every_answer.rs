@@ -17,7 +17,8 @@ use contracts::common::v1::{
     PaymentRedirect, Selection,
 };
 use contracts::order::v1::{
-    AddToCartRequest, CartOutcome, CartUpdateResponse, Order, PlaceOrderResponse, PlaceOutcome,
+    AddFavouriteToCartRequest, AddToCartRequest, CartOutcome, CartUpdateResponse, Favourite,
+    FavouriteList, LeftOutLine, Order, PlaceOrderResponse, PlaceOutcome, ReorderResponse,
 };
 use contracts::store::v1::{NearbyStoresByPlaceResponse, Place, PlaceLookup, Store, StoreSummary};
 use kakao::SkillResponse;
@@ -29,7 +30,9 @@ use store::{DESCRIPTION_MAX_CHARS, LIST_MAX, NAME_MAX_CHARS, PRICE_MAX_WON, SELE
 
 use super::catalog::Catalog;
 use super::item::{At, Plan, plan, settle};
-use super::{cart, cart_add, input, item, menu, nickname, order, orders, stores};
+use super::{
+    cart, cart_add, favourites, input, item, menu, nickname, order, orders, reorder, stores,
+};
 use crate::openbuilder::OpenBuilder;
 
 /// The store profile's texts (address, description) as the store service bounds them.
@@ -266,19 +269,71 @@ fn store(shape: &Shape, state: DayState) -> Store {
     }
 }
 
+/// The store's maximum of favourites with names as long as a favourite's may be, beside one
+/// of another store.
+fn full_favourites(shape: &Shape, menu: &Menu) -> FavouriteList {
+    let max = domain::favourite::PER_STORE_MAX;
+    let names = |n: usize| {
+        pick(&shape.names, n)
+            .chars()
+            .cycle()
+            .take(domain::input::FAVOURITE_NAME_MAX_CHARS)
+            .collect::<String>()
+    };
+    let favourites = (0..=max)
+        .map(|n| Favourite {
+            favourite_id: id(0x0f, n),
+            store_id: if n == 0 {
+                id(0x0e, 0)
+            } else {
+                menu.store_id.clone()
+            },
+            name: names(n),
+            item_id: id(1, n),
+            item_name: pick(&shape.names, n),
+            option_names: vec![pick(&shape.names, n + 1); input::IDS_MAX],
+            unit_price: PRICE_MAX_WON,
+            unavailable: if n % 2 == 0 {
+                String::new()
+            } else {
+                pick(&shape.descriptions, n)
+            },
+            ..Favourite::default()
+        })
+        .collect();
+    FavouriteList {
+        favourites,
+        max: u32::try_from(max).unwrap(),
+    }
+}
+
 fn walk_menu(ob: &OpenBuilder, shape: &Shape, menu: &Menu) -> Result<(), TestCaseError> {
     let catalog = Catalog::new(menu);
-    for state in [DayState::Open, DayState::Break] {
-        let store = store(shape, state);
-        every_page("categories", |page| {
-            menu::render(ob, &store, &catalog, None, page)
-        })?;
-        for c in [0, shape.categories - 1] {
-            let category = &menu.categories[c].id;
-            every_page(&format!("category {c}"), |page| {
-                menu::render(ob, &store, &catalog, Some(category), page)
+    let full = full_favourites(shape, menu);
+    for favourites in [&[][..], &full.favourites[..]] {
+        for state in [DayState::Open, DayState::Break] {
+            let store = store(shape, state);
+            every_page("categories", |page| {
+                menu::render(ob, &store, &catalog, favourites, None, page)
             })?;
+            for c in [0, shape.categories - 1] {
+                let category = &menu.categories[c].id;
+                every_page(&format!("category {c}"), |page| {
+                    menu::render(ob, &store, &catalog, favourites, Some(category), page)
+                })?;
+            }
         }
+    }
+    let name = pick(&shape.names, 0);
+    check(
+        "favourites",
+        favourites::render_list(ob, &menu.store_id, &name, &full, Some(&name)),
+    )?;
+    for created in [true, false] {
+        check(
+            "favourite saved",
+            favourites::render_saved(ob, &menu.store_id, &full.favourites[1].name, created),
+        )?;
     }
     Ok(())
 }
@@ -392,6 +447,7 @@ fn walk_cart_and_orders(ob: &OpenBuilder, shape: &Shape, menu: &Menu) -> Result<
         for outcome in [
             CartOutcome::Updated,
             CartOutcome::NeedsReplace,
+            CartOutcome::Stale,
             CartOutcome::Invalid,
         ] {
             let response = CartUpdateResponse {
@@ -400,6 +456,26 @@ fn walk_cart_and_orders(ob: &OpenBuilder, shape: &Shape, menu: &Menu) -> Result<
                 problem: None,
             };
             check("cart-add", cart_add::render(ob, &request, &response))?;
+            let favourite = AddFavouriteToCartRequest {
+                favourite_id: id(0x0f, 1),
+                ..AddFavouriteToCartRequest::default()
+            };
+            check(
+                "favourite added",
+                favourites::render_added(ob, &favourite, &menu.store_id, &id(1, 0), &response),
+            )?;
+            let left_out = LeftOutLine {
+                item_name: pick(&shape.names, 2),
+                message: format!("{}는 품절이라 빼고 담았어요.", pick(&shape.names, 2)),
+                problem: None,
+            };
+            let reordered = ReorderResponse {
+                update: Some(response.clone()),
+                left_out: vec![left_out; domain::MAX_LINES],
+                store_id: menu.store_id.clone(),
+                store_name: pick(&shape.names, 1),
+            };
+            check("reorder", reorder::render(ob, &id(0x0d, 1), &reordered))?;
         }
         let placed = PlaceOrderResponse {
             outcome: PlaceOutcome::ReadyToPay as i32,

@@ -1,9 +1,11 @@
 //! `menu`: a store's categories (chips, or pages of list cards when there are many), then a
 //! category's items in pages of carousel cards with their prices and a button to add (items
 //! without option groups) or to choose options. Every page has 이전 / 더 보기, so no category
-//! and no item is ever out of reach.
+//! and no item is ever out of reach. The customer's 나만의 메뉴 of the store come first as chips
+//! that add one in a tap.
 
 use contracts::common::v1::{Category, Item};
+use contracts::order::v1::Favourite;
 use contracts::store::v1::Store;
 use domain::{CategoryId, StoreId};
 use kakao::SkillResponse;
@@ -17,7 +19,7 @@ use super::catalog::Catalog;
 use super::common::{self, is_open, state_label, won};
 use super::item::{add_target, item_target};
 use super::paging::{page_chips, page_mark, page_of};
-use super::{Ctx, input};
+use super::{Ctx, favourites, input};
 use crate::error::Error;
 use crate::openbuilder::OpenBuilder;
 use crate::skill::Skill;
@@ -49,10 +51,19 @@ pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
     };
     let category = input::id::<CategoryId>(payload, "category_id").map(|id| id.to_string());
     let page = input::number(payload, "page").unwrap_or(0) as usize;
+    // The menu is what matters: without the favourites it still answers, without their chips.
+    let favourites = match ctx.clients.favourites(&ctx.customer.customer_id).await {
+        Ok(list) => list.favourites,
+        Err(e) => {
+            tracing::warn!(error = %e, "favourites unavailable; the menu goes without them");
+            Vec::new()
+        }
+    };
     Ok(render(
         ctx.ob,
         &store,
         &Catalog::new(&menu),
+        &favourites,
         category.as_deref(),
         page,
     )?)
@@ -70,22 +81,27 @@ fn category_target(
         .extra("page", page as u64)
 }
 
-pub fn render(
-    ob: &OpenBuilder,
-    store: &Store,
-    catalog: &Catalog<'_>,
-    category_id: Option<&str>,
-    page: usize,
-) -> Result<SkillResponse, LimitError> {
-    let categories = catalog.categories();
-    let notice = if is_open(store.state) {
+/// Under the title when the store takes no orders now.
+fn notice(store: &Store) -> String {
+    if is_open(store.state) {
         String::new()
     } else {
         format!(
             "\n지금은 주문을 받지 않아요 ({}). 메뉴는 둘러볼 수 있어요.",
             state_label(store.state)
         )
-    };
+    }
+}
+
+pub fn render(
+    ob: &OpenBuilder,
+    store: &Store,
+    catalog: &Catalog<'_>,
+    favourites: &[Favourite],
+    category_id: Option<&str>,
+    page: usize,
+) -> Result<SkillResponse, LimitError> {
+    let categories = catalog.categories();
     if categories.is_empty() {
         return common::text(
             format!("{} 메뉴가 아직 준비되지 않았어요.", store.name),
@@ -100,25 +116,41 @@ pub fn render(
             ob,
             store,
             catalog,
+            favourites,
             category,
             categories.len(),
             page,
-            &notice,
         ),
-        None => render_categories(ob, store, &categories, page, &notice),
+        None => render_categories(ob, store, favourites, &categories, page),
     }
+}
+
+/// The customer's favourites of the store as chips first, in the room `others` leave.
+fn with_favourites(
+    ob: &OpenBuilder,
+    store_id: &str,
+    all: &[Favourite],
+    others: Vec<QuickReply>,
+) -> Vec<QuickReply> {
+    let room = limits::QUICK_REPLIES_MAX.saturating_sub(others.len());
+    let mut chips = favourites::chips(ob, store_id, all, room);
+    chips.extend(others);
+    chips
 }
 
 fn render_categories(
     ob: &OpenBuilder,
     store: &Store,
+    favourites: &[Favourite],
     categories: &[&Category],
     page: usize,
-    notice: &str,
 ) -> Result<SkillResponse, LimitError> {
+    let notice = notice(store);
     let store_id = store.store_id.as_str();
     let nav = [common::show_cart(ob), common::home(ob)];
-    let fits_chips = categories.len() <= CATEGORY_CHIPS
+    // With favourites, categories are chips only while one chip is left for them.
+    let has_favourites = favourites.iter().any(|f| f.store_id == store_id);
+    let fits_chips = categories.len() <= CATEGORY_CHIPS - usize::from(has_favourites)
         && categories
             .iter()
             .all(|c| c.name.chars().count() <= limits::LABEL_MAX);
@@ -132,8 +164,11 @@ fn render_categories(
         );
         let chips = categories
             .iter()
-            .map(|c| QuickReply::block(&c.name, category_target(ob, store_id, c, 0)));
-        return SkillResponse::from_output(header).quick_replies(chips.chain(nav));
+            .map(|c| QuickReply::block(&c.name, category_target(ob, store_id, c, 0)))
+            .chain(nav)
+            .collect();
+        return SkillResponse::from_output(header)
+            .quick_replies(with_favourites(ob, store_id, favourites, chips));
     }
     let (page, pages, range) = page_of(categories.len(), CATEGORIES_PER_PAGE, page);
     let header = TextCard::new(
@@ -159,20 +194,22 @@ fn render_categories(
             .extra("store_id", store_id)
             .extra("page", p as u64)
     });
+    let others = more.into_iter().chain(nav).collect();
     SkillResponse::from_output(header)
         .output(Carousel::new(cards)?)?
-        .quick_replies(more.into_iter().chain(nav))
+        .quick_replies(with_favourites(ob, store_id, favourites, others))
 }
 
 fn render_items(
     ob: &OpenBuilder,
     store: &Store,
     catalog: &Catalog<'_>,
+    favourites: &[Favourite],
     category: &Category,
     category_count: usize,
     page: usize,
-    notice: &str,
 ) -> Result<SkillResponse, LimitError> {
+    let notice = notice(store);
     let store_id = store.store_id.as_str();
     let items = catalog.items_of(category);
     let (page, pages, range) = page_of(items.len(), ITEMS_PER_PAGE, page);
@@ -189,7 +226,7 @@ fn render_items(
     replies.extend([common::show_cart(ob), common::home(ob)]);
     SkillResponse::from_output(SimpleText::new(format!("{title}{notice}")))
         .output(item_carousel(ob, store_id, catalog, &items[range])?)?
-        .quick_replies(replies)
+        .quick_replies(with_favourites(ob, store_id, favourites, replies))
 }
 
 fn item_carousel(
@@ -277,7 +314,15 @@ mod tests {
         category: Option<&str>,
         page: usize,
     ) -> Value {
-        let r = render(&ob(), &store(state), &Catalog::new(menu), category, page).unwrap();
+        let r = render(
+            &ob(),
+            &store(state),
+            &Catalog::new(menu),
+            &[],
+            category,
+            page,
+        )
+        .unwrap();
         let v = r.to_value();
         kakao::validate(&v).unwrap();
         v
@@ -297,6 +342,51 @@ mod tests {
                 .unwrap()
                 .starts_with("영업 중")
         );
+    }
+
+    #[test]
+    fn the_customers_favourites_come_first_as_chips_that_add_in_a_tap() {
+        let all = super::super::favourites::fixture::favourites(10, 4);
+        let menu = menu();
+        let v = render(
+            &ob(),
+            &store(DayState::Open),
+            &Catalog::new(&menu),
+            &all.favourites,
+            None,
+            0,
+        )
+        .unwrap()
+        .to_value();
+        kakao::validate(&v).unwrap();
+        let chips = v["template"]["quickReplies"].as_array().unwrap();
+        assert_eq!(chips.len(), 10);
+        assert_eq!(chips[0]["label"], "★ 아아아아");
+        assert_eq!(chips[0]["blockId"], "blk_favourites");
+        assert_eq!(chips[0]["extra"]["action"], "add");
+        assert_eq!(
+            chips[0]["extra"]["favourite_id"],
+            all.favourites[1].favourite_id
+        );
+        // The rest of the favourites are one chip away; every category is still there.
+        let labels: Vec<&str> = chips.iter().map(|c| c["label"].as_str().unwrap()).collect();
+        assert!(labels.contains(&"★ 나만의 메뉴"), "{labels:?}");
+        assert!(
+            labels.contains(&"커피") && labels.contains(&"디저트"),
+            "{labels:?}"
+        );
+        let items = render(
+            &ob(),
+            &store(DayState::Open),
+            &Catalog::new(&menu),
+            &all.favourites,
+            Some(COFFEE),
+            0,
+        )
+        .unwrap()
+        .to_value();
+        kakao::validate(&items).unwrap();
+        assert_eq!(items["template"]["quickReplies"][0]["label"], "★ 아아아아");
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod catalog;
 pub mod common;
 #[cfg(test)]
 mod every_answer;
+mod favourites;
 pub mod input;
 mod item;
 mod menu;
@@ -17,6 +18,7 @@ mod nickname;
 mod order;
 mod orders;
 mod paging;
+mod reorder;
 mod stores;
 mod welcome;
 
@@ -92,6 +94,8 @@ pub async fn run(
         Skill::Cart => cart::handle(&ctx).await,
         Skill::Order => order::handle(&ctx).await,
         Skill::Orders => orders::handle(&ctx).await,
+        Skill::Reorder => reorder::handle(&ctx).await,
+        Skill::Favourites => favourites::handle(&ctx).await,
         Skill::Nickname => nickname::handle(&ctx).await,
         Skill::Alert => alert::handle(&ctx).await,
     }

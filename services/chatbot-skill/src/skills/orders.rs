@@ -1,7 +1,7 @@
 //! `orders`: my orders and their status, or one order when `extra` names it, with the promised
 //! time and the place in line ("앞에 N건") as the order service counts them at this look. With
 //! `action: cancel` the customer cancels the named order (취소하기 on its card), which only
-//! works until the store accepted it.
+//! works until the store accepted it. Every past order offers 같은 메뉴 다시 담기 (`reorder`).
 
 use chrono::{DateTime, FixedOffset, Utc};
 use contracts::common::v1::{Cart, OrderStatus as ProtoStatus};
@@ -11,7 +11,7 @@ use kakao::SkillResponse;
 use kakao::skill::response::{Button, Carousel, LimitError, SimpleText, TextCard};
 
 use super::common::{self, won};
-use super::{Ctx, cart, input};
+use super::{Ctx, cart, input, reorder};
 use crate::error::Error;
 use crate::openbuilder::OpenBuilder;
 use crate::skill::Skill;
@@ -174,6 +174,12 @@ fn when(order: &Order) -> Option<String> {
     Some(kst(t)?.format("%-m월 %-d일 %H:%M").to_string())
 }
 
+/// 같은 메뉴 다시 담기, on every past order with lines to take again.
+fn reorder_button(ob: &OpenBuilder, order: &Order) -> Option<Button> {
+    (!order.lines.is_empty())
+        .then(|| Button::block(reorder::LABEL, reorder::target(ob, &order.order_id)))
+}
+
 pub fn render_list(
     ob: &OpenBuilder,
     orders: &[Order],
@@ -217,6 +223,10 @@ pub fn render_list(
                 ob.target(Skill::Orders, "주문 자세히 보기")
                     .extra("order_id", order.order_id.clone()),
             ))
+            .and_then(|card| match reorder_button(ob, order) {
+                Some(button) => card.button(button),
+                None => Ok(card),
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     SkillResponse::from_output(SimpleText::new("최근 주문이에요."))
@@ -265,6 +275,9 @@ pub fn render_one(
                 .extra("order_id", order.order_id.clone())
                 .extra("action", CANCEL),
         ))?;
+    }
+    if let Some(button) = reorder_button(ob, order) {
+        card = card.button(button)?;
     }
     SkillResponse::from_output(SimpleText::new(sheet))
         .output(card)?
@@ -325,6 +338,13 @@ mod tests {
             cards[0]["buttons"][0]["extra"]["order_id"],
             "0190f1a2-7c3e-7d10-9a5b-3c2d1e0f4a5c"
         );
+        let again = &cards[0]["buttons"][1];
+        assert_eq!(again["label"], "같은 메뉴 다시 담기");
+        assert_eq!(again["blockId"], "blk_reorder");
+        assert_eq!(
+            again["extra"]["order_id"],
+            "0190f1a2-7c3e-7d10-9a5b-3c2d1e0f4a5c"
+        );
     }
 
     #[test]
@@ -345,9 +365,16 @@ mod tests {
         kakao::validate(&v).unwrap();
         let card = &v["template"]["outputs"][1]["textCard"];
         assert_eq!(card["title"], "상태: 취소됨");
-        assert!(
-            card.get("buttons").is_none(),
-            "a canceled order has no 취소하기"
+        let labels: Vec<&str> = card["buttons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["label"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            labels,
+            ["같은 메뉴 다시 담기"],
+            "a canceled order has no 취소하기, and may be ordered again"
         );
         let status = card["description"].as_str().unwrap();
         assert!(status.contains("사유: 재료 소진"));
@@ -392,7 +419,12 @@ mod tests {
                 .unwrap()
                 .starts_with("약 15분 후 준비돼요 (13:25) · 앞에 2건\n")
         );
-        assert!(card.get("buttons").is_none(), "only the store cancels now");
+        assert_eq!(
+            card["buttons"].as_array().unwrap().len(),
+            1,
+            "only the store cancels now"
+        );
+        assert_eq!(card["buttons"][0]["label"], "같은 메뉴 다시 담기");
 
         let late = place_in_line(&accepted, now + chrono::Duration::minutes(20)).unwrap();
         assert_eq!(late, "곧 준비돼요 (13:25 예정) · 앞에 2건");

@@ -13,11 +13,11 @@ use reqwest::StatusCode;
 use serde_json::json;
 use testkit::{System, TestDb, TestRedis};
 
-struct Cafe {
-    system: System,
+pub struct Cafe {
+    pub system: System,
     _db: TestDb,
     _redis: TestRedis,
-    store_id: String,
+    pub store_id: String,
 }
 
 async fn open_day(system: &System, store_id: &str) -> anyhow::Result<()> {
@@ -40,7 +40,7 @@ async fn open_day(system: &System, store_id: &str) -> anyhow::Result<()> {
 }
 
 /// The demo café, open for business; payment goes to the sandbox's KakaoPay.
-async fn demo_cafe() -> anyhow::Result<Cafe> {
+pub async fn demo_cafe() -> anyhow::Result<Cafe> {
     let db = TestDb::new().await?;
     let redis = TestRedis::new().await?;
     let system = System::start(
@@ -68,7 +68,7 @@ async fn demo_cafe() -> anyhow::Result<Cafe> {
     })
 }
 
-fn ok(r: &Reply) {
+pub fn ok(r: &Reply) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.elapsed < KAKAO_LIMIT, "took {:?}", r.elapsed);
 }

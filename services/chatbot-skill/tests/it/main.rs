@@ -4,6 +4,7 @@
 mod alerts;
 mod big_store;
 mod common;
+mod favourites;
 mod fuzz;
 mod journey;
 mod nearby;

@@ -22,6 +22,8 @@ fn the_committed_file_names_every_skill_of_the_design() {
         "cart",
         "order",
         "orders",
+        "reorder",
+        "favourites",
         "nickname",
         "alert",
     ] {
@@ -52,6 +54,15 @@ fn text_after_an_example_utterance_is_left_for_the_parameter() {
     let m = bot.match_utterance("  매장   찾기   간편  카페 ");
     assert_eq!(m.block.skill, "stores");
     assert_eq!(m.remainder.as_deref(), Some("간편 카페"));
+}
+
+#[test]
+fn a_typed_rename_of_a_favourite_leaves_the_number_and_name() {
+    let bot = bot();
+    let m = bot.match_utterance("나만의 메뉴 이름 3 아아 라지");
+    assert_eq!(m.block.skill, "favourites");
+    assert_eq!(m.remainder.as_deref(), Some("3 아아 라지"));
+    assert_eq!(m.block.text_param().unwrap().name, "favourite_name");
 }
 
 #[test]
