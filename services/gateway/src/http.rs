@@ -18,6 +18,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::router())
         .merge(crate::board::router(state.clone()))
         .merge(crate::reports::router(state.clone()))
+        .merge(crate::export::router(state.clone()))
         .merge(crate::pay::router(state.clone()))
         .merge(store_api::router(state))
         .merge(openapi::router())

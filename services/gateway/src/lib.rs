@@ -4,6 +4,7 @@
 mod board;
 mod client_addr;
 mod error;
+mod export;
 mod http;
 mod live;
 mod openapi;

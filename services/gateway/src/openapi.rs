@@ -12,6 +12,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::board;
 use crate::error::ErrorBody;
+use crate::export;
 use crate::reports;
 use crate::store_api::{auth, day, dto, menu, profile};
 
@@ -36,6 +37,7 @@ use crate::store_api::{auth, day, dto, menu, profile};
         board::accept_order, board::get_accept_settings, board::set_accept_settings,
         board::mark_ready, board::cancel_order,
         reports::list_reports, reports::get_report,
+        export::orders_csv, export::days_csv,
     ),
     components(schemas(ErrorBody, dto::DayStateName, dto::DayActionName, dto::RoleName)),
     modifiers(&SessionCookie),
@@ -46,7 +48,7 @@ use crate::store_api::{auth, day, dto, menu, profile};
         (name = "profile", description = "The store's profile shown to customers, and its location for nearby search"),
         (name = "menu", description = "The menu document and the menu editor"),
         (name = "board", description = "The live order board: 접수 with a promised time, 완료 and 취소, and how the store accepts (default time, 바쁨, auto-accept). The board itself is the WebSocket `GET /api/store/live?after={stream id}&day={day id}` (same cookie; the Origin must be this site)"),
-        (name = "reports", description = "Daily reports (정산): closed days reconciled with KakaoPay and the day stream"),
+        (name = "reports", description = "Daily reports (정산): closed days reconciled with KakaoPay and the day stream, and their CSV export (UTF-8 with BOM, times in Korea, whole won)"),
     )
 )]
 struct StoreApi;

@@ -161,6 +161,7 @@ pub struct Report {
     pub kakaopay_canceled: i64,
 }
 
+/// `?from=&to=` of a listing or an export.
 #[derive(Debug, Deserialize)]
 pub struct Period {
     from: Option<String>,
@@ -236,7 +237,7 @@ fn date(value: Option<&str>, default: NaiveDate) -> Result<NaiveDate, ApiError> 
 }
 
 /// Midnight in Korea at the start of `day`.
-fn kst_midnight(day: NaiveDate) -> DateTime<Utc> {
+pub fn kst_midnight(day: NaiveDate) -> DateTime<Utc> {
     day.and_hms_opt(0, 0, 0)
         .and_then(|t| t.and_local_timezone(KST).single())
         .map_or_else(Utc::now, |t| t.with_timezone(&Utc))
@@ -257,6 +258,17 @@ fn period(query: &Period, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), Ap
         ));
     }
     Ok((from, to))
+}
+
+/// The period a request asks for (see [`period`]), ending today in Korea by default.
+pub fn asked_period(
+    query: Result<Query<Period>, QueryRejection>,
+) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let Query(query) = query.map_err(|_| {
+        ApiError::bad_request("조회 기간이 올바르지 않습니다. 날짜를 다시 골라 주세요.")
+    })?;
+    let today = Utc::now().with_timezone(&KST).date_naive();
+    period(&query, today)
 }
 
 // ---- handlers ---------------------------------------------------------------------------------
@@ -280,11 +292,7 @@ pub async fn list_reports(
     staff: Staff,
     query: Result<Query<Period>, QueryRejection>,
 ) -> Result<axum::Json<ReportList>, ApiError> {
-    let Query(query) = query.map_err(|_| {
-        ApiError::bad_request("조회 기간이 올바르지 않습니다. 날짜를 다시 골라 주세요.")
-    })?;
-    let today = Utc::now().with_timezone(&KST).date_naive();
-    let (from, to) = period(&query, today)?;
+    let (from, to) = asked_period(query)?;
     let request = grpc_request(pb::ListReportsRequest {
         store_id: staff.store_id().to_owned(),
         from: Some(timestamp(kst_midnight(from))),

@@ -424,6 +424,28 @@ impl pb::order_service_server::OrderService for OrderGrpc {
         Ok(Response::new(pb::OrderList { orders }))
     }
 
+    async fn list_store_orders(
+        &self,
+        request: Request<pb::ListStoreOrdersRequest>,
+    ) -> Reply<pb::OrderPage> {
+        let r = request.into_inner();
+        let store = parse("store_id", &r.store_id)?;
+        let days = r
+            .day_business_ids
+            .iter()
+            .map(|day| parse("day_business_ids", day))
+            .collect::<Result<Vec<_>, _>>()?;
+        let from = read::Cursor::parse(&r.page_token)?;
+        let (orders, next) = self
+            .reads
+            .store_orders(store, &days, r.page_size, from)
+            .await?;
+        Ok(Response::new(pb::OrderPage {
+            orders,
+            next_page_token: next.map(read::Cursor::token).unwrap_or_default(),
+        }))
+    }
+
     async fn ensure_day_stream(
         &self,
         request: Request<pb::EnsureDayStreamRequest>,

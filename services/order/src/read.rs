@@ -26,6 +26,13 @@ const MAX_LIMIT: u32 = 50;
 
 const NOT_FOUND: &str = "주문을 찾을 수 없습니다.";
 
+/// Orders a page of a store's orders holds unless asked otherwise, and at most.
+const DEFAULT_PAGE: u32 = 200;
+const MAX_PAGE: u32 = 1000;
+/// Days one listing of a store's orders may name: a year of days, with room for days closed and
+/// opened again on one date.
+pub const MAX_LISTED_DAYS: usize = 400;
+
 pub struct Reads {
     pub pool: PgPool,
     pub days: Days,
@@ -182,6 +189,62 @@ impl Reads {
         Ok(orders.iter().map(wire_order).collect())
     }
 
+    /// One page of the paid orders of `days` (the store's; another store's list nothing), day by
+    /// day in the order given, within a day in the order they were paid; with the cursor of the
+    /// next page unless this was the last.
+    pub async fn store_orders(
+        &self,
+        store: StoreId,
+        days: &[BusinessDayId],
+        page_size: u32,
+        from: Option<Cursor>,
+    ) -> Result<(Vec<pb::Order>, Option<Cursor>), OrderError> {
+        // A day named twice would send the listing round in a circle.
+        let mut seen = std::collections::HashSet::new();
+        let days: Vec<BusinessDayId> = days.iter().copied().filter(|d| seen.insert(*d)).collect();
+        let days = days.as_slice();
+        if days.len() > MAX_LISTED_DAYS {
+            return Err(OrderError::Invalid(format!(
+                "at most {MAX_LISTED_DAYS} days per listing"
+            )));
+        }
+        let size = match page_size {
+            0 => DEFAULT_PAGE,
+            n => n.min(MAX_PAGE),
+        } as usize;
+        let mut at = match from {
+            None => days.first().map(|&day| Cursor { day, after: None }),
+            Some(cursor) if days.contains(&cursor.day) => Some(cursor),
+            Some(_) => {
+                return Err(OrderError::Invalid(
+                    "page token of another listing".to_owned(),
+                ));
+            }
+        };
+        let mut orders = Vec::new();
+        while let Some(cursor) = at.filter(|_| orders.len() < size) {
+            let want = size - orders.len();
+            let batch = db::paid_orders_page(
+                &self.pool,
+                store,
+                cursor.day,
+                cursor.after,
+                i64::try_from(want).unwrap_or(i64::MAX),
+            )
+            .await?;
+            at = match batch.last() {
+                // A full batch may have more of the day behind it.
+                Some(last) if batch.len() == want => Some(Cursor {
+                    day: cursor.day,
+                    after: Some(last.id),
+                }),
+                _ => next_day(days, cursor.day),
+            };
+            orders.extend(batch.iter().map(wire_order));
+        }
+        Ok((orders, at))
+    }
+
     /// Forgets what the cache holds about the order; best effort, the entries expire anyway.
     pub async fn invalidate(&self, order: OrderId, customer: CustomerId) {
         if let Err(e) = self.cache.invalidate(order, customer).await {
@@ -196,6 +259,47 @@ impl Reads {
         };
         self.cache.invalidate(order, customer).await
     }
+}
+
+/// Where a listing of a store's orders goes on: in `day`, after the order `after` (from the
+/// day's first when `None`). On the wire: `<day id>` or `<day id>:<order id>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub day: BusinessDayId,
+    pub after: Option<OrderId>,
+}
+
+impl Cursor {
+    /// A page token as sent back by the caller; empty is the first page.
+    pub fn parse(token: &str) -> Result<Option<Cursor>, OrderError> {
+        if token.is_empty() {
+            return Ok(None);
+        }
+        let malformed = || OrderError::Invalid(format!("malformed page token '{token}'"));
+        let (day, after) = match token.split_once(':') {
+            Some((day, after)) => (day, Some(after)),
+            None => (token, None),
+        };
+        Ok(Some(Cursor {
+            day: day.parse().map_err(|_| malformed())?,
+            after: after
+                .map(|a| a.parse().map_err(|_| malformed()))
+                .transpose()?,
+        }))
+    }
+
+    pub fn token(self) -> String {
+        match self.after {
+            Some(after) => format!("{}:{after}", self.day),
+            None => self.day.to_string(),
+        }
+    }
+}
+
+/// The start of the day listed after `day`, if any.
+fn next_day(days: &[BusinessDayId], day: BusinessDayId) -> Option<Cursor> {
+    let index = days.iter().position(|&d| d == day)?;
+    days.get(index + 1).map(|&day| Cursor { day, after: None })
 }
 
 fn not_found() -> OrderError {
@@ -289,6 +393,40 @@ mod tests {
         );
         assert!(statuses(&[0]).is_err());
         assert!(statuses(&[99]).is_err());
+    }
+
+    #[test]
+    fn page_tokens_round_trip_and_refuse_garbage() {
+        let day = BusinessDayId::from(uuid::Uuid::now_v7());
+        let order = OrderId::from(uuid::Uuid::now_v7());
+        for cursor in [
+            Cursor { day, after: None },
+            Cursor {
+                day,
+                after: Some(order),
+            },
+        ] {
+            assert_eq!(Cursor::parse(&cursor.token()).unwrap(), Some(cursor));
+        }
+        assert_eq!(Cursor::parse("").unwrap(), None);
+        for garbage in ["x", "x:y", &format!("{day}:"), &format!("{day}:{day}x")] {
+            assert!(Cursor::parse(garbage).is_err(), "{garbage}");
+        }
+    }
+
+    #[test]
+    fn a_listing_goes_on_with_the_next_day_given() {
+        let days: Vec<BusinessDayId> = (0..3)
+            .map(|_| BusinessDayId::from(uuid::Uuid::now_v7()))
+            .collect();
+        assert_eq!(
+            next_day(&days, days[0]),
+            Some(Cursor {
+                day: days[1],
+                after: None
+            })
+        );
+        assert_eq!(next_day(&days, days[2]), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod board_browser;
 mod browser;
 mod common;
 mod e2e_browser;
+mod export;
 mod hardening;
 mod live;
 mod profile;

@@ -447,6 +447,35 @@ async fn scenario(c: &Client, base: &str, day: &Day) -> anyhow::Result<()> {
         .text()
         .await?;
     anyhow::ensure!(caption == "일별 순매출", "caption {caption:?}");
+    // The CSV links carry the period shown and download with the page's session.
+    let period = find(c, ".reports-period input[name=from]")
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    anyhow::ensure!(!period.is_empty(), "the period form has a start date");
+    for (link, file) in [
+        ("#export-orders", "orders.csv"),
+        ("#export-days", "days.csv"),
+    ] {
+        let href = find(c, link).await?.attr("href").await?.unwrap_or_default();
+        anyhow::ensure!(
+            href.starts_with(&format!("/api/store/export/{file}?from={period}&to=")),
+            "{link} {href:?}"
+        );
+    }
+    let head = c
+        .execute(
+            "return fetch(document.querySelector('#export-days').href)\
+               .then((r) => r.arrayBuffer())\
+               .then((b) => Array.from(new Uint8Array(b.slice(0, 3))));",
+            vec![],
+        )
+        .await?;
+    anyhow::ensure!(
+        head == json!([0xEF, 0xBB, 0xBF]),
+        "days.csv starts with a BOM: {head}"
+    );
     if let Ok(png) = c.screenshot().await {
         std::fs::write(LIST_SCREENSHOT, png).context("writing the screenshot")?;
     }

@@ -174,6 +174,31 @@ pub async fn day_orders(
     orders(rows)
 }
 
+/// Up to `limit` paid orders (placed, accepted, ready or canceled) of one of the store's days, in
+/// the order they were paid, after the order `after` of that day when given.
+pub async fn paid_orders_page(
+    pool: &PgPool,
+    store: StoreId,
+    day: BusinessDayId,
+    after: Option<OrderId>,
+    limit: i64,
+) -> Result<Vec<Order>, OrderError> {
+    let rows = select_orders!(
+        "WHERE o.store_id = $1 AND o.day_business_id = $2 AND o.placed_at IS NOT NULL \
+         AND o.status IN ('PLACED', 'ACCEPTED', 'READY', 'CANCELED') \
+         AND ($3::uuid IS NULL OR (o.placed_at, o.id) > \
+             (SELECT a.placed_at, a.id FROM customer_order a WHERE a.id = $3)) \
+         ORDER BY o.placed_at, o.id LIMIT $4",
+        store.as_uuid(),
+        day.as_uuid(),
+        after.map(OrderId::as_uuid),
+        limit
+    )
+    .fetch_all(pool)
+    .await?;
+    orders(rows)
+}
+
 /// Accepted orders of the store not ready yet that come before this one: accepted earlier (or
 /// at all, when this one is not accepted yet).
 pub async fn ahead(
