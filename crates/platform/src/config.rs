@@ -396,8 +396,8 @@ macro_rules! dev_token_prefix {
 /// Start of every development service token; production mode refuses a token that has it.
 pub const DEV_TOKEN_PREFIX: &str = dev_token_prefix!();
 
-// One token per deployment that calls others (the gateway, order, accounting, chatbot-skill;
-// store and payment call no one). The same value sits in the caller's Secret, which sends it,
+// One token per deployment that calls others (the gateway, store, order, accounting,
+// chatbot-skill; payment calls no one). The same value sits in the caller's Secret, which sends it,
 // and in the Secrets of the services it calls, which accept it; `_NEXT` is accepted too, so a
 // token is rotated without downtime. The defaults are well-known development values, so local
 // processes find each other with no setup; production mode refuses them.
@@ -444,6 +444,7 @@ service_tokens!(
         "gateway",
         "GATEWAY_SERVICE_TOKEN"
     ),
+    (store, store_next, Store, "store", "STORE_SERVICE_TOKEN"),
     (order, order_next, Order, "order", "ORDER_SERVICE_TOKEN"),
     (
         accounting,
@@ -506,7 +507,13 @@ impl Service {
                 Service::Accounting,
                 Service::ChatbotSkill,
             ],
-            Service::Order => &[Service::Gateway, Service::Accounting, Service::ChatbotSkill],
+            // The store seals and unseals its business day with order when it closes and resumes.
+            Service::Order => &[
+                Service::Gateway,
+                Service::Store,
+                Service::Accounting,
+                Service::ChatbotSkill,
+            ],
             Service::Payment => &[Service::Order, Service::Accounting],
             Service::Accounting | Service::ChatbotSkill => &[Service::Gateway],
             Service::Gateway | Service::KakaoSandbox => &[],

@@ -244,6 +244,7 @@ mod tests {
         config.public_base_url = "https://order.example.com".into();
         let tokens = &mut config.service_tokens;
         tokens.gateway = "g".repeat(40);
+        tokens.store = "s".repeat(40);
         tokens.order = "o".repeat(40);
         tokens.accounting = "a".repeat(40);
         tokens.chatbot_skill = "c".repeat(40);
@@ -277,6 +278,7 @@ mod tests {
         for env in [
             "kakao-sandbox",
             "GATEWAY_SERVICE_TOKEN",
+            "STORE_SERVICE_TOKEN",
             "ORDER_SERVICE_TOKEN",
             "ACCOUNTING_SERVICE_TOKEN",
             "CHATBOT_SKILL_SERVICE_TOKEN",

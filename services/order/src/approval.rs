@@ -31,6 +31,7 @@ use crate::model::{Order, PaymentRef, ledger};
 use crate::nickname::Nicknames;
 use crate::orders::Settled;
 use crate::payment::Payment;
+use crate::storage::days;
 use crate::storage::orders as db;
 
 /// The consumer group, and the consumer name in `processed_event`.
@@ -275,7 +276,7 @@ impl Approver {
             },
         )
         .await?;
-        let stream_key = db::stream_key(&mut tx, order.day_id).await?;
+        let stream_key = days::stream_key(&mut tx, order.store_id, order.day_id).await?;
         events::enqueue(
             &mut tx,
             &events::store_day_placed(&locked, placed_at, &stream_key),

@@ -25,6 +25,7 @@ use crate::nickname::Nicknames;
 use crate::orders::Orders;
 use crate::payment::Payment;
 use crate::storage::OrderKeys;
+use crate::storage::days;
 use crate::storage::orders as db;
 
 /// How long the first visit's decision is remembered for repeated visits: far longer than the
@@ -370,11 +371,12 @@ impl Callbacks {
     }
 
     /// The APPROVING row with its line snapshots and its approval request, in one transaction,
-    /// unless the day is closed; then only the customer's alert is written.
+    /// unless the day is sealed (closed); then only the customer's alert is written.
     async fn record(&self, order: &Order, payment: &PaymentRef) -> Result<Recorded, OrderError> {
         let mut tx = self.pool.begin().await?;
-        let day = db::lock_day(&mut tx, order.store_id, order.day_id).await?;
-        if day.is_none_or(|(state, _)| state == domain::DayState::Closed) {
+        days::ensure(&mut tx, order.store_id, order.day_id).await?;
+        let sealed = days::lock_shared(&mut tx, order.store_id, order.day_id).await?;
+        if sealed.is_none_or(|sealed| sealed) {
             let failure = Failure {
                 reason: STORE_CLOSED.to_owned(),
                 code: "STORE_CLOSED".to_owned(),

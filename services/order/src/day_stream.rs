@@ -19,6 +19,7 @@ use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::day::Days;
 use crate::error::OrderError;
 use crate::events::{self, Event};
 use crate::fulfil::events::{
@@ -26,7 +27,7 @@ use crate::fulfil::events::{
 };
 use crate::model::Order;
 use crate::storage::day_stream as redis_stream;
-use crate::storage::{OrderKeys, orders as db, reads};
+use crate::storage::{OrderKeys, days, reads};
 
 /// How long a rebuild may hold the stream before another reader may take over.
 const LOCK_TTL: Duration = Duration::from_secs(30);
@@ -63,16 +64,28 @@ pub struct DayStreams {
     pub pool: PgPool,
     pub redis: ConnectionManager,
     pub keys: OrderKeys,
+    /// Tells the store's live day, which this service may not have heard of yet.
+    pub days: Days,
 }
 
 impl DayStreams {
     /// Makes the day's stream begin with its `opened` entry, rebuilding it when it does not.
     pub async fn ensure(&self, store: StoreId, day: BusinessDayId) -> Result<Ensured, OrderError> {
-        let stream_key = {
+        let known = {
             let mut conn = self.pool.acquire().await?;
-            db::day_stream_key(&mut conn, store, day)
-                .await?
-                .ok_or_else(|| OrderError::NotFound("영업일을 찾을 수 없습니다.".to_owned()))?
+            days::stream_key_of(&mut conn, store, day).await?
+        };
+        let stream_key = match known {
+            Some(key) => key,
+            // No order of the day yet: the store knows whether it is its live day.
+            None if self.days.live(store).await?.id == Some(day) => {
+                day_stream::key(store.as_uuid(), day.as_uuid())
+            }
+            None => {
+                return Err(OrderError::NotFound(
+                    "영업일을 찾을 수 없습니다.".to_owned(),
+                ));
+            }
         };
         let stream = self.keys.0.key(&stream_key);
         let complete = |opened_entry_id: String| Ensured {

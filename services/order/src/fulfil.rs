@@ -22,8 +22,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use contracts::payment::v1 as pay;
 use domain::{
-    AcceptSettings, CustomerId, DayState, Money, OrderId, OrderStatus, PrepMinutes, StoreId,
-    Transition,
+    AcceptSettings, CustomerId, Money, OrderId, OrderStatus, PrepMinutes, StoreId, Transition,
 };
 use sqlx::PgConnection;
 use sqlx::PgPool;
@@ -34,6 +33,7 @@ use crate::model::{Acceptance, Order, ledger};
 use crate::nickname::Nicknames;
 use crate::payment::Payment;
 use crate::read::Reads;
+use crate::storage::days;
 use crate::storage::fulfil as fdb;
 use crate::storage::orders as db;
 use crate::storage::settings;
@@ -142,7 +142,7 @@ pub async fn record_acceptance(
     minutes: PrepMinutes,
 ) -> Result<Acceptance, OrderError> {
     let acceptance = fdb::set_accepted(conn, order.id, minutes).await?;
-    let stream_key = db::stream_key(conn, order.day_id).await?;
+    let stream_key = days::stream_key(conn, order.store_id, order.day_id).await?;
     crate::events::enqueue(
         conn,
         &events::store_day_accepted(order, &acceptance, &stream_key),
@@ -253,7 +253,7 @@ impl Fulfilment {
             return Err(OrderError::Refused(REFUNDING.to_owned()));
         }
         let ready_at = fdb::set_ready(&mut tx, id).await?;
-        let stream_key = db::stream_key(&mut tx, order.day_id).await?;
+        let stream_key = days::stream_key(&mut tx, order.store_id, order.day_id).await?;
         crate::events::enqueue(
             &mut tx,
             &events::store_day_ready(&order, ready_at, &stream_key),
@@ -340,11 +340,12 @@ impl Fulfilment {
         if order.refund_pending() {
             return Ok(Start::Refund(order));
         }
-        // The store row is share-locked with it, so the day cannot close before this commits.
-        let (state, _) = db::lock_day(&mut tx, order.store_id, order.day_id)
+        // The day is share-locked with it, so it cannot be sealed (closed) before this commits.
+        days::ensure(&mut tx, order.store_id, order.day_id).await?;
+        let sealed = days::lock_shared(&mut tx, order.store_id, order.day_id)
             .await?
             .ok_or_else(|| OrderError::Internal(format!("order {id}: its day is not found")))?;
-        if state == DayState::Closed {
+        if sealed {
             return Err(OrderError::Refused(DAY_CLOSED.to_owned()));
         }
         let by_customer = matches!(who, Canceler::Customer(_));
@@ -452,7 +453,7 @@ impl Fulfilment {
             canceled_at,
             by_customer: locked.canceled_by_customer,
         };
-        let stream_key = db::stream_key(&mut tx, locked.day_id).await?;
+        let stream_key = days::stream_key(&mut tx, locked.store_id, locked.day_id).await?;
         crate::events::enqueue(
             &mut tx,
             &events::store_day_canceled(&locked, &cancellation, &stream_key),

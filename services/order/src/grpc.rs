@@ -20,6 +20,7 @@ use crate::pb as wire;
 use crate::placement::Placement;
 use crate::read::{self, Reads, Scope};
 use crate::reorder::Reorders;
+use crate::seal::Seals;
 
 type Reply<T> = Result<Response<T>, Status>;
 
@@ -34,6 +35,7 @@ pub struct OrderGrpc {
     pub day_streams: Arc<DayStreams>,
     pub reorders: Reorders,
     pub favourites: Favourites,
+    pub seals: Arc<Seals>,
 }
 
 fn accept_settings(store: domain::StoreId, s: &domain::AcceptSettings) -> pb::AcceptSettings {
@@ -459,5 +461,24 @@ impl pb::order_service_server::OrderService for OrderGrpc {
             opened_entry_id: ensured.opened_entry_id,
             rebuilt: ensured.rebuilt,
         }))
+    }
+
+    async fn seal_day(&self, request: Request<pb::SealDayRequest>) -> Reply<pb::SealDayResponse> {
+        let r = request.into_inner();
+        let store = parse("store_id", &r.store_id)?;
+        let day = parse("day_business_id", &r.day_business_id)?;
+        let sealing = self.seals.seal(store, day, r.seal).await?;
+        Ok(Response::new(wire::sealing(&sealing)))
+    }
+
+    async fn unseal_day(
+        &self,
+        request: Request<pb::UnsealDayRequest>,
+    ) -> Reply<pb::UnsealDayResponse> {
+        let r = request.into_inner();
+        let store = parse("store_id", &r.store_id)?;
+        let day = parse("day_business_id", &r.day_business_id)?;
+        self.seals.unseal(store, day).await?;
+        Ok(Response::new(pb::UnsealDayResponse {}))
     }
 }

@@ -22,6 +22,7 @@ mod pb;
 mod placement;
 mod read;
 mod reorder;
+mod seal;
 mod storage;
 mod sweeper;
 
@@ -362,7 +363,9 @@ pub async fn serve_with(
         placement: Arc::new(placement::Placement {
             carts: carts.clone(),
             menus,
-            days: day::Days { store },
+            days: day::Days {
+                store: store.clone(),
+            },
             payment: payment.clone(),
             hold_cart: settings.hold_cart,
         }),
@@ -384,6 +387,10 @@ pub async fn serve_with(
             pool: runtime.pool.clone(),
             redis: runtime.redis.clone(),
             keys,
+            days: day::Days { store },
+        }),
+        seals: Arc::new(seal::Seals {
+            pool: runtime.pool.clone(),
         }),
         reorders,
         favourites,

@@ -12,6 +12,7 @@ use crate::messages::{line, order};
 use crate::model::{Customer, Session};
 use crate::placement::{Placed, Refusal};
 use crate::reorder::Reordered;
+use crate::seal::Sealing;
 
 fn ts_ms(ms: i64) -> prost_types::Timestamp {
     prost_types::Timestamp {
@@ -200,6 +201,33 @@ pub fn abort(a: &Abort) -> pb::AbortPaymentResponse {
         order_id: a.order_id.map(|id| id.to_string()).unwrap_or_default(),
         kakaopay_status: a.kakaopay_status.clone(),
         message: a.message.clone(),
+    }
+}
+
+pub fn sealing(s: &Sealing) -> pb::SealDayResponse {
+    match s {
+        Sealing::Open(orders) => pb::SealDayResponse {
+            open_order_ids: orders.iter().map(ToString::to_string).collect(),
+            ..Default::default()
+        },
+        Sealing::Closable => pb::SealDayResponse::default(),
+        Sealing::Sealed(sums) => {
+            let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+            pb::SealDayResponse {
+                open_order_ids: Vec::new(),
+                sealed: true,
+                summary: Some(common::DaySummary {
+                    order_count: count(sums.order_count),
+                    placed_count: count(sums.placed_count),
+                    ready_count: count(sums.ready_count),
+                    canceled_count: count(sums.canceled_count),
+                    failed_count: count(sums.failed_count),
+                    gross: sums.gross,
+                    canceled: sums.canceled,
+                    net: sums.net,
+                }),
+            }
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! The business day (DESIGN §5): transitions decided by `domain::day`, recorded in Postgres in one
 //! transaction (the day row with a guarded update, a history row, on close the summary and the
-//! accounting event), then copied to the Redis state hash and the GEO set.
+//! accounting event), then copied to the Redis state hash and the GEO set. Closing seals the day
+//! in the order service first (refused while its orders are open; it answers the day's sums), and
+//! resuming a closing day unseals it there.
 //!
 //! Redis is a copy: a missing hash is rebuilt from Postgres on read, and a reconciler rewrites
 //! every live day periodically, so a Redis restart or a failed write heals by itself.
@@ -9,7 +11,6 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use domain::OrderId;
 use domain::day::{CloseBlocker, DayAction, DayState};
 use prost::Message;
 use redis::aio::ConnectionManager;
@@ -17,6 +18,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::error::StoreError;
+use crate::seal::{Sealing, Seals};
 use crate::storage::StoreKeys;
 use crate::storage::day::{self as db, DayRow, Summary};
 
@@ -68,6 +70,7 @@ pub struct Days {
     /// Payment window plus margin: CLOSE waits this long after CLOSING began, so a customer who
     /// started paying just before closing can still finish.
     pub close_wait: Duration,
+    pub seals: Seals,
 }
 
 impl Days {
@@ -195,11 +198,19 @@ impl Days {
                 day_id
             }
             Some(day) => {
-                if to == DayState::Closed
-                    && let Some(refusal) = self.close_refusal(&mut tx, day).await?
-                {
-                    tx.rollback().await?;
-                    return Ok(Outcome::Refused(refusal, self.view(store_id).await?));
+                let summary = if to == DayState::Closed {
+                    match self.seal(&mut tx, day).await? {
+                        Ok(summary) => Some(summary),
+                        Err(refusal) => {
+                            tx.rollback().await?;
+                            return Ok(Outcome::Refused(refusal, self.view(store_id).await?));
+                        }
+                    }
+                } else {
+                    None
+                };
+                if current == DayState::Closing && to == DayState::Open {
+                    self.seals.unseal(store_id, day.id).await?;
                 }
                 if !db::update_state(&mut tx, day.id, current, to).await? {
                     return Err(StoreError::Conflict(
@@ -208,8 +219,8 @@ impl Days {
                     ));
                 }
                 db::insert_history(&mut tx, day.id, store_id, Some(current), to, &actor).await?;
-                if to == DayState::Closed {
-                    self.record_close(&mut tx, day.id).await?;
+                if let Some(summary) = summary {
+                    self.record_close(&mut tx, day.id, &summary).await?;
                 }
                 day.id
             }
@@ -230,37 +241,41 @@ impl Days {
         Ok(Outcome::Done(self.complete_view(store_id, live).await?))
     }
 
-    /// Why the day cannot close yet, if it cannot.
-    async fn close_refusal(
+    /// Seals the day in the order service and answers its sums, or says why it cannot close
+    /// yet. Before the payment window has passed nothing is sealed: the order service is only
+    /// asked for open orders, which are the first reason given.
+    async fn seal(
         &self,
         tx: &mut sqlx::PgConnection,
         day: &DayRow,
-    ) -> Result<Option<Refusal>, StoreError> {
+    ) -> Result<Result<Summary, Refusal>, StoreError> {
         let now = db::db_now(tx).await?;
-        let open: Vec<OrderId> = db::open_orders(tx, day.id)
-            .await?
-            .into_iter()
-            .map(OrderId::from)
-            .collect();
         // CLOSING always has closing_at; a row without one is treated as closing just now.
         let closing_at = day.closing_at.unwrap_or(now);
         let window = chrono::Duration::from_std(self.close_wait)
             .map_err(|e| StoreError::Internal(e.to_string()))?;
-        Ok(
-            domain::day::close_blocker(&open, closing_at, now, window).map(|blocker| {
-                let message = blocker.to_string();
-                match blocker {
-                    CloseBlocker::OpenOrders(orders) => Refusal::OpenOrders {
-                        order_ids: orders.into_iter().map(Uuid::from).collect(),
-                        message,
-                    },
-                    CloseBlocker::PaymentWindow { until } => Refusal::PaymentWindow {
-                        possible_at: until,
-                        message,
-                    },
-                }
-            }),
-        )
+        let window_passed = domain::day::close_blocker(&[], closing_at, now, window).is_none();
+        let (open, summary) = match self.seals.seal(day.store_id, day.id, window_passed).await? {
+            Sealing::Open(open) => (open, None),
+            Sealing::Closable => (Vec::new(), None),
+            Sealing::Sealed(summary) => (Vec::new(), Some(summary)),
+        };
+        if let Some(blocker) = domain::day::close_blocker(&open, closing_at, now, window) {
+            let message = blocker.to_string();
+            return Ok(Err(match blocker {
+                CloseBlocker::OpenOrders(orders) => Refusal::OpenOrders {
+                    order_ids: orders.into_iter().map(Uuid::from).collect(),
+                    message,
+                },
+                CloseBlocker::PaymentWindow { until } => Refusal::PaymentWindow {
+                    possible_at: until,
+                    message,
+                },
+            }));
+        }
+        summary
+            .map(Ok)
+            .ok_or_else(|| StoreError::Internal(format!("day {}: closable but not sealed", day.id)))
     }
 
     /// The day stream's first entry, in the transaction that creates the day: the relay
@@ -291,9 +306,9 @@ impl Days {
         &self,
         tx: &mut sqlx::PgConnection,
         day_id: Uuid,
+        summary: &Summary,
     ) -> Result<(), StoreError> {
-        let summary = db::summarize(tx, day_id).await?;
-        db::write_summary(tx, day_id, &summary).await?;
+        db::write_summary(tx, day_id, summary).await?;
         let day = db::day_by_id(tx, day_id).await?;
         let business_date = db::business_date(tx, day_id).await?;
         let event = contracts::events::v1::BusinessDayClosed {
@@ -303,7 +318,7 @@ impl Days {
             closed_at: day.closed_at.map(contracts::time::timestamp),
             stream_key: day.stream_key.clone(),
             opened_at: day.opened_at.map(contracts::time::timestamp),
-            summary: Some(summary_proto(&summary)),
+            summary: Some(summary_proto(summary)),
             business_date: business_date.to_string(),
         };
         platform::bus::outbox::enqueue(

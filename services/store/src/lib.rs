@@ -11,6 +11,7 @@ mod menu;
 mod places;
 mod profile;
 mod recent;
+mod seal;
 mod search;
 mod session;
 mod storage;
@@ -18,6 +19,7 @@ mod storage;
 use std::sync::Arc;
 use std::time::Duration;
 
+use contracts::clients::OrderServiceClient;
 use contracts::streams::{self, groups};
 use platform::bus::{Consumer, ConsumerOptions};
 use platform::settings::{Problems, Validate, duration, format_duration, number};
@@ -171,11 +173,18 @@ pub async fn serve_with(
     let mut runtime = Runtime::connect(platform::Service::Store, &config, shutdown).await?;
     runtime.spawn_relay();
     let keys = storage::StoreKeys(runtime.keys.clone());
+    let me = runtime.identity()?;
     let days = Arc::new(day::Days {
         pool: runtime.pool.clone(),
         redis: runtime.redis.clone(),
         keys: keys.clone(),
         close_wait: settings.close_wait,
+        seals: seal::Seals {
+            order: OrderServiceClient::new(platform::grpc::client(
+                &me,
+                &config.order.endpoints().url,
+            )?),
+        },
     });
     let reconciler = days
         .clone()

@@ -10,12 +10,16 @@ use std::time::{Duration, Instant};
 
 use testkit::{TestDb, TestRedis, unused_addr};
 
-const SAFE: [(&str, &str); 13] = [
+const SAFE: [(&str, &str); 14] = [
     ("SIMPLEORDER_ENV", "production"),
     ("PUBLIC_BASE_URL", "https://order.example.com"),
     (
         "GATEWAY_SERVICE_TOKEN",
         "0123456789abcdef0123456789abcdef-gateway",
+    ),
+    (
+        "STORE_SERVICE_TOKEN",
+        "0123456789abcdef0123456789abcdef-store",
     ),
     (
         "ORDER_SERVICE_TOKEN",

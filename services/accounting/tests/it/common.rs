@@ -1,6 +1,7 @@
 //! A world for accounting tests: the store service (closing with no payment-window wait), the
-//! payment service and the kakao-sandbox (real KakaoPay calls), and the accounting service with
-//! a short settle delay, on a database and Redis prefix of the test's own.
+//! order service, the payment service and the kakao-sandbox (real KakaoPay calls), and the
+//! accounting service with a short settle delay, on a database and Redis prefix of the test's
+//! own.
 //!
 //! Orders are written straight into Postgres, and their store-day entries through the outbox
 //! the store's relay publishes, the way the order service records them.
@@ -54,7 +55,7 @@ impl World {
         let config = System::config(&db.url, &redis.url, &redis.prefix)?;
         let system = System::start_with(
             crate::LAUNCH,
-            &[Service::Payment, Service::KakaoSandbox],
+            &[Service::Order, Service::Payment, Service::KakaoSandbox],
             config.clone(),
         )
         .await?;

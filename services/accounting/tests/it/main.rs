@@ -6,9 +6,10 @@ mod reconcile;
 mod retry;
 mod settings;
 
-/// The services these tests start through testkit: payment and the KakaoPay stand-in (the
-/// store service is started with settings of its own).
+/// The services these tests start through testkit: payment, order (a closing day is sealed
+/// with it) and the KakaoPay stand-in (the store service is started with settings of its own).
 const LAUNCH: testkit::Launch = testkit::launch!(
+    Order => order::serve,
     Payment => payment::serve,
     KakaoSandbox => kakao_sandbox::serve,
 );

@@ -64,6 +64,7 @@ impl World {
             crate::LAUNCH,
             &[
                 Service::Gateway,
+                Service::Order,
                 Service::Payment,
                 Service::Accounting,
                 Service::KakaoSandbox,

@@ -3,6 +3,7 @@
 pub mod carts;
 pub mod customers;
 pub mod day_stream;
+pub mod days;
 pub mod favourites;
 pub mod fulfil;
 pub mod orders;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use domain::{BusinessDayId, DayState, Money, OrderId, OrderStatus, PrepMinutes, StoreId};
+use domain::{BusinessDayId, Money, OrderId, OrderStatus, PrepMinutes, StoreId};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -150,48 +150,6 @@ pub async fn lock(conn: &mut PgConnection, id: OrderId) -> Result<Option<Order>,
     row.map(Order::try_from).transpose()
 }
 
-/// The business day's state and stream key, with the store row share-locked: the store service
-/// changes a day's state holding that row, so the day cannot close between this read and the
-/// commit, and closing afterwards sees this transaction's APPROVING order. `None` when the day is
-/// not the store's.
-pub async fn lock_day(
-    conn: &mut PgConnection,
-    store: StoreId,
-    day: BusinessDayId,
-) -> Result<Option<(DayState, String)>, OrderError> {
-    let row = sqlx::query!(
-        "SELECT d.state, d.stream_key FROM day_business d JOIN store s ON s.id = d.store_id \
-         WHERE d.id = $1 AND d.store_id = $2 FOR SHARE OF s",
-        day.as_uuid(),
-        store.as_uuid()
-    )
-    .fetch_optional(conn)
-    .await?;
-    row.map(|r| {
-        let state = r
-            .state
-            .parse()
-            .map_err(|e: domain::UnknownCode| OrderError::Internal(e.to_string()))?;
-        Ok((state, r.stream_key))
-    })
-    .transpose()
-}
-
-/// The day's stream key; `None` when the day is not the store's.
-pub async fn day_stream_key(
-    conn: &mut PgConnection,
-    store: StoreId,
-    day: BusinessDayId,
-) -> Result<Option<String>, OrderError> {
-    Ok(sqlx::query_scalar!(
-        "SELECT stream_key FROM day_business WHERE id = $1 AND store_id = $2",
-        day.as_uuid(),
-        store.as_uuid()
-    )
-    .fetch_optional(conn)
-    .await?)
-}
-
 /// The nicknames of the day's orders that still hold theirs.
 pub async fn held_nicknames(
     pool: &PgPool,
@@ -211,15 +169,6 @@ pub async fn held_nicknames(
         &holding as _
     )
     .fetch_all(pool)
-    .await?)
-}
-
-pub async fn stream_key(conn: &mut PgConnection, day: BusinessDayId) -> Result<String, OrderError> {
-    Ok(sqlx::query_scalar!(
-        "SELECT stream_key FROM day_business WHERE id = $1",
-        day.as_uuid()
-    )
-    .fetch_one(conn)
     .await?)
 }
 

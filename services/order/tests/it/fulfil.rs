@@ -485,15 +485,13 @@ async fn the_recovery_refunds_an_order_kakaopay_was_never_asked_about() {
 async fn a_closed_day_refuses_cancels() {
     let shop = Shop::open(quick()).await;
     let (_, order_id, tid) = paid_order(&shop, "kakao-closed").await;
-    // The store service never closes a day with a waiting order; only an operator's hand does.
-    sqlx::query(
-        "UPDATE day_business SET state = 'CLOSED', closing_at = now(), closed_at = now() \
-         WHERE id = $1::uuid",
-    )
-    .bind(&shop.day_id)
-    .execute(&shop.db.pool)
-    .await
-    .expect("close the day");
+    // The store service never closes a day with a waiting order (sealing it here is refused);
+    // only an operator's hand seals one.
+    sqlx::query("UPDATE order_day SET sealed_at = now() WHERE id = $1::uuid")
+        .bind(&shop.day_id)
+        .execute(&shop.db.pool)
+        .await
+        .expect("close the day");
 
     let status = shop
         .order()

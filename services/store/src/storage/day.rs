@@ -1,4 +1,4 @@
-//! The business day in Postgres (`day_business`, `business_history`, the day's orders) and its
+//! The business day in Postgres (`day_business`, `business_history`) and its
 //! live copy in Redis: the state hash `store:{id}:state` and the GEO set of nearby search.
 //!
 //! Postgres decides; Redis follows. Every hash carries the day id and a revision (the number of
@@ -87,7 +87,8 @@ macro_rules! select_days {
 }
 
 /// Serialises every transition of one store; `false` when the store does not exist. NO KEY
-/// UPDATE, so orders inserted meanwhile (their foreign key takes KEY SHARE) are not held up.
+/// UPDATE, so rows referencing the store written meanwhile (their foreign key takes KEY SHARE)
+/// are not held up.
 pub async fn lock_store(conn: &mut PgConnection, store_id: Uuid) -> Result<bool, StoreError> {
     let found: Option<Uuid> = sqlx::query_scalar!(
         "SELECT id FROM store WHERE id = $1 FOR NO KEY UPDATE",
@@ -282,17 +283,6 @@ pub async fn business_date(
     .await?)
 }
 
-/// Orders of the day that are neither ready nor canceled nor failed, oldest first.
-pub async fn open_orders(conn: &mut PgConnection, day_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
-    Ok(sqlx::query_scalar!(
-        "SELECT id FROM customer_order WHERE day_business_id = $1 \
-         AND status IN ('APPROVING', 'PLACED', 'ACCEPTED') ORDER BY created_at, id LIMIT 100",
-        day_id
-    )
-    .fetch_all(conn)
-    .await?)
-}
-
 /// The database clock, the one `closing_at` was taken from.
 pub async fn db_now(conn: &mut PgConnection) -> Result<DateTime<Utc>, StoreError> {
     Ok(sqlx::query_scalar!(r#"SELECT now() AS "now!""#)
@@ -300,9 +290,9 @@ pub async fn db_now(conn: &mut PgConnection) -> Result<DateTime<Utc>, StoreError
         .await?)
 }
 
-/// Counts and amounts of the day's orders (ACCEPTED counts as placed). Paid orders are those
-/// placed, accepted, ready or canceled (a cancel is a full refund after payment); failed orders
-/// were never charged.
+/// Counts and amounts of the day's orders as the order service summed them when the day was
+/// sealed (ACCEPTED counts as placed; paid orders are those placed, accepted, ready or canceled;
+/// failed orders were never charged).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     pub order_count: i64,
@@ -313,28 +303,6 @@ pub struct Summary {
     pub gross: i64,
     pub canceled: i64,
     pub net: i64,
-}
-
-pub async fn summarize(conn: &mut PgConnection, day_id: Uuid) -> Result<Summary, StoreError> {
-    Ok(sqlx::query_as!(
-        Summary,
-        "SELECT \
-             count(*) FILTER (WHERE status IN ('PLACED', 'ACCEPTED', 'READY', 'CANCELED')) \
-                 AS \"order_count!\", \
-             count(*) FILTER (WHERE status IN ('PLACED', 'ACCEPTED')) AS \"placed_count!\", \
-             count(*) FILTER (WHERE status = 'READY') AS \"ready_count!\", \
-             count(*) FILTER (WHERE status = 'CANCELED') AS \"canceled_count!\", \
-             count(*) FILTER (WHERE status = 'FAILED') AS \"failed_count!\", \
-             COALESCE(sum(total) FILTER (WHERE status IN ('PLACED', 'ACCEPTED', 'READY', 'CANCELED')), 0)::bigint \
-                 AS \"gross!\", \
-             COALESCE(sum(total) FILTER (WHERE status = 'CANCELED'), 0)::bigint AS \"canceled!\", \
-             COALESCE(sum(total) FILTER (WHERE status IN ('PLACED', 'ACCEPTED', 'READY')), 0)::bigint \
-                 AS \"net!\" \
-         FROM customer_order WHERE day_business_id = $1",
-        day_id
-    )
-    .fetch_one(conn)
-    .await?)
 }
 
 pub async fn write_summary(

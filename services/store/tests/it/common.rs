@@ -1,5 +1,6 @@
-//! The store service alone, in-process on free ports, against a database and Redis prefix of
-//! the test's own, with settings the test chooses.
+//! The store service, in-process on free ports, against a database and Redis prefix of the
+//! test's own, with settings the test chooses; beside it the order service, which a closing day
+//! is sealed with.
 
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ pub struct Harness {
     pub keys: platform::redis::Keys,
     shutdown: Shutdown,
     task: JoinHandle<Result<(), platform::Error>>,
+    order: JoinHandle<Result<(), platform::Error>>,
 }
 
 impl Harness {
@@ -38,10 +40,15 @@ impl Harness {
         let endpoints = config.store.endpoints();
         let gateway = config.identity(platform::Service::Gateway).expect("token");
         let shutdown = Shutdown::new();
+        let order_addr = config.order.endpoints().grpc_addr;
+        let order = tokio::spawn(order::serve(config.clone(), shutdown.clone()));
         let task = tokio::spawn(store::serve_with(config, settings, shutdown.clone()));
         testkit::until_serving(endpoints.grpc_addr, Duration::from_secs(20))
             .await
             .expect("store did not start listening");
+        testkit::until_serving(order_addr, Duration::from_secs(20))
+            .await
+            .expect("order did not start listening");
         let client =
             StoreServiceClient::new(platform::grpc::client(&gateway, &endpoints.url).expect("url"));
         Harness {
@@ -53,6 +60,7 @@ impl Harness {
             client,
             shutdown,
             task,
+            order,
         }
     }
 
@@ -129,5 +137,10 @@ impl Harness {
             .expect("store stops in time")
             .expect("store task")
             .expect("store ends cleanly");
+        tokio::time::timeout(Duration::from_secs(15), self.order)
+            .await
+            .expect("order stops in time")
+            .expect("order task")
+            .expect("order ends cleanly");
     }
 }
