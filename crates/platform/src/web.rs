@@ -179,10 +179,12 @@ fn refusal(status: StatusCode, code: &str, message: &str, retry_after: bool) -> 
 /// How a listener answers a request it sheds (over the cap) or gives up on (request timeout):
 /// the JSON 503 with `Retry-After`, except under one path prefix whose callers need another
 /// shape. Kakao shows a customer nothing useful for a skill's 503, but shows a SkillResponse.
+/// Requests under another prefix may wait for their turn instead of being shed.
 #[derive(Clone, Copy, Default)]
 pub struct Busy {
     prefix: &'static str,
     answer: Option<fn() -> Response>,
+    waiting: Option<&'static str>,
 }
 
 impl Busy {
@@ -191,7 +193,21 @@ impl Busy {
         Busy {
             prefix,
             answer: Some(answer),
+            waiting: None,
         }
+    }
+
+    /// Requests whose path starts with `prefix` wait, up to the request timeout, for a place
+    /// under the cap instead of being shed: callers that would only come straight back.
+    pub fn waiting_under(self, prefix: &'static str) -> Busy {
+        Busy {
+            waiting: Some(prefix),
+            ..self
+        }
+    }
+
+    fn waits(&self, path: &str) -> bool {
+        self.waiting.is_some_and(|prefix| path.starts_with(prefix))
     }
 
     fn answer(&self, path: &str) -> Option<Response> {
@@ -201,13 +217,23 @@ impl Busy {
     }
 }
 
-/// Sheds a request at once when `max_concurrent` are already being handled.
+/// Sheds a request at once when `max_concurrent` are already being handled, unless it may wait.
 async fn cap(
-    State((permits, busy)): State<(Arc<Semaphore>, Busy)>,
+    State((permits, limits, busy)): State<(Arc<Semaphore>, HttpLimits, Busy)>,
     request: Request,
     next: Next,
 ) -> Response {
-    let Ok(_permit) = permits.try_acquire_owned() else {
+    let permit = match permits.clone().try_acquire_owned() {
+        Ok(permit) => Ok(permit),
+        Err(_) if busy.waits(request.uri().path()) => {
+            tokio::time::timeout(limits.request_timeout, permits.acquire_owned())
+                .await
+                .map_err(|_| ())
+                .and_then(|acquired| acquired.map_err(|_| ()))
+        }
+        Err(_) => Err(()),
+    };
+    let Ok(_permit) = permit else {
         crate::metrics::HTTP_SHED
             .with_label_values(&[] as &[&str])
             .inc();
@@ -283,7 +309,10 @@ pub fn bounded(app: Router, limits: &HttpLimits, busy: Busy) -> Router {
         (*limits, busy),
         deadline,
     ))
-    .layer(axum::middleware::from_fn_with_state((permits, busy), cap))
+    .layer(axum::middleware::from_fn_with_state(
+        (permits, *limits, busy),
+        cap,
+    ))
 }
 
 /// Serves `app` on `listener` within `limits` until `shutdown`, then lets requests in flight

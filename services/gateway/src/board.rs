@@ -35,7 +35,7 @@ const BOARD_CSS: &str = include_str!("../ui/board.css");
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/api/store/live", get(live::live))
+        .route(live::PATH, get(live::live))
         .route("/api/store/orders/{id}/accept", post(accept_order))
         .route("/api/store/orders/{id}/ready", post(mark_ready))
         .route(

@@ -49,8 +49,10 @@ pub async fn serve(config: Config, shutdown: Shutdown) -> Result<(), platform::E
         )));
     // The peer address is the client's unless trusted proxies say otherwise (`client_addr`); it
     // feeds the store service's per-address login limit.
-    // Kakao's skill calls, shed or timed out, get a bubble the customer can read.
-    let busy = platform::web::Busy::answer_under(skill::PATH_PREFIX, skill::busy);
+    // Kakao's skill calls, shed or timed out, get a bubble the customer can read. Live boards
+    // opening together (a gateway restart) wait their turn: refused, each would only retry.
+    let busy = platform::web::Busy::answer_under(skill::PATH_PREFIX, skill::busy)
+        .waiting_under(live::PATH);
     runtime.spawn_worker(platform::web::serve(
         listener,
         app,

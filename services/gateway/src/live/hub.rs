@@ -1,12 +1,14 @@
 //! One reader per store day stream, shared by every board of that store on this gateway.
 //!
 //! A hub is a task with its own Redis connection (a blocking XREAD would stall every other
-//! caller of the shared multiplexed one) that follows the stream from the id it started at and
-//! broadcasts each entry, already rendered as the board's JSON, to its subscribers. Hubs start
-//! with their first subscriber and stop when the last one leaves or when the store's day moves
-//! to another stream. Subscribers replay what they missed themselves (XRANGE) and then take the
-//! broadcast; `subscribe` returns only once the hub's start id is fixed, so a replay made after
-//! it and the broadcast overlap rather than leave a gap.
+//! caller of the shared multiplexed one) that reads the stream from its beginning, keeps the
+//! day's entries, already rendered as the board's JSON, and broadcasts each new one to its
+//! subscribers. Hubs start with their first subscriber and stop when the last one leaves or when
+//! the store's day moves to another stream. A board replays what it missed from the hub's copy
+//! of the day, not from Redis: a thousand boards reconnecting together each read the whole day
+//! through the gateway's one shared connection, queued past its timeout, and were closed with
+//! "주문 현황을 잠시 불러올 수 없습니다". A subscriber takes the broadcast before it reads the
+//! copy, so the two overlap rather than leave a gap.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -33,13 +35,13 @@ use crate::state::grpc_request;
 
 /// How long one XREAD waits for new entries before asking again.
 const BLOCK: Duration = Duration::from_secs(5);
-/// Entries per XREAD.
+/// Entries per XREAD, and per XRANGE page of the day a hub reads when it starts.
 const BATCH: usize = 200;
 /// How often a hub asks the store service whether the day still uses its stream.
 const DAY_CHECK: Duration = Duration::from_secs(15);
 /// Entries a slow subscriber may fall behind before it catches up from the stream instead.
 const CAPACITY: usize = 1024;
-/// How long a subscriber waits for a new hub to fix its start id (Redis reachable).
+/// How long a subscriber waits for a new hub to read the day so far (Redis reachable).
 const START_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub static HUBS: LazyLock<IntGauge> = LazyLock::new(|| {
@@ -144,16 +146,15 @@ pub fn readable(stream: &str, entry: &StreamId) -> Option<Frame> {
 }
 
 /// Entries of `stream` after `after`, oldest first, at most `count`.
-pub async fn range_after(
+async fn range_after(
     redis: &mut ConnectionManager,
     stream: &str,
-    after: EntryId,
+    after: Option<EntryId>,
     count: usize,
 ) -> redis::RedisResult<Vec<StreamId>> {
-    let start = if after == EntryId::ZERO {
-        "-".to_owned()
-    } else {
-        format!("({after}")
+    let start = match after {
+        Some(after) => format!("({after}"),
+        None => "-".to_owned(),
     };
     let reply: StreamRangeReply = redis.xrange_count(stream, start, "+", count).await?;
     Ok(reply.ids)
@@ -161,6 +162,11 @@ pub async fn range_after(
 
 struct Hub {
     sender: broadcast::Sender<HubEvent>,
+    /// The day's frames read so far, oldest first, from the stream's (latest) `opened` entry.
+    /// Frames are added and broadcast under this lock, so a subscriber that joins the broadcast
+    /// and then reads the day misses nothing between them.
+    day: Mutex<Vec<Arc<Frame>>>,
+    /// Set once the day so far is read.
     started: watch::Receiver<bool>,
     stop: CancellationToken,
     /// Cancelled when the hub's task has ended, for whatever reason.
@@ -218,6 +224,37 @@ impl Subscription {
     pub fn ended(&self) -> CancellationToken {
         self.hub.done.clone()
     }
+
+    /// The day's frames after `after`, oldest first: what a board missed.
+    pub fn since(&self, after: EntryId) -> Vec<Arc<Frame>> {
+        self.hub.frames_after(after)
+    }
+}
+
+impl Hub {
+    fn frames(&self) -> std::sync::MutexGuard<'_, Vec<Arc<Frame>>> {
+        // Every change is one push or one clear: consistent whatever a panicking holder did.
+        self.day.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn frames_after(&self, after: EntryId) -> Vec<Arc<Frame>> {
+        let day = self.frames();
+        let from = day.partition_point(|frame| frame.id() <= after);
+        day[from..].to_vec()
+    }
+
+    /// Adds a frame to the day and broadcasts it. An `opened` entry after the first says the
+    /// stream was rebuilt: what came before it is no longer the day.
+    fn push(&self, frame: Frame) {
+        let frame = Arc::new(frame);
+        let mut day = self.frames();
+        if matches!(*frame, Frame::Opened { .. }) {
+            day.clear();
+        }
+        day.push(frame.clone());
+        // No receiver is fine: every board may be between sockets.
+        let _ = self.sender.send(HubEvent::Entry(frame));
+    }
 }
 
 impl Drop for Subscription {
@@ -265,31 +302,36 @@ impl Hubs {
     }
 
     /// Joins the hub of `stream_key` (the logical key from the business day), starting it if
-    /// needed, and waits until it has fixed its start id.
+    /// needed, and waits until it has read the day so far.
     pub async fn subscribe(
         &self,
         store_id: &str,
         stream_key: &str,
     ) -> Result<Subscription, Unavailable> {
         let stream = self.inner.keys.key(stream_key);
-        let (hub, events) = {
+        let hub = {
             let mut slots = self.inner.slots();
             let slot = slots.entry(stream.clone()).or_insert_with(|| Slot {
                 hub: self.start(store_id, stream_key, &stream),
                 subscribers: 0,
             });
             slot.subscribers += 1;
-            (slot.hub.clone(), slot.hub.sender.subscribe())
+            slot.hub.clone()
         };
         let mut started = hub.started.clone();
-        let subscription = Subscription {
-            events,
+        // Counted as a subscriber from here: leaving early (a timeout) stops an unused hub.
+        let mut subscription = Subscription {
+            events: hub.sender.subscribe(),
             stream,
             hub,
             inner: self.inner.clone(),
         };
         match tokio::time::timeout(START_TIMEOUT, started.wait_for(|s| *s)).await {
-            Ok(Ok(_)) => Ok(subscription),
+            Ok(Ok(_)) => {
+                // Joined afresh now: what was broadcast while the day was read is in the day.
+                subscription.events = subscription.hub.sender.subscribe();
+                Ok(subscription)
+            }
             _ => Err(Unavailable),
         }
     }
@@ -298,7 +340,8 @@ impl Hubs {
         let (sender, _) = broadcast::channel(CAPACITY);
         let (started_tx, started) = watch::channel(false);
         let hub = Arc::new(Hub {
-            sender: sender.clone(),
+            sender,
+            day: Mutex::new(Vec::new()),
             started,
             stop: self.inner.shutdown.child_token(),
             done: CancellationToken::new(),
@@ -309,7 +352,6 @@ impl Hubs {
             store_id: store_id.to_owned(),
             stream_key: stream_key.to_owned(),
             stream: stream.to_owned(),
-            sender,
             started: started_tx,
         };
         tokio::spawn(reader.run());
@@ -323,7 +365,6 @@ struct Reader {
     store_id: String,
     stream_key: String,
     stream: String,
-    sender: broadcast::Sender<HubEvent>,
     started: watch::Sender<bool>,
 }
 
@@ -370,7 +411,7 @@ impl Reader {
                 if self.day_moved_on().await {
                     // No subscriber may join this hub any more: new boards start on the new day.
                     self.inner.remove(&self.stream, &self.hub);
-                    let _ = self.sender.send(HubEvent::DayChanged);
+                    let _ = self.hub.sender.send(HubEvent::DayChanged);
                     return;
                 }
             }
@@ -401,15 +442,16 @@ impl Reader {
                 .await?;
             *named = true;
         }
-        let from = match *cursor {
-            Some(id) => id,
-            None => {
-                let id = last_id(conn, &self.stream).await?;
-                *cursor = Some(id);
+        if !*self.started.borrow() {
+            // The day so far, page by page; a failed page is read again from the same id.
+            let page = range_after(conn, &self.stream, *cursor, BATCH).await?;
+            self.take(&page, cursor);
+            if page.len() < BATCH {
                 self.started.send_replace(true);
-                id
             }
-        };
+            return Ok(());
+        }
+        let from = cursor.unwrap_or(EntryId::ZERO);
         let options = StreamReadOptions::default()
             .count(BATCH)
             .block(BLOCK.as_millis() as usize);
@@ -417,17 +459,26 @@ impl Reader {
         let reply: Option<StreamReadReply> = conn
             .xread_options(&[self.stream.as_str()], &[from.to_string()], &options)
             .await?;
-        for entry in reply.into_iter().flat_map(|r| r.keys).flat_map(|k| k.ids) {
+        let entries: Vec<StreamId> = reply
+            .into_iter()
+            .flat_map(|r| r.keys)
+            .flat_map(|k| k.ids)
+            .collect();
+        self.take(&entries, cursor);
+        Ok(())
+    }
+
+    /// Adds the readable ones of `entries` to the day; `cursor` moves past all of them.
+    fn take(&self, entries: &[StreamId], cursor: &mut Option<EntryId>) {
+        for entry in entries {
             let Ok(id) = entry.id.parse::<EntryId>() else {
                 continue;
             };
             *cursor = Some(id);
-            if let Some(frame) = readable(&self.stream, &entry) {
-                // No receiver is fine: every board may be between sockets.
-                let _ = self.sender.send(HubEvent::Entry(Arc::new(frame)));
+            if let Some(frame) = readable(&self.stream, entry) {
+                self.hub.push(frame);
             }
         }
-        Ok(())
     }
 
     /// Whether the store's business day now uses another stream (or none). Errors say no: a
@@ -447,14 +498,4 @@ impl Reader {
             }
         }
     }
-}
-
-/// The id of the stream's newest entry, or ZERO when it is empty or missing.
-async fn last_id(conn: &mut ConnectionManager, stream: &str) -> redis::RedisResult<EntryId> {
-    let reply: StreamRangeReply = conn.xrevrange_count(stream, "+", "-", 1).await?;
-    Ok(reply
-        .ids
-        .first()
-        .and_then(|entry| entry.id.parse().ok())
-        .unwrap_or(EntryId::ZERO))
 }

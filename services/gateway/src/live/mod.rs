@@ -31,6 +31,9 @@ use crate::error::ApiError;
 use crate::session;
 use crate::state::AppState;
 
+/// The socket's path.
+pub const PATH: &str = "/api/store/live";
+
 /// Incoming messages are never needed; anything large is refused outright.
 const MAX_INCOMING: usize = 4096;
 /// A socket's read buffer, allocated whole when it opens: the default 128 KiB made each board

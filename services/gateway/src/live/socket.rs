@@ -1,5 +1,5 @@
-//! One board's socket: `hello`, then a replay of the day stream, `caught_up`, then live entries
-//! from the store's hub, with heartbeats and periodic checks that the session still holds.
+//! One board's socket: `hello`, then a replay of the day from the store's hub, `caught_up`, then
+//! live entries from the hub, with heartbeats and periodic checks that the session still holds.
 //! Before the replay the stream is known complete: it begins with its `opened` entry, or the
 //! order service rebuilds it from Postgres first. Entries are sent in stream order, each at most
 //! once per socket: anything at or before the last id sent is skipped.
@@ -38,8 +38,6 @@ const SESSION_CHECK: Duration = Duration::from_secs(30);
 const DAY_POLL: Duration = Duration::from_secs(15);
 /// A browser that takes longer than this to accept one message is gone.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-/// Entries per XRANGE page of a replay.
-const PAGE: usize = 200;
 
 const CLOSE_NORMAL: u16 = 1000;
 const CLOSE_GOING_AWAY: u16 = 1001;
@@ -200,7 +198,7 @@ impl Board {
             .map_err(|()| End::unavailable())
     }
 
-    /// Replays the day stream after `after`, then follows it through the store's hub.
+    /// Replays the day after `after`, then follows it, both through the store's hub.
     async fn follow(
         &mut self,
         incoming: &mut Incoming,
@@ -208,15 +206,13 @@ impl Board {
         opened: EntryId,
         after: EntryId,
     ) -> Result<Infallible, End> {
-        // Joined before the replay reads the stream, so the two overlap instead of leaving a gap.
         let mut subscription = self
             .state
             .hubs
             .subscribe(&self.store_id, &day.stream_key)
             .await
             .map_err(|_| End::unavailable())?;
-        let stream = self.state.keys.key(&day.stream_key);
-        let mut cursor = self.replay(&stream, opened, after).await?;
+        let mut cursor = self.replay(&subscription, opened, after).await?;
         self.send(&Outgoing::CaughtUp {
             id: (cursor != EntryId::ZERO).then(|| cursor.to_string()),
         })
@@ -238,8 +234,8 @@ impl Board {
                         }
                     }
                     Ok(HubEvent::DayChanged) => return Err(End::day_changed()),
-                    // Fell behind the broadcast: what it dropped is still in the stream.
-                    Err(RecvError::Lagged(_)) => cursor = self.replay(&stream, opened, cursor).await?,
+                    // Fell behind the broadcast: what it dropped is in the hub's day.
+                    Err(RecvError::Lagged(_)) => cursor = self.replay(&subscription, opened, cursor).await?,
                     Err(RecvError::Closed) => return Err(End::Closing(CLOSE_RESTART, None)),
                 },
                 _ = ended.cancelled() => return Err(End::Closing(CLOSE_RESTART, None)),
@@ -272,34 +268,18 @@ impl Board {
         }
     }
 
-    /// Sends the entries after `cursor`, page by page; returns the last id passed.
+    /// Sends the day's entries after `cursor`; returns the last id passed.
     async fn replay(
         &mut self,
-        stream: &str,
+        subscription: &hub::Subscription,
         opened: EntryId,
         mut cursor: EntryId,
     ) -> Result<EntryId, End> {
-        let mut redis = self.state.redis.clone();
-        loop {
-            let page = hub::range_after(&mut redis, stream, cursor, PAGE)
-                .await
-                .map_err(|_| End::unavailable())?;
-            for entry in &page {
-                let Ok(id) = entry.id.parse::<EntryId>() else {
-                    continue;
-                };
-                if id <= cursor {
-                    continue;
-                }
-                cursor = id;
-                if let Some(frame) = hub::readable(stream, entry) {
-                    self.pass(&frame, opened).await?;
-                }
-            }
-            if page.len() < PAGE {
-                return Ok(cursor);
-            }
+        for frame in subscription.since(cursor) {
+            self.pass(&frame, opened).await?;
+            cursor = frame.id();
         }
+        Ok(cursor)
     }
 
     /// Sends an order's entry; an `opened` entry other than the stream's own means the stream

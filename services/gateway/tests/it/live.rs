@@ -1,7 +1,7 @@
 //! The live board's WebSocket against the real gateway and store service (Postgres, Redis):
 //! entries written to the store day stream the way the order service writes them (outbox, relay)
 //! reach boards live and on replay, reconnects resume without gaps or duplicates, one Redis
-//! reader serves every board of a store, a stream that lost its beginning is rebuilt before a
+//! reader serves every board of a store, hundreds of boards opening at once are all served, a stream that lost its beginning is rebuilt before a
 //! board replays it, and only signed-in staff on our own origin may watch.
 
 use crate::common;
@@ -574,6 +574,52 @@ async fn boards_of_one_store_share_one_stream_reader_and_get_every_entry() -> an
     })
     .await
     .context("the stream reader outlived its boards")?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn boards_opening_all_at_once_are_all_served_the_whole_day() -> anyhow::Result<()> {
+    // A gateway restart or a mall's Wi-Fi coming back: every board of a busy store reconnects
+    // at the same moment to a day of orders, far more of them than the gateway handles requests
+    // at once.
+    const BOARDS: usize = 200;
+    const DAY: usize = 100;
+    let h = Harness::start_configured(store::StoreSettings::default(), |config| {
+        config.live_max_sockets_per_session = BOARDS;
+        config.live_max_sockets_per_store = BOARDS;
+        config.http.max_concurrent = BOARDS / 8;
+    })
+    .await?;
+    let store = Store::open(h.config.clone(), &h.db, &h.redis).await?;
+    let day: Vec<String> = (0..DAY).map(|_| order_id()).collect();
+    for id in &day {
+        store
+            .xadd(&store.entry(placed(id, "점심 손님", 4500)))
+            .await?;
+    }
+
+    let boards = futures::future::join_all((0..BOARDS).map(|_| async {
+        let mut board = store.board("").await?;
+        let (_, replay, _) = opening(&mut board).await?;
+        anyhow::Ok((board, order_ids(&replay)))
+    }))
+    .await;
+    let mut served = Vec::new();
+    for (n, board) in boards.into_iter().enumerate() {
+        let (board, replay) = board.with_context(|| format!("board {n} was not served"))?;
+        assert_eq!(replay, day, "board {n} got the whole day once, in order");
+        served.push(board);
+    }
+
+    // Every one of them follows the day live.
+    let next_order = order_id();
+    store
+        .xadd(&store.entry(placed(&next_order, "늦은 손님", 3000)))
+        .await?;
+    for board in &mut served {
+        let message = next(board).await?;
+        assert_eq!(message["order"]["order_id"], next_order.as_str());
+    }
     Ok(())
 }
 
