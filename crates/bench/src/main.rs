@@ -29,6 +29,10 @@ struct Cli {
     /// Shorter windows and 1,000 boards only (about a third of the time).
     #[arg(long)]
     quick: bool,
+    /// Measure only these parts (repeatable; P4, memory and start, always runs): to see one
+    /// change's figures in a fraction of the time.
+    #[arg(long = "part", value_enum)]
+    parts: Vec<report::Part>,
     /// The release `simpleorder` binary.
     #[arg(long, default_value = "target/release/simpleorder")]
     simpleorder: PathBuf,
@@ -64,7 +68,7 @@ fn main() -> anyhow::Result<()> {
             runtime.block_on(skills::serve_bare(port, body))
         }
         None => {
-            let table = runtime.block_on(report::run(&cli.simpleorder, cli.quick))?;
+            let table = runtime.block_on(report::run(&cli.simpleorder, cli.quick, &cli.parts))?;
             println!("{table}");
             Ok(())
         }

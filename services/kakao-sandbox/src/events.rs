@@ -10,7 +10,8 @@
 //! - `GET /sandbox/events`: every request (`attempts`), every message that went out
 //!   (`deliveries`, one per user) and `counts` of deliveries per event id, so tests can check
 //!   that an event was sent exactly once; each log keeps its most recent `keep` entries
-//!   ([`KEEP`] unless set) and `dropped` counts the older ones it let go;
+//!   ([`KEEP`] unless `SANDBOX_KEEP` says otherwise) and `dropped` counts the older ones it let
+//!   go;
 //! - faults (see [`faults`]): `POST`/`GET`/`DELETE /sandbox/events/faults`;
 //! - playing Open Builder: after answering, the sandbox runs the event's block for each user,
 //!   as Kakao does: it posts the SkillPayload (the request's `params` as the block's
@@ -61,7 +62,7 @@ impl Settings {
         Ok(Settings {
             rest_api_key: config.kakao.rest_api_key.clone(),
             bot_id: config.kakao.bot_id.clone(),
-            keep: KEEP,
+            keep: crate::keep(),
             chat: chat::Settings::from_config(config)?,
         })
     }

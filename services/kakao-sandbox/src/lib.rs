@@ -15,6 +15,17 @@ use platform::{Config, Shutdown};
 use serde_json::json;
 
 pub const SERVICE: &str = "kakao-sandbox";
+/// How many entries each of the sandbox's records keeps (payments, and each Event API log and
+/// the inbox); older ones are dropped, so its memory is bounded. Default [`events::KEEP`].
+pub const KEEP_ENV: &str = "SANDBOX_KEEP";
+
+/// `SANDBOX_KEEP`, or [`events::KEEP`] when unset or unreadable.
+pub fn keep() -> usize {
+    std::env::var(KEEP_ENV)
+        .ok()
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(events::KEEP)
+}
 
 const LANDING: &str = r#"<!doctype html>
 <html lang="ko"><head><meta charset="utf-8"><title>카카오 샌드박스</title></head>

@@ -56,7 +56,7 @@ pub fn router() -> Router {
         .map(Duration::from_secs)
         .unwrap_or(DEFAULT_WINDOW);
     let state = Arc::new(PayState {
-        payments: Mutex::new(Payments::new(window)),
+        payments: Mutex::new(Payments::new(window, crate::keep())),
         faults: Mutex::new(Faults::default()),
     });
     Router::new()

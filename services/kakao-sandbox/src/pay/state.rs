@@ -4,8 +4,12 @@
 //! the person may instead quit (QUIT_PAYMENT) or fail (FAIL_PAYMENT), and an unapproved payment
 //! expires when its window lapses. Ids look like the current API's (`T` and 19 hex digits), and
 //! cancel answers carry no `aid`, as the current API's do. Pure: time comes in as `now`.
+//!
+//! Bounded: the sandbox keeps its most recent payments (`SANDBOX_KEEP`, [`crate::keep`]), so a
+//! sandbox under a load test or left running for days does not grow without end. An older one
+//! is dropped once its page can no longer be used (paid, ended, or its window lapsed).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Timelike, Utc};
@@ -166,15 +170,43 @@ pub enum Counted {
 #[derive(Debug)]
 pub struct Payments {
     by_tid: HashMap<String, Payment>,
+    /// Tids oldest first, the order they are dropped in.
+    readied: VecDeque<String>,
+    keep: usize,
+    /// Payments dropped to stay within `keep`.
+    pub dropped: u64,
     /// The payment window of payments readied from now on.
     pub window: Duration,
 }
 
 impl Payments {
-    pub fn new(window: Duration) -> Payments {
+    /// Payments with `window`, keeping the `keep` most recent (at least one).
+    pub fn new(window: Duration, keep: usize) -> Payments {
         Payments {
             by_tid: HashMap::new(),
+            readied: VecDeque::new(),
+            keep: keep.max(1),
+            dropped: 0,
             window,
+        }
+    }
+
+    /// Drops the oldest payments beyond `keep`, but none whose page may still be used: the
+    /// oldest is the first whose window lapses, so the rest wait for it.
+    fn forget_old(&mut self, now: DateTime<Utc>) {
+        while self.readied.len() > self.keep {
+            let Some(oldest) = self.readied.front() else {
+                return;
+            };
+            if let Some(payment) = self.by_tid.get_mut(oldest) {
+                expire_if_due(payment, now);
+                if payment.status.class() == StatusClass::Pending {
+                    return;
+                }
+                self.by_tid.remove(oldest);
+            }
+            self.readied.pop_front();
+            self.dropped += 1;
         }
     }
 
@@ -232,6 +264,8 @@ impl Payments {
             order_calls: 0,
         };
         self.by_tid.insert(tid.clone(), payment);
+        self.readied.push_back(tid.clone());
+        self.forget_old(now);
         let scheme = format!("kakaotalk://kakaopay/pg?url={}", percent_encode(&page));
         Ok(ReadyResponse {
             tid,
@@ -806,7 +840,7 @@ mod tests {
 
     /// A payment the person authenticated: (payments, tid, pg_token).
     fn authenticated(now: DateTime<Utc>) -> (Payments, String, String) {
-        let mut payments = Payments::new(Duration::from_secs(900));
+        let mut payments = Payments::new(Duration::from_secs(900), crate::events::KEEP);
         let tid = payments.ready(ready_request(9_000), BASE, now).unwrap().tid;
         payments.open(&tid, now).unwrap();
         let url = payments.choose(&tid, Choice::Approve(None), now).unwrap();
@@ -821,7 +855,7 @@ mod tests {
     #[test]
     fn ready_makes_a_tid_and_page_urls() {
         let now = Utc::now();
-        let mut payments = Payments::new(Duration::from_secs(900));
+        let mut payments = Payments::new(Duration::from_secs(900), crate::events::KEEP);
         let ready = payments.ready(ready_request(9_000), BASE, now).unwrap();
         assert_eq!(ready.tid.len(), 20);
         assert!(ready.tid.starts_with('T'));
@@ -844,7 +878,7 @@ mod tests {
     #[test]
     fn ready_refuses_bad_requests() {
         let now = Utc::now();
-        let mut payments = Payments::new(Duration::from_secs(900));
+        let mut payments = Payments::new(Duration::from_secs(900), crate::events::KEEP);
         type Change = fn(&mut ReadyRequest);
         let cases: [(Change, i64); 6] = [
             (|r| r.total_amount = 0, codes::BAD_AMOUNT),
@@ -916,7 +950,7 @@ mod tests {
     #[test]
     fn money_is_paid_without_card_details() {
         let now = Utc::now();
-        let mut payments = Payments::new(Duration::from_secs(900));
+        let mut payments = Payments::new(Duration::from_secs(900), crate::events::KEEP);
         let tid = payments.ready(ready_request(9_000), BASE, now).unwrap().tid;
         let url = payments
             .choose(&tid, Choice::Approve(Some(PaymentMethodType::Money)), now)
@@ -936,7 +970,7 @@ mod tests {
     #[test]
     fn ready_may_offer_only_one_method() {
         let now = Utc::now();
-        let mut payments = Payments::new(Duration::from_secs(900));
+        let mut payments = Payments::new(Duration::from_secs(900), crate::events::KEEP);
         let mut request = ready_request(9_000);
         request.payment_method_type = Some(PaymentMethodType::Money);
         let tid = payments.ready(request, BASE, now).unwrap().tid;
@@ -1057,7 +1091,7 @@ mod tests {
     #[test]
     fn approve_before_authentication_answers_701() {
         let now = Utc::now();
-        let mut payments = Payments::new(Duration::from_secs(900));
+        let mut payments = Payments::new(Duration::from_secs(900), crate::events::KEEP);
         let tid = payments.ready(ready_request(9_000), BASE, now).unwrap().tid;
         let error = payments
             .approve(&approve_request(&tid, "x"), None, now)
@@ -1068,7 +1102,7 @@ mod tests {
     #[test]
     fn quitting_or_failing_on_the_page_ends_the_payment_unpaid() {
         let now = Utc::now();
-        let mut payments = Payments::new(Duration::from_secs(900));
+        let mut payments = Payments::new(Duration::from_secs(900), crate::events::KEEP);
         let quit = payments.ready(ready_request(9_000), BASE, now).unwrap().tid;
         let url = payments.choose(&quit, Choice::Cancel, now).unwrap();
         assert_eq!(url, "http://shop.test/pay/kakaopay/cancel/tok");
@@ -1245,6 +1279,46 @@ mod tests {
                 PaymentActionType::Cancel
             ]
         );
+    }
+
+    #[test]
+    fn only_the_most_recent_payments_are_kept_once_their_pages_are_done() {
+        let now = Utc::now();
+        let mut payments = Payments::new(Duration::from_secs(900), 2);
+        let mut ready = || payments.ready(ready_request(9_000), BASE, now).unwrap().tid;
+        let (waiting, paid) = (ready(), ready());
+        let approve = |payments: &mut Payments, tid: &str| {
+            let url = payments.choose(tid, Choice::Approve(None), now).unwrap();
+            let request = approve_request(tid, &pg_token_of(&url));
+            payments.approve(&request, None, now).unwrap();
+        };
+        approve(&mut payments, &paid);
+        let newest = payments.ready(ready_request(9_000), BASE, now).unwrap().tid;
+        // Over the bound, but the oldest page may still be paid: nothing goes yet.
+        assert_eq!(payments.ledger_all(now).len(), 3);
+        approve(&mut payments, &waiting);
+
+        let later = payments.ready(ready_request(9_000), BASE, now).unwrap().tid;
+        let mut kept: Vec<String> = payments
+            .ledger_all(now)
+            .into_iter()
+            .map(|l| l.tid)
+            .collect();
+        let mut expected = vec![newest.clone(), later];
+        kept.sort();
+        expected.sort();
+        assert_eq!(kept, expected, "the two oldest, both paid, went");
+        assert_eq!(payments.dropped, 2);
+        assert!(payments.ledger(&waiting, now).is_none());
+        assert!(payments.ledger(&newest, now).is_some());
+
+        // A page whose window lapsed is done too.
+        let after_window = now + TimeDelta::seconds(901);
+        payments
+            .ready(ready_request(9_000), BASE, after_window)
+            .unwrap();
+        assert!(payments.ledger(&newest, after_window).is_none());
+        assert_eq!(payments.dropped, 3);
     }
 
     #[test]
