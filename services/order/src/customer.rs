@@ -1,5 +1,12 @@
 //! Customers (identified by Kakao's botUserKey) and their own nicknames, the name called at the
 //! counter when an order is ready.
+//!
+//! Every skill call starts by finding its customer, nearly always one seen moments ago: Redis
+//! answers that ([`CACHE_TTL`]), so a read-only skill call needs no Postgres for it. Postgres
+//! stays the truth: a miss, a new plusfriend key or any Redis trouble reads (and upserts) there,
+//! and a nickname change moves the entry's generation so no reader puts the old one back.
+
+use std::time::Duration;
 
 use domain::CustomerId;
 use sqlx::PgPool;
@@ -7,6 +14,11 @@ use sqlx::PgPool;
 use crate::error::OrderError;
 use crate::model::Customer;
 use crate::storage::customers as db;
+use crate::storage::reads::Cache;
+
+/// How long a customer stays in Redis: well within the hour `last_seen_at` is kept to, so a
+/// customer who keeps chatting still has it touched about once an hour.
+pub const CACHE_TTL: Duration = Duration::from_secs(10 * 60);
 
 use domain::input::NICKNAME_MAX_CHARS;
 /// Kakao's keys are far shorter; anything longer is not a key.
@@ -67,6 +79,8 @@ fn not_found() -> OrderError {
 
 pub struct Customers {
     pub pool: PgPool,
+    /// Customers by bot user key, [`CACHE_TTL`].
+    pub cache: Cache,
 }
 
 impl Customers {
@@ -82,7 +96,36 @@ impl Customers {
         check_user_key("bot_user_key", bot_user_key)?;
         check_user_key("plusfriend_user_key", plusfriend_user_key)?;
         let plusfriend = Some(plusfriend_user_key).filter(|k| !k.is_empty());
-        Ok(db::upsert(&self.pool, CustomerId::new(), bot_user_key, plusfriend).await?)
+        let doc = self.cache.keys.customer(bot_user_key);
+        let generation = match self.cache.get(&doc).await {
+            Ok(lookup) => {
+                let cached = lookup
+                    .value
+                    .and_then(|v| serde_json::from_slice::<Customer>(&v).ok());
+                if let Some(customer) = cached
+                    && plusfriend.is_none_or(|k| customer.plusfriend_user_key.as_deref() == Some(k))
+                {
+                    return Ok((customer, false));
+                }
+                Some(lookup.generation)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "customer cache unreadable; reading Postgres");
+                None
+            }
+        };
+        let (customer, created) =
+            db::upsert(&self.pool, CustomerId::new(), bot_user_key, plusfriend).await?;
+        if let Some(generation) = generation {
+            let filled = match serde_json::to_vec(&customer) {
+                Ok(value) => self.cache.fill(&doc, &generation, &value).await,
+                Err(e) => Err(OrderError::Internal(format!("customer encoding: {e}"))),
+            };
+            if let Err(e) = filled {
+                tracing::warn!(error = %e, "customer cache not filled");
+            }
+        }
+        Ok((customer, created))
     }
 
     pub async fn get(&self, id: CustomerId) -> Result<Customer, OrderError> {
@@ -91,9 +134,15 @@ impl Customers {
 
     pub async fn set_nickname(&self, id: CustomerId, input: &str) -> Result<Customer, OrderError> {
         let nickname = normalize_nickname(input).map_err(|e| OrderError::Invalid(e.to_string()))?;
-        db::set_nickname(&self.pool, id, nickname.as_deref())
+        let customer = db::set_nickname(&self.pool, id, nickname.as_deref())
             .await?
-            .ok_or_else(not_found)
+            .ok_or_else(not_found)?;
+        let doc = self.cache.keys.customer(&customer.bot_user_key);
+        if let Err(e) = self.cache.forget(&doc).await {
+            // The entry expires within CACHE_TTL; until then skills may show the old nickname.
+            tracing::warn!(error = %e, "customer cache not invalidated");
+        }
+        Ok(customer)
     }
 }
 

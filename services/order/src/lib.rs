@@ -248,6 +248,11 @@ pub async fn serve_with(
     };
     let customers = Arc::new(customer::Customers {
         pool: runtime.pool.clone(),
+        cache: storage::reads::Cache {
+            redis: runtime.redis.clone(),
+            keys: keys.clone(),
+            ttl: customer::CACHE_TTL,
+        },
     });
     let carts = Arc::new(cart::Carts::new(
         runtime.redis.clone(),

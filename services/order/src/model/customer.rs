@@ -2,8 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use domain::CustomerId;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Cached as JSON by [`crate::customer`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Customer {
     pub id: CustomerId,
     pub bot_user_key: String,

@@ -34,6 +34,11 @@ impl OrderKeys {
         self.0.key(&format!("orders:customer:{customer}"))
     }
 
+    /// A customer by bot user key (JSON).
+    pub fn customer(&self, bot_user_key: &str) -> String {
+        self.0.key(&format!("customer:key:{bot_user_key}"))
+    }
+
     /// Moves on every change of what `doc` caches.
     pub fn generation(doc: &str) -> String {
         format!("{doc}:gen")
@@ -116,13 +121,23 @@ impl Cache {
 
     /// Forgets the order's document and its customer's list.
     pub async fn invalidate(&self, order: OrderId, customer: CustomerId) -> Result<(), OrderError> {
-        let mut conn = self.redis.clone();
-        let mut invocation = INVALIDATE.prepare_invoke();
-        for doc in [
+        self.forget_all(&[
             self.keys.order_doc(order),
             self.keys.customer_orders(customer),
-        ] {
-            invocation.key(OrderKeys::generation(&doc)).key(doc);
+        ])
+        .await
+    }
+
+    /// Forgets one document.
+    pub async fn forget(&self, doc: &str) -> Result<(), OrderError> {
+        self.forget_all(&[doc.to_owned()]).await
+    }
+
+    async fn forget_all(&self, docs: &[String]) -> Result<(), OrderError> {
+        let mut conn = self.redis.clone();
+        let mut invocation = INVALIDATE.prepare_invoke();
+        for doc in docs {
+            invocation.key(OrderKeys::generation(doc)).key(doc);
         }
         let _: i64 = invocation
             .arg(millis(GENERATION_TTL))

@@ -226,3 +226,22 @@ async fn nicknames_are_validated_stored_and_cleared() {
             .unwrap();
     assert_eq!(stored, None);
 }
+
+#[tokio::test]
+async fn a_customer_seen_again_is_answered_as_they_are_now() {
+    let h = Harness::start().await;
+    let nickname_of = |r: pb::GetOrCreateCustomerResponse| r.customer.unwrap().nickname;
+    let id = h
+        .contact("bot-user-again", "")
+        .await
+        .customer
+        .unwrap()
+        .customer_id;
+    assert_eq!(nickname_of(h.contact("bot-user-again", "").await), "");
+
+    // The very next skill call sees a new nickname, and a cleared one.
+    h.set_nickname(&id, "커피왕").await.unwrap();
+    assert_eq!(nickname_of(h.contact("bot-user-again", "").await), "커피왕");
+    h.set_nickname(&id, "").await.unwrap();
+    assert_eq!(nickname_of(h.contact("bot-user-again", "").await), "");
+}
