@@ -31,6 +31,25 @@ pub enum OrderError {
     Internal(String),
 }
 
+impl OrderError {
+    /// The same error for another caller of a call they shared. A driver's error cannot be
+    /// copied and travels as text, which answers the caller the same way.
+    pub fn duplicate(&self) -> OrderError {
+        match self {
+            OrderError::Invalid(m) => OrderError::Invalid(m.clone()),
+            OrderError::NotFound(m) => OrderError::NotFound(m.clone()),
+            OrderError::Refused(m) => OrderError::Refused(m.clone()),
+            OrderError::Unsettled(m) => OrderError::Unsettled(m.clone()),
+            OrderError::StoreUnavailable(m) => OrderError::StoreUnavailable(m.clone()),
+            OrderError::PaymentUnavailable(m) => OrderError::PaymentUnavailable(m.clone()),
+            OrderError::Contended => OrderError::Contended,
+            OrderError::Db(_) | OrderError::Redis(_) | OrderError::Internal(_) => {
+                OrderError::Internal(self.to_string())
+            }
+        }
+    }
+}
+
 const RETRY_LATER: &str = "일시적인 오류가 발생했어요. 잠시 후 다시 시도해 주세요.";
 
 impl From<OrderError> for tonic::Status {
@@ -85,5 +104,22 @@ mod tests {
         let status = tonic::Status::from(OrderError::StoreUnavailable("timeout".into()));
         assert_eq!(status.code(), tonic::Code::Unavailable);
         assert!(!status.message().contains("timeout"));
+    }
+
+    #[test]
+    fn a_shared_error_answers_every_caller_alike() {
+        for e in [
+            OrderError::StoreUnavailable("GetDay timed out".into()),
+            OrderError::Invalid("주문서가 비어 있어요.".into()),
+            OrderError::Contended,
+            OrderError::Db(sqlx::Error::PoolTimedOut),
+        ] {
+            let copy = tonic::Status::from(e.duplicate());
+            let original = tonic::Status::from(e);
+            assert_eq!(
+                (copy.code(), copy.message()),
+                (original.code(), original.message())
+            );
+        }
     }
 }

@@ -373,6 +373,7 @@ pub async fn serve_with(
             },
             payment: payment.clone(),
             hold_cart: settings.hold_cart,
+            in_flight: Arc::default(),
         }),
         callbacks: Arc::new(callback::Callbacks {
             pool: runtime.pool.clone(),

@@ -2,13 +2,16 @@
 //! every line is still on the menu at the price shown — and the payment service prepares a
 //! KakaoPay payment for it. The same cart version gets the same payment back.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use contracts::payment::v1 as pay;
 use domain::cart::PricedCartLine;
 use domain::menu::Menu;
 use domain::{CustomerId, DayState, OrderId};
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
 
 use crate::cart::{Carts, Problem, ProblemCode, problem_of};
 use crate::day::Days;
@@ -132,6 +135,12 @@ fn refused(refusal: Refusal, message: impl Into<String>, cart: Option<Session>) 
     }
 }
 
+/// A placement's outcome as every caller waiting on it gets it.
+type Outcome = Result<Placed, Arc<OrderError>>;
+
+/// Placements under way, by customer and cart version.
+pub type InFlight = Mutex<HashMap<(CustomerId, String), Shared<BoxFuture<'static, Outcome>>>>;
+
 pub struct Placement {
     pub carts: Arc<Carts>,
     pub menus: Menus,
@@ -139,10 +148,64 @@ pub struct Placement {
     pub payment: Payment,
     /// The payment window plus a margin: a cart being paid for must still exist at approval.
     pub hold_cart: Duration,
+    pub in_flight: Arc<InFlight>,
 }
 
 impl Placement {
-    pub async fn place(&self, customer: CustomerId, cart_id: &str) -> Result<Placed, OrderError> {
+    /// Kakao replays a 결제하기 it got no answer to in time and people tap again: the same cart
+    /// version arriving while its placement is under way waits for that one, instead of each
+    /// copy reading the day and the menu and asking KakaoPay for a payment of its own while
+    /// other customers wait behind them. The payment service still hands the same cart the
+    /// same payment across placements.
+    pub async fn place(
+        self: &Arc<Self>,
+        customer: CustomerId,
+        cart_id: &str,
+    ) -> Result<Placed, OrderError> {
+        let key = (customer, cart_id.to_owned());
+        let flight = {
+            let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+            in_flight
+                .entry(key.clone())
+                .or_insert_with(|| self.start(key))
+                .clone()
+        };
+        flight
+            .await
+            .map_err(|e| Arc::try_unwrap(e).unwrap_or_else(|e| e.duplicate()))
+    }
+
+    /// Runs in a task of its own so that it finishes, and leaves the map, even when every
+    /// caller waiting on it has gone.
+    fn start(self: &Arc<Self>, key: (CustomerId, String)) -> Shared<BoxFuture<'static, Outcome>> {
+        let this = Arc::clone(self);
+        let task = tokio::spawn(async move {
+            let placed = this
+                .check_and_prepare(key.0, &key.1)
+                .await
+                .map_err(Arc::new);
+            this.in_flight
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&key);
+            placed
+        });
+        async move {
+            task.await.unwrap_or_else(|e| {
+                Err(Arc::new(OrderError::Internal(format!(
+                    "placement task: {e}"
+                ))))
+            })
+        }
+        .boxed()
+        .shared()
+    }
+
+    async fn check_and_prepare(
+        &self,
+        customer: CustomerId,
+        cart_id: &str,
+    ) -> Result<Placed, OrderError> {
         let session = match self.carts.get(customer).await? {
             Some(session) if !session.cart.is_empty() => session,
             other => return Ok(refused(Refusal::CartEmpty, CART_EMPTY, other)),

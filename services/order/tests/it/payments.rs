@@ -331,3 +331,59 @@ async fn a_forged_cancel_redirect_changes_nothing() {
     let (status, html) = shop.visit(&bogus).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{html}");
 }
+
+/// Kakao replays a 결제하기 it got no answer to in time and people tap again: a hundred of the
+/// same request arrive together while another customer pays.
+#[tokio::test]
+async fn a_hundred_identical_checkouts_prepare_one_payment_and_another_customer_still_pays() {
+    let shop = Shop::open_with(quick(), &[Service::ChatbotSkill]).await;
+    let replayed = shop.customer("kakao-replayed").await;
+    let replayed_cart = shop.add_americano(&replayed, 2).await;
+    let other = shop.customer("kakao-other").await;
+    let other_cart = shop.add_americano(&other, 1).await;
+
+    let checkout = |bot_user_key: &'static str, cart_id: String| {
+        let request = shop
+            .http
+            .post(format!("{}/kakao/skill/order", shop.system.gateway_url()))
+            .json(&order_skill_payload(bot_user_key, &cart_id));
+        async move {
+            let response = request.send().await.expect("the gateway answers");
+            let status = response.status();
+            let body = response.text().await.expect("an answer body");
+            (status, body)
+        }
+    };
+    let replays = (0..100).map(|_| checkout("kakao-replayed", replayed_cart.id.clone()));
+    let (answers, (other_status, other_answer)) = tokio::join!(
+        futures::future::join_all(replays),
+        checkout("kakao-other", other_cart.id.clone())
+    );
+
+    // The other customer gets the payment button, as on a quiet day.
+    assert_eq!(other_status, StatusCode::OK, "{other_answer}");
+    let other_answer: Value = serde_json::from_str(&other_answer).expect("a skill answer");
+    let other_page = pay_button(&other_answer)
+        .unwrap_or_else(|| panic!("the other customer got no payment button: {other_answer}"));
+    let other_session = shop.session(&other).await.expect("a live payment session");
+    let other_tid = other_session.binding.expect("a binding").tid;
+    assert!(other_page.ends_with(&other_tid), "{other_page}");
+
+    // Every replay opens the one payment that is live for the cart.
+    let session = shop
+        .session(&replayed)
+        .await
+        .expect("a live payment session");
+    let binding = session.binding.expect("a binding");
+    assert_eq!(binding.cart_id, replayed_cart.id);
+    for (status, body) in &answers {
+        assert_eq!(*status, StatusCode::OK, "{body}");
+        let answer: Value = serde_json::from_str(body).expect("a skill answer");
+        let page = pay_button(&answer).unwrap_or_else(|| panic!("no payment button: {answer}"));
+        assert!(
+            page.ends_with(&binding.tid),
+            "{page} is not {}",
+            binding.tid
+        );
+    }
+}
