@@ -94,7 +94,7 @@ impl Harness {
         format!("http://{}", self.config.sandbox_addr)
     }
 
-    /// The gateway and a store service with `settings` (short timeouts and limit windows), so
+    /// The gateway, the order service and a store service with `settings` (short timeouts and limit windows), so
     /// tests can watch sessions expire and limits end.
     pub async fn start_with(settings: store::StoreSettings) -> anyhow::Result<Harness> {
         Harness::start_configured(settings, |_| {}).await
@@ -116,9 +116,12 @@ impl Harness {
             settings,
             shutdown.clone(),
         ));
+        // The store's close asks the order service to seal the day.
+        tokio::spawn(order::serve(config.clone(), shutdown.clone()));
         tokio::spawn(gateway::serve(config.clone(), shutdown.clone()));
         let store_ops = config.store.endpoints().ops_addr;
-        for addr in [config.gateway_addr, store_ops] {
+        let order_ops = config.order.endpoints().ops_addr;
+        for addr in [config.gateway_addr, store_ops, order_ops] {
             testkit::until_serving(addr, Duration::from_secs(20)).await?;
         }
         Ok(Harness {
