@@ -219,6 +219,7 @@ pub fn stream_entry(
                 reason: "placed entry without a total".to_owned(),
             },
         },
+        ACCEPTED => EntryKind::Accepted,
         READY => EntryKind::Ready,
         CANCELED => EntryKind::Canceled,
         _ => EntryKind::Unreadable {
@@ -239,7 +240,7 @@ pub fn stream_entry(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use contracts::events::v1::{BoardOrder, StoreDayPlaced, StoreDayReady};
+    use contracts::events::v1::{BoardOrder, StoreDayAccepted, StoreDayPlaced, StoreDayReady};
 
     fn fields(event_type: &str, data: Vec<u8>) -> HashMap<String, redis::Value> {
         let text = |s: &str| redis::Value::BulkString(s.as_bytes().to_vec());
@@ -300,6 +301,29 @@ mod tests {
                 total: Money::won(9_000)
             }
         );
+        assert_eq!(back.order_id, Some(OrderId::from(order_id)));
+    }
+
+    #[test]
+    fn an_accepted_entry_is_a_fact_of_its_order_not_an_unreadable_one() {
+        let order_id = Uuid::now_v7();
+        let entry = StoreDayEntry {
+            entry: Some(Entry::Accepted(StoreDayAccepted {
+                order_id: order_id.to_string(),
+                nickname: "n".into(),
+                prep_minutes: 10,
+                ..Default::default()
+            })),
+            ..Default::default()
+        };
+        let row = archive("1-0", &fields("store_day.entry", entry.encode_to_vec()));
+        assert_eq!(
+            (row.event_type.as_str(), row.order_id),
+            (ACCEPTED, Some(order_id))
+        );
+        let back = stream_entry(row.stream_id, row.order_id, &row.event_type, &row.payload)
+            .expect("an order's entry");
+        assert_eq!(back.kind, EntryKind::Accepted);
         assert_eq!(back.order_id, Some(OrderId::from(order_id)));
     }
 

@@ -73,6 +73,9 @@ pub enum EntryKind {
     Placed {
         total: Money,
     },
+    /// The store took the order with a promised time; nothing to reconcile, but a fact of the
+    /// order like the others, never an unreadable entry.
+    Accepted,
     Ready,
     Canceled,
     /// Not a store-day entry we can read; kept, and reported.
@@ -187,13 +190,14 @@ pub struct DayReconciliation {
 #[derive(Default)]
 struct StreamFacts {
     placed: Vec<Money>,
+    accepted: usize,
     ready: usize,
     canceled: usize,
 }
 
 impl StreamFacts {
     fn any(&self) -> bool {
-        !self.placed.is_empty() || self.ready > 0 || self.canceled > 0
+        !self.placed.is_empty() || self.accepted > 0 || self.ready > 0 || self.canceled > 0
     }
 }
 
@@ -217,6 +221,7 @@ pub fn reconcile(
         let f = facts.entry(order_id).or_default();
         match &entry.kind {
             EntryKind::Placed { total } => f.placed.push(*total),
+            EntryKind::Accepted => f.accepted += 1,
             EntryKind::Ready => f.ready += 1,
             EntryKind::Canceled => f.canceled += 1,
             EntryKind::Unreadable { reason } => {
@@ -657,8 +662,9 @@ mod tests {
             placed(0, &p),
             placed(1, &r),
             placed(2, &c),
-            entry(3, &r, EntryKind::Ready),
-            entry(4, &c, EntryKind::Canceled),
+            entry(3, &r, EntryKind::Accepted),
+            entry(4, &r, EntryKind::Ready),
+            entry(5, &c, EntryKind::Canceled),
         ];
         (vec![p, r, c, f], inquiries, stream)
     }

@@ -357,6 +357,8 @@ async fn the_csv_export_has_every_order_line_and_the_days_totals_equal_the_repor
         .as_str()
         .context("a business date")?;
     assert_eq!(totals["order_count"], 3, "{report}");
+    // Accepting an order is one of its facts: it reconciles like any other day.
+    assert_eq!(report["summary"]["discrepancy_count"], 0, "{report}");
     assert_eq!(totals["gross"], 29_000, "{report}");
 
     // The order service's listing behind the export, one order a page: every paid order once,
