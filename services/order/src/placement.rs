@@ -12,6 +12,7 @@ use domain::menu::Menu;
 use domain::{CustomerId, DayState, OrderId};
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
+use tracing::Instrument;
 
 use crate::cart::{Carts, Problem, ProblemCode, problem_of};
 use crate::day::Days;
@@ -176,10 +177,11 @@ impl Placement {
     }
 
     /// Runs in a task of its own so that it finishes, and leaves the map, even when every
-    /// caller waiting on it has gone.
+    /// caller waiting on it has gone. The task stays in the first caller's span, so its calls to
+    /// the store and to payment remain in that 결제하기's trace.
     fn start(self: &Arc<Self>, key: (CustomerId, String)) -> Shared<BoxFuture<'static, Outcome>> {
         let this = Arc::clone(self);
-        let task = tokio::spawn(async move {
+        let run = async move {
             let placed = this
                 .check_and_prepare(key.0, &key.1)
                 .await
@@ -189,7 +191,8 @@ impl Placement {
                 .unwrap_or_else(|p| p.into_inner())
                 .remove(&key);
             placed
-        });
+        };
+        let task = tokio::spawn(run.instrument(tracing::Span::current()));
         async move {
             task.await.unwrap_or_else(|e| {
                 Err(Arc::new(OrderError::Internal(format!(
