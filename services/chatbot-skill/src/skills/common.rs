@@ -4,7 +4,7 @@
 use contracts::common::v1::DayState;
 use domain::Money;
 use kakao::SkillResponse;
-use kakao::skill::response::{LimitError, QuickReply};
+use kakao::skill::response::{BlockTarget, Button, LimitError, QuickReply, TextCard};
 
 use crate::openbuilder::OpenBuilder;
 use crate::skill::Skill;
@@ -48,6 +48,22 @@ pub fn is_open(state: i32) -> bool {
 
 pub fn home(ob: &OpenBuilder) -> QuickReply {
     QuickReply::block(SAY_HOME, ob.target(Skill::Welcome, SAY_HOME))
+}
+
+/// The answer when the customer's order sheet belongs to another store: `confirm` empties it and
+/// adds what they asked for, or they look at the sheet first.
+pub fn other_stores_sheet(
+    ob: &OpenBuilder,
+    question: String,
+    confirm: BlockTarget,
+) -> Result<SkillResponse, LimitError> {
+    let card = TextCard::new("다른 매장의 주문서가 있어요", question)
+        .button(Button::block("비우고 담기", confirm))?
+        .button(Button::block(
+            "주문서 보기",
+            ob.target(Skill::Cart, "주문서 보기"),
+        ))?;
+    SkillResponse::from_output(card).quick_replies([home(ob)])
 }
 
 pub fn show_cart(ob: &OpenBuilder) -> QuickReply {

@@ -286,20 +286,12 @@ pub fn render_added(
                 .extra("item_id", item_id)
                 .extra("replace", Value::Bool(true))
                 .extra("cart_id", existing.id.clone());
-            let card = TextCard::new(
-                "다른 매장의 주문서가 있어요",
-                format!(
-                    "{}의 주문서({})가 있어요. 다른 매장의 주문서를 비우고 담을까요?",
-                    existing.store_name,
-                    won(existing.total)
-                ),
-            )
-            .button(Button::block("비우고 담기", confirm))?
-            .button(Button::block(
-                "주문서 보기",
-                ob.target(Skill::Cart, "주문서 보기"),
-            ))?;
-            SkillResponse::from_output(card).quick_replies([common::home(ob)])
+            let question = format!(
+                "{}의 주문서({})가 있어요. 다른 매장의 주문서를 비우고 담을까요?",
+                existing.store_name,
+                won(existing.total)
+            );
+            common::other_stores_sheet(ob, question, confirm)
         }
         CartOutcome::Stale => cart::render(
             ob,

@@ -7,7 +7,7 @@ use contracts::order::v1::{CartOutcome, LeftOutLine, ReorderRequest, ReorderResp
 use domain::{CartId, OrderId};
 use kakao::SkillResponse;
 use kakao::skill::limits;
-use kakao::skill::response::{BlockTarget, Button, LimitError, QuickReply, TextCard};
+use kakao::skill::response::{BlockTarget, LimitError, QuickReply};
 use serde_json::Value;
 
 use super::common::{self, won};
@@ -105,21 +105,13 @@ pub fn render(
             let confirm = target(ob, order_id)
                 .extra("replace", Value::Bool(true))
                 .extra("cart_id", existing.id.clone());
-            let card = TextCard::new(
-                "다른 매장의 주문서가 있어요",
-                format!(
-                    "{}의 주문서({})가 있어요. 비우고 {}의 지난 주문을 담을까요?",
-                    existing.store_name,
-                    won(existing.total),
-                    answer.store_name
-                ),
-            )
-            .button(Button::block("비우고 담기", confirm))?
-            .button(Button::block(
-                "주문서 보기",
-                ob.target(Skill::Cart, "주문서 보기"),
-            ))?;
-            SkillResponse::from_output(card).quick_replies([common::home(ob)])
+            let question = format!(
+                "{}의 주문서({})가 있어요. 비우고 {}의 지난 주문을 담을까요?",
+                existing.store_name,
+                won(existing.total),
+                answer.store_name
+            );
+            common::other_stores_sheet(ob, question, confirm)
         }
         CartOutcome::Stale => cart::render(
             ob,
