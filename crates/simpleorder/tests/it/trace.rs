@@ -160,6 +160,22 @@ fn ancestry<'a>(spans: &'a [Seen], span: &'a Seen) -> Vec<&'a Seen> {
     chain
 }
 
+/// Whether every ancestor of `span` has been exported: a parent ends after its children, so
+/// under load it can reach the receiver a flush later than they do.
+fn ancestry_complete(spans: &[Seen], span: &Seen) -> bool {
+    let mut current = span;
+    while !current.parent.is_empty() {
+        match spans
+            .iter()
+            .find(|s| s.id == current.parent && s.trace == current.trace)
+        {
+            Some(parent) => current = parent,
+            None => return false,
+        }
+    }
+    true
+}
+
 fn names(chain: &[&Seen]) -> Vec<String> {
     chain
         .iter()
@@ -397,10 +413,13 @@ async fn the_trace_of_one_paid_order() -> anyhow::Result<()> {
             let approve_call = spans
                 .iter()
                 .find(|s| s.name == "POST /online/v1/payment/approve")?;
+            let ready = spans
+                .iter()
+                .find(|s| s.name == "POST /online/v1/payment/ready")?;
             let board = spans
                 .iter()
-                .any(|s| s.name == board_entry && s.trace == approve_call.trace);
-            board.then_some(spans)
+                .find(|s| s.name == board_entry && s.trace == approve_call.trace)?;
+            (ancestry_complete(&spans, ready) && ancestry_complete(&spans, board)).then_some(spans)
         }
     })
     .await
