@@ -1,6 +1,6 @@
 //! Closing a day's books: scheduling a closed day, waiting the settle delay, and the
-//! reconciliation itself (read the three sources, archive the stream, write the report, then let
-//! the stream and its dedupe keys go).
+//! reconciliation itself (read the three sources, archive the stream, write the report with the
+//! copy of the day's orders it is read from, then let the stream and its dedupe keys go).
 //!
 //! A day's report stays PENDING until the Redis cleanup is done too: a crash or a Redis outage
 //! anywhere in between leaves it PENDING, and the next pass does it all again, each step being
@@ -12,11 +12,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use contracts::clients::{OrderServiceClient, PaymentServiceClient, StoreServiceClient};
+use contracts::common::v1 as common;
 use contracts::events::v1::BusinessDayClosed;
-use contracts::order::v1::EnsureDayStreamRequest;
+use contracts::order::v1::{BookedOrder, EnsureDayStreamRequest, ListDayBooksRequest};
 use contracts::payment::v1::{InquireRequest, KakaoPayStatus};
 use contracts::store::v1::GetDayRequest;
-use domain::Money;
+use domain::{Money, OrderStatus};
 use futures::StreamExt;
 use platform::bus::Message;
 use platform::grpc::Client;
@@ -32,7 +33,7 @@ use uuid::Uuid;
 use crate::AccountingSettings;
 use crate::error::AccountingError;
 use crate::reconcile::{self, DbOrder, Inquiry, KakaoPayment, PayState};
-use crate::storage::{self, Record};
+use crate::storage::{self, LineRecord, Record};
 
 /// The consumer name of its processed-event keys: the consumer group's.
 const CONSUMER: &str = contracts::streams::groups::ACCOUNTING;
@@ -55,7 +56,7 @@ pub struct Books {
     pub redis: ConnectionManager,
     pub keys: Keys,
     pub payment: PaymentServiceClient<Client>,
-    /// Makes a day stream complete before it is archived.
+    /// Lists a closed day's orders, and makes a day stream complete before it is archived.
     pub order: OrderServiceClient<Client>,
     /// Tells a day not closed yet from one accounting does not know.
     pub store: StoreServiceClient<Client>,
@@ -250,7 +251,7 @@ impl Books {
         let mut changed = false;
         for _ in 0..ARCHIVE_ATTEMPTS {
             let entries = storage::read_stream(&self.redis, &stream_key).await?;
-            let orders = storage::orders(&self.pool, day.id).await?;
+            let (orders, lines) = self.day_books(&day).await?;
             let inquiries = self.inquire(&orders).await?;
 
             let mut tx = self.pool.begin().await?;
@@ -258,7 +259,7 @@ impl Books {
             storage::archive(&mut tx, &day, &entries).await?;
             let stream = storage::history(&mut tx, day.id).await?;
             let result = reconcile::reconcile(&orders, &inquiries, &stream)?;
-            let record = Record::of(&result)?;
+            let record = Record::of(&result, lines)?;
             let stored = storage::stored(&mut tx, day.id).await?;
             if stored.as_ref() != Some(&record) {
                 changed = true;
@@ -300,9 +301,6 @@ impl Books {
         )))
     }
 
-    /// KakaoPay's answer for every payment of the day. A payment KakaoPay says it cannot tell
-    /// about is reported; KakaoPay (or the payment service) being unavailable fails the pass, to
-    /// be retried, rather than report a day full of unknowns.
     /// Has the day stream rebuilt from Postgres when Redis lost its beginning, so the archive
     /// holds the whole day. A day archived before keeps its archive: its stream is gone on
     /// purpose.
@@ -339,6 +337,50 @@ impl Books {
         Ok(())
     }
 
+    /// The day's orders as the order service keeps them, every page, with their lines.
+    async fn day_books(
+        &self,
+        day: &storage::Day,
+    ) -> Result<(Vec<DbOrder>, Vec<LineRecord>), AccountingError> {
+        let mut orders = Vec::new();
+        let mut lines = Vec::new();
+        let mut page_token = String::new();
+        loop {
+            let request = ListDayBooksRequest {
+                store_id: day.store_id.to_string(),
+                day_business_id: day.id.to_string(),
+                page_size: 0,
+                page_token,
+            };
+            let page = self
+                .order
+                .clone()
+                .list_day_books(request)
+                .await
+                .map_err(|status| {
+                    AccountingError::Unavailable(format!(
+                        "orders of {}: {:?} {}",
+                        day.id,
+                        status.code(),
+                        status.message()
+                    ))
+                })?
+                .into_inner();
+            for booked in page.orders {
+                let (order, order_lines) = db_order(booked)?;
+                orders.push(order);
+                lines.extend(order_lines);
+            }
+            if page.next_page_token.is_empty() {
+                return Ok((orders, lines));
+            }
+            page_token = page.next_page_token;
+        }
+    }
+
+    /// KakaoPay's answer for every payment of the day. A payment KakaoPay says it cannot tell
+    /// about is reported; KakaoPay (or the payment service) being unavailable fails the pass, to
+    /// be retried, rather than report a day full of unknowns.
     async fn inquire(
         &self,
         orders: &[DbOrder],
@@ -410,6 +452,51 @@ pub fn retry_delay(failures: u32, base: Duration, cap: Duration) -> Duration {
     platform::bus::backoff_ceiling(failures.saturating_sub(1), base, cap)
 }
 
+/// One order of the order service's books as reconciliation reads it, and its lines as the
+/// report keeps them.
+fn db_order(booked: BookedOrder) -> Result<(DbOrder, Vec<LineRecord>), AccountingError> {
+    let broken =
+        |what: &str| AccountingError::Internal(format!("order {}: {what}", booked.order_id));
+    let id: Uuid = booked
+        .order_id
+        .parse()
+        .map_err(|_| broken("bad order id"))?;
+    let status = match common::OrderStatus::try_from(booked.status) {
+        Ok(common::OrderStatus::Approving) => OrderStatus::Approving,
+        Ok(common::OrderStatus::Placed) => OrderStatus::Placed,
+        Ok(common::OrderStatus::Accepted) => OrderStatus::Accepted,
+        Ok(common::OrderStatus::Ready) => OrderStatus::Ready,
+        Ok(common::OrderStatus::Canceled) => OrderStatus::Canceled,
+        Ok(common::OrderStatus::Failed) => OrderStatus::Failed,
+        Ok(common::OrderStatus::Unspecified) | Err(_) => return Err(broken("unknown status")),
+    };
+    let lines = booked
+        .lines
+        .iter()
+        .map(|l| {
+            Ok(LineRecord {
+                line_id: l.line_id.parse().map_err(|_| broken("bad line id"))?,
+                order_id: id,
+                item_id: l.item_id.parse().map_err(|_| broken("bad item id"))?,
+                name: l.name.clone(),
+                quantity: i32::try_from(l.quantity).map_err(|_| broken("bad quantity"))?,
+                line_total: l.line_total,
+            })
+        })
+        .collect::<Result<Vec<_>, AccountingError>>()?;
+    let order = DbOrder {
+        id: id.into(),
+        status,
+        total: Money::won(booked.total),
+        tid: Some(booked.tid).filter(|t| !t.is_empty()),
+        placed_at: booked
+            .placed_at
+            .as_ref()
+            .and_then(contracts::time::datetime),
+    };
+    Ok((order, lines))
+}
+
 /// Errors that asking again will not change.
 fn final_refusal(code: Code) -> bool {
     matches!(
@@ -458,5 +545,61 @@ mod tests {
         assert_eq!(retry_delay(0, base, cap), base);
         assert_eq!(retry_delay(u32::MAX, base, cap), cap);
         assert_eq!(retry_delay(3, Duration::MAX, cap), cap);
+    }
+
+    #[test]
+    fn a_booked_order_keeps_its_tid_time_and_lines_and_an_unknown_status_is_refused() {
+        let (id, line, item) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let booked = BookedOrder {
+            order_id: id.to_string(),
+            status: common::OrderStatus::Ready as i32,
+            total: 9_000,
+            tid: "T1".into(),
+            placed_at: Some(prost_types::Timestamp {
+                seconds: 1_772_410_200,
+                nanos: 0,
+            }),
+            lines: vec![contracts::order::v1::BookedLine {
+                line_id: line.to_string(),
+                item_id: item.to_string(),
+                name: "아메리카노".into(),
+                quantity: 2,
+                line_total: 9_000,
+            }],
+        };
+        let (order, lines) = db_order(booked.clone()).unwrap();
+        assert_eq!(
+            order,
+            DbOrder {
+                id: id.into(),
+                status: OrderStatus::Ready,
+                total: Money::won(9_000),
+                tid: Some("T1".into()),
+                placed_at: DateTime::from_timestamp(1_772_410_200, 0),
+            }
+        );
+        assert_eq!(
+            lines,
+            vec![LineRecord {
+                line_id: line,
+                order_id: id,
+                item_id: item,
+                name: "아메리카노".into(),
+                quantity: 2,
+                line_total: 9_000,
+            }]
+        );
+        let unpaid = BookedOrder {
+            tid: String::new(),
+            placed_at: None,
+            ..booked.clone()
+        };
+        let (order, _) = db_order(unpaid).unwrap();
+        assert_eq!((order.tid, order.placed_at), (None, None));
+        let unknown = BookedOrder {
+            status: 99,
+            ..booked
+        };
+        assert!(db_order(unknown).is_err());
     }
 }

@@ -1,8 +1,10 @@
 //! The accounting service: closing reconciliation and daily reports (DESIGN §5 Accounting).
 //!
 //! `business_day.closed` on `x:accounting` schedules the day; once the settle delay has passed
-//! the worker reconciles Postgres, KakaoPay and the day stream, archives the stream into
-//! `order_history` and deletes it with its dedupe keys. Reports are read over gRPC.
+//! the worker reconciles the order service's books of the day (`ListDayBooks`), KakaoPay and the
+//! day stream, keeps what the reports need of the day's orders, archives the stream into
+//! `order_history` and deletes it with its dedupe keys. Reports are read over gRPC from
+//! accounting's own tables.
 
 mod archive;
 mod books;

@@ -1,14 +1,15 @@
-//! Closing reconciliation, pure: the day's orders as Postgres has them, KakaoPay's answer for each
-//! payment and the day stream's entries go in; the day's totals, one line per order and every
-//! discrepancy spelled out come back. The same inputs always give the same output, in the same
+//! Closing reconciliation, pure: the day's orders as the order service has them, KakaoPay's
+//! answer for each payment and the day stream's entries go in; the day's totals, one line per
+//! order and every discrepancy spelled out come back. The same inputs always give the same output, in the same
 //! order, so a rerun can be compared with what was stored.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use chrono::{DateTime, Utc};
 use domain::{Money, MoneyOverflow, OrderId, OrderStatus};
 use serde::{Deserialize, Serialize};
 
-/// One order of the day, from `customer_order` (and its payment row).
+/// One order of the day, as the order service's books give it (`ListDayBooks`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DbOrder {
     pub id: OrderId,
@@ -16,6 +17,8 @@ pub struct DbOrder {
     pub total: Money,
     /// The KakaoPay payment id, when the order got that far.
     pub tid: Option<String>,
+    /// When it was paid; kept for the report's sales by hour.
+    pub placed_at: Option<DateTime<Utc>>,
 }
 
 /// Where a KakaoPay payment stands, in the terms reconciliation needs.
@@ -175,6 +178,8 @@ pub struct OrderLine {
     pub in_stream: bool,
     /// `None` when every source agrees.
     pub discrepancy: Option<String>,
+    /// When the order was paid, by the order service; `None` for an order only the stream names.
+    pub placed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -411,6 +416,7 @@ fn check_order(
         canceled_kakaopay: payment.map(|p| p.canceled),
         in_stream: stream.any(),
         discrepancy: None,
+        placed_at: order.placed_at,
     };
     (line, f.found)
 }
@@ -596,6 +602,7 @@ fn stream_only(id: OrderId, stream: &StreamFacts) -> (OrderLine, Vec<Discrepancy
         canceled_kakaopay: None,
         in_stream: true,
         discrepancy: None,
+        placed_at: None,
     };
     (line, found)
 }
@@ -610,6 +617,7 @@ mod tests {
             status,
             total: Money::won(total),
             tid: (!tid.is_empty()).then(|| tid.to_owned()),
+            placed_at: None,
         }
     }
 

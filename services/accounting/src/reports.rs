@@ -1,5 +1,5 @@
 //! Daily reports: the stored reconciliation of each closed day, with sales by item and by hour
-//! read from the day's orders.
+//! read from the copy of the day's orders taken when it was reconciled.
 
 use chrono::{DateTime, Utc};
 use contracts::accounting::v1 as pb;

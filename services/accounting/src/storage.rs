@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::{Money, OrderId};
+use domain::Money;
 use platform::redis::Keys;
 use redis::Script;
 use redis::aio::ConnectionManager;
@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::archive::{self, Archived};
 use crate::error::AccountingError;
-use crate::reconcile::{DayReconciliation, DbOrder, StreamEntry};
+use crate::reconcile::{DayReconciliation, StreamEntry};
 
 /// A closed business day as accounting keeps it, from its `business_day.closed` event.
 #[derive(Debug, Clone)]
@@ -115,32 +115,6 @@ pub async fn record_failure(
     Ok(())
 }
 
-/// The day's orders with the KakaoPay tid of each (the payment row's, else the one recorded at
-/// approval).
-pub async fn orders(pool: &PgPool, day_id: Uuid) -> Result<Vec<DbOrder>, AccountingError> {
-    let rows = sqlx::query!(
-        "SELECT o.id, o.status, o.total, COALESCE(p.tid, o.payment_tid) AS tid \
-         FROM customer_order o LEFT JOIN order_payment p ON p.order_id = o.id \
-         WHERE o.day_business_id = $1 ORDER BY o.id",
-        day_id
-    )
-    .fetch_all(pool)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(DbOrder {
-                id: OrderId::from(r.id),
-                status: r
-                    .status
-                    .parse()
-                    .map_err(|e: domain::UnknownCode| AccountingError::Internal(e.to_string()))?,
-                total: Money::won(r.total),
-                tid: r.tid.filter(|t| !t.is_empty()),
-            })
-        })
-        .collect()
-}
-
 /// Takes the day's report row for this transaction, so two reconciliations of one day (two
 /// replicas, or the consumer and an operator) write one after the other.
 pub async fn lock_report(conn: &mut PgConnection, day_id: Uuid) -> Result<(), AccountingError> {
@@ -218,7 +192,7 @@ pub async fn archived(conn: &mut PgConnection, day_id: Uuid) -> Result<bool, Acc
     .await?)
 }
 
-/// A reconciliation as the two tables hold it; equal records mean a rerun changed nothing.
+/// A reconciliation as the three tables hold it; equal records mean a rerun changed nothing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
     pub counts: [i32; 5],
@@ -227,6 +201,8 @@ pub struct Record {
     pub discrepancies: serde_json::Value,
     pub status: String,
     pub orders: Vec<OrderRecord>,
+    /// By line id.
+    pub lines: Vec<LineRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -240,6 +216,19 @@ pub struct OrderRecord {
     pub canceled_kakaopay: Option<i64>,
     pub in_stream: bool,
     pub discrepancy: Option<String>,
+    pub placed_at: Option<DateTime<Utc>>,
+}
+
+/// One line of an order of the day as the order service recorded it (`accounting_order_line`),
+/// for the report's sales by item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineRecord {
+    pub line_id: Uuid,
+    pub order_id: Uuid,
+    pub item_id: Uuid,
+    pub name: String,
+    pub quantity: i32,
+    pub line_total: i64,
 }
 
 fn count(n: i64) -> i32 {
@@ -247,7 +236,12 @@ fn count(n: i64) -> i32 {
 }
 
 impl Record {
-    pub fn of(day: &DayReconciliation) -> Result<Record, AccountingError> {
+    /// The reconciliation with the lines of the day's orders, kept for the report.
+    pub fn of(
+        day: &DayReconciliation,
+        mut lines: Vec<LineRecord>,
+    ) -> Result<Record, AccountingError> {
+        lines.sort_by_key(|l| l.line_id);
         let t = &day.totals;
         let discrepancies = serde_json::to_value(&day.discrepancies)
             .map_err(|e| AccountingError::Internal(e.to_string()))?;
@@ -287,8 +281,10 @@ impl Record {
                     canceled_kakaopay: l.canceled_kakaopay.map(Money::as_won),
                     in_stream: l.in_stream,
                     discrepancy: l.discrepancy.clone(),
+                    placed_at: l.placed_at,
                 })
                 .collect(),
+            lines,
         })
     }
 }
@@ -312,8 +308,16 @@ pub async fn stored(
     let orders: Vec<OrderRecord> = sqlx::query_as!(
         OrderRecord,
         "SELECT order_id, status_db, status_kakaopay, amount_db, amount_kakaopay, canceled_db, \
-             canceled_kakaopay, in_stream, discrepancy \
+             canceled_kakaopay, in_stream, discrepancy, placed_at \
          FROM accounting_order WHERE day_business_id = $1 ORDER BY order_id",
+        day_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let lines: Vec<LineRecord> = sqlx::query_as!(
+        LineRecord,
+        "SELECT line_id, order_id, item_id, name, quantity, line_total \
+         FROM accounting_order_line WHERE day_business_id = $1 ORDER BY line_id",
         day_id
     )
     .fetch_all(conn)
@@ -331,6 +335,7 @@ pub async fn stored(
         discrepancies: r.discrepancies,
         status: r.status,
         orders,
+        lines,
     }))
 }
 
@@ -365,6 +370,12 @@ pub async fn write_pending(
     .execute(&mut *conn)
     .await?;
     sqlx::query!(
+        "DELETE FROM accounting_order_line WHERE day_business_id = $1",
+        day_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
         "DELETE FROM accounting_order WHERE day_business_id = $1",
         day_id
     )
@@ -379,11 +390,14 @@ pub async fn write_pending(
         let in_stream: Vec<bool> = chunk.iter().map(|o| o.in_stream).collect();
         let discrepancy: Vec<Option<String>> =
             chunk.iter().map(|o| o.discrepancy.clone()).collect();
+        let placed_at: Vec<Option<DateTime<Utc>>> = chunk.iter().map(|o| o.placed_at).collect();
         sqlx::query!(
             "INSERT INTO accounting_order (day_business_id, order_id, status_db, status_kakaopay, \
-                 amount_db, amount_kakaopay, canceled_db, canceled_kakaopay, in_stream, discrepancy) \
+                 amount_db, amount_kakaopay, canceled_db, canceled_kakaopay, in_stream, discrepancy, \
+                 placed_at) \
              SELECT $1, * FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::bigint[], \
-                 $6::bigint[], $7::bigint[], $8::bigint[], $9::bool[], $10::text[])",
+                 $6::bigint[], $7::bigint[], $8::bigint[], $9::bool[], $10::text[], \
+                 $11::timestamptz[])",
             day_id,
             &ids,
             &status_db as _,
@@ -393,7 +407,31 @@ pub async fn write_pending(
             column(|o| o.canceled_db) as _,
             column(|o| o.canceled_kakaopay) as _,
             &in_stream,
-            &discrepancy as _
+            &discrepancy as _,
+            &placed_at as _
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    for chunk in record.lines.chunks(1000) {
+        let line_ids: Vec<Uuid> = chunk.iter().map(|l| l.line_id).collect();
+        let order_ids: Vec<Uuid> = chunk.iter().map(|l| l.order_id).collect();
+        let item_ids: Vec<Uuid> = chunk.iter().map(|l| l.item_id).collect();
+        let names: Vec<&str> = chunk.iter().map(|l| l.name.as_str()).collect();
+        let quantities: Vec<i32> = chunk.iter().map(|l| l.quantity).collect();
+        let totals: Vec<i64> = chunk.iter().map(|l| l.line_total).collect();
+        sqlx::query!(
+            "INSERT INTO accounting_order_line (day_business_id, line_id, order_id, item_id, name, \
+                 quantity, line_total) \
+             SELECT $1, * FROM UNNEST($2::uuid[], $3::uuid[], $4::uuid[], $5::text[], \
+                 $6::int[], $7::bigint[])",
+            day_id,
+            &line_ids,
+            &order_ids,
+            &item_ids,
+            &names as _,
+            &quantities,
+            &totals
         )
         .execute(&mut *conn)
         .await?;
@@ -487,18 +525,19 @@ pub async fn report(
     .await?)
 }
 
-/// Units and won per item over the day's net (placed or ready) orders; an item renamed during
-/// the day shows its latest name.
+/// Units and won per item over the day's net (placed or ready) orders, from the lines kept at
+/// reconciliation; an item renamed during the day shows its latest name.
 pub async fn sales_by_item(
     conn: &mut PgConnection,
     day_id: Uuid,
 ) -> Result<Vec<(Uuid, String, i64, i64)>, AccountingError> {
     Ok(sqlx::query!(
         "SELECT i.item_id, \
-             (array_agg(i.name ORDER BY o.placed_at DESC, i.id DESC))[1] AS \"name!\", \
+             (array_agg(i.name ORDER BY o.placed_at DESC, i.line_id DESC))[1] AS \"name!\", \
              sum(i.quantity)::bigint AS \"units!\", sum(i.line_total)::bigint AS \"won!\" \
-         FROM order_item i JOIN customer_order o ON o.id = i.order_id \
-         WHERE o.day_business_id = $1 AND o.status IN ('PLACED', 'ACCEPTED', 'READY') \
+         FROM accounting_order_line i JOIN accounting_order o \
+             ON o.day_business_id = i.day_business_id AND o.order_id = i.order_id \
+         WHERE i.day_business_id = $1 AND o.status_db IN ('PLACED', 'ACCEPTED', 'READY') \
          GROUP BY i.item_id ORDER BY 4 DESC, 2, 1",
         day_id
     )
@@ -514,9 +553,10 @@ pub async fn sales_by_hour(
 ) -> Result<Vec<(i32, i64, i64)>, AccountingError> {
     Ok(sqlx::query!(
         "SELECT extract(hour FROM o.placed_at AT TIME ZONE 'Asia/Seoul')::int AS \"hour!\", \
-             count(*) AS \"orders!\", sum(o.total)::bigint AS \"won!\" \
-         FROM customer_order o \
-         WHERE o.day_business_id = $1 AND o.status IN ('PLACED', 'ACCEPTED', 'READY') AND o.placed_at IS NOT NULL \
+             count(*) AS \"orders!\", sum(o.amount_db)::bigint AS \"won!\" \
+         FROM accounting_order o \
+         WHERE o.day_business_id = $1 AND o.status_db IN ('PLACED', 'ACCEPTED', 'READY') \
+             AND o.placed_at IS NOT NULL \
          GROUP BY 1 ORDER BY 1",
         day_id
     )

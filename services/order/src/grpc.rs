@@ -448,6 +448,21 @@ impl pb::order_service_server::OrderService for OrderGrpc {
         }))
     }
 
+    async fn list_day_books(
+        &self,
+        request: Request<pb::ListDayBooksRequest>,
+    ) -> Reply<pb::DayBooksPage> {
+        let r = request.into_inner();
+        let store = parse("store_id", &r.store_id)?;
+        let day = parse("day_business_id", &r.day_business_id)?;
+        let after = optional("page_token", &r.page_token)?;
+        let (orders, next) = self.reads.day_books(store, day, r.page_size, after).await?;
+        Ok(Response::new(pb::DayBooksPage {
+            orders: orders.iter().map(messages::booked).collect(),
+            next_page_token: next.map(|id| id.to_string()).unwrap_or_default(),
+        }))
+    }
+
     async fn ensure_day_stream(
         &self,
         request: Request<pb::EnsureDayStreamRequest>,

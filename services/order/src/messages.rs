@@ -7,7 +7,7 @@ use contracts::time::timestamp as ts;
 use domain::OrderStatus;
 use domain::cart::PricedCartLine;
 
-use crate::model::Order;
+use crate::model::{BookedOrder, Order};
 
 /// A priced line with its option snapshots, as on the order sheet and in events.
 pub fn line(l: &PricedCartLine) -> common::CartLine {
@@ -69,5 +69,27 @@ pub fn order(o: &Order) -> pb::Order {
         prep_minutes: o.accepted.map_or(0, |a| a.minutes.get()),
         // Counted at each read (`Reads::with_place_in_line`), never cached.
         ahead: 0,
+    }
+}
+
+/// An order as accounting copies it into its books.
+pub fn booked(o: &BookedOrder) -> pb::BookedOrder {
+    pb::BookedOrder {
+        order_id: o.id.to_string(),
+        status: status(o.status).into(),
+        total: o.total.as_won(),
+        tid: o.tid.clone().unwrap_or_default(),
+        placed_at: o.placed_at.map(ts),
+        lines: o
+            .lines
+            .iter()
+            .map(|l| pb::BookedLine {
+                line_id: l.id.to_string(),
+                item_id: l.item_id.to_string(),
+                name: l.name.clone(),
+                quantity: l.quantity,
+                line_total: l.line_total.as_won(),
+            })
+            .collect(),
     }
 }

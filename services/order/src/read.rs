@@ -16,6 +16,7 @@ use sqlx::PgPool;
 use crate::day::Days;
 use crate::error::OrderError;
 use crate::messages::order as wire_order;
+use crate::model::BookedOrder;
 use crate::storage::reads::{self as db, Cache};
 
 /// Orders a list holds when the caller asks for none in particular.
@@ -29,6 +30,8 @@ const NOT_FOUND: &str = "주문을 찾을 수 없습니다.";
 /// Orders a page of a store's orders holds unless asked otherwise, and at most.
 const DEFAULT_PAGE: u32 = 200;
 const MAX_PAGE: u32 = 1000;
+/// Orders a page of a day's books holds unless asked otherwise (at most `MAX_PAGE`).
+const DEFAULT_BOOKS_PAGE: u32 = 500;
 /// Days one listing of a store's orders may name: a year of days, with room for days closed and
 /// opened again on one date.
 pub const MAX_LISTED_DAYS: usize = 400;
@@ -243,6 +246,27 @@ impl Reads {
             orders.extend(batch.iter().map(wire_order));
         }
         Ok((orders, at))
+    }
+
+    /// One page of every order of one of the store's days as accounting keeps them, by id after
+    /// `after`; with the last order's id when more may follow.
+    pub async fn day_books(
+        &self,
+        store: StoreId,
+        day: BusinessDayId,
+        page_size: u32,
+        after: Option<OrderId>,
+    ) -> Result<(Vec<BookedOrder>, Option<OrderId>), OrderError> {
+        let size = match page_size {
+            0 => DEFAULT_BOOKS_PAGE,
+            n => n.min(MAX_PAGE),
+        };
+        let orders = db::booked_orders_page(&self.pool, store, day, after, i64::from(size)).await?;
+        let next = orders
+            .last()
+            .filter(|_| orders.len() == size as usize)
+            .map(|o| o.id);
+        Ok((orders, next))
     }
 
     /// Forgets what the cache holds about the order; best effort, the entries expire anyway.

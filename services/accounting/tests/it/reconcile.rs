@@ -550,3 +550,103 @@ async fn a_closed_day_waits_the_settle_delay_and_an_operator_can_reconcile_it_no
     let err = client.list_reports(in_range(600, -600)).await.unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
 }
+
+#[tokio::test]
+async fn a_day_is_reconciled_and_reported_by_an_accounting_that_cannot_read_the_order_tables() {
+    let w = World::start_confined(quick()).await.unwrap();
+    let role = w.confined.as_ref().expect("a confined accounting");
+    let as_accounting = sqlx::PgPool::connect(&role.url).await.unwrap();
+    for table in ["customer_order", "order_item", "order_payment"] {
+        let refused = sqlx::query(&format!("SELECT 1 FROM {table} LIMIT 1"))
+            .fetch_optional(&as_accounting)
+            .await
+            .expect_err(table);
+        assert!(
+            refused.to_string().contains("permission denied"),
+            "{table}: {refused}"
+        );
+    }
+    as_accounting.close().await;
+
+    let shop = w.open_shop("분리 카페", "confined").await.unwrap();
+    let (americano, latte, cake) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    // 09:10 and 12:30 in Korea.
+    let (nine, noon) = (at("2026-03-02T00:10:00Z"), at("2026-03-02T03:30:00Z"));
+    let a = vec![Line::new(americano, "아메리카노", 4_500, 2).with_option("샷 추가", 500)];
+    let b = vec![
+        Line::new(latte, "카페라떼", 5_000, 1),
+        Line::new(cake, "치즈케이크", 6_500, 1),
+    ];
+    let c = vec![Line::new(latte, "카페라떼", 5_000, 2)];
+    let d = vec![Line::new(cake, "치즈케이크", 6_500, 1)];
+    // The same item, renamed by noon: the report names it as last sold.
+    let e = vec![Line::new(americano, "아이스 아메리카노", 4_500, 1)];
+    let s = &w.sandbox;
+    let tid_a = s.paid(total(&a)).await.unwrap();
+    let tid_b = s.paid(total(&b)).await.unwrap();
+    let tid_c = s.paid(total(&c)).await.unwrap();
+    s.cancel(&tid_c, total(&c)).await.unwrap();
+    let tid_d = s.abandoned(total(&d)).await.unwrap();
+    let tid_e = s.paid(total(&e)).await.unwrap();
+    for order in [
+        NewOrder::new("READY", &tid_a, nine, a),
+        NewOrder::new("READY", &tid_b, noon, b),
+        NewOrder::new("CANCELED", &tid_c, nine, c),
+        NewOrder::new("FAILED", &tid_d, noon, d),
+        NewOrder::new("READY", &tid_e, noon, e),
+    ] {
+        w.order(&shop, &order).await.unwrap();
+    }
+    w.wait_stream(&shop, 8).await.unwrap();
+    w.close(&shop).await.unwrap();
+
+    let summary = w.reconciled(&shop).await.unwrap();
+    assert_eq!(summary.status, pb::ReportStatus::Reconciled as i32);
+    let totals = summary.totals.unwrap();
+    let gross = 10_000 + 11_500 + 10_000 + 4_500;
+    assert_eq!(
+        (
+            totals.order_count,
+            totals.placed_count,
+            totals.ready_count,
+            totals.canceled_count,
+            totals.failed_count
+        ),
+        (4, 0, 3, 1, 1)
+    );
+    assert_eq!(
+        (totals.gross, totals.canceled, totals.net),
+        (gross, 10_000, gross - 10_000)
+    );
+
+    let report = report(&w, &shop).await;
+    let items: Vec<(&str, u32, i64)> = report
+        .by_item
+        .iter()
+        .map(|i| (i.name.as_str(), i.quantity, i.amount))
+        .collect();
+    assert_eq!(
+        items,
+        vec![
+            ("아이스 아메리카노", 3, 14_500),
+            ("치즈케이크", 1, 6_500),
+            ("카페라떼", 1, 5_000)
+        ]
+    );
+    let hours: Vec<(u32, u32, i64)> = report
+        .by_hour
+        .iter()
+        .map(|h| (h.hour, h.order_count, h.amount))
+        .collect();
+    assert_eq!(hours, vec![(9, 1, 10_000), (12, 2, 16_000)]);
+    assert_eq!(
+        (report.kakaopay_approved, report.kakaopay_canceled),
+        (gross, 10_000)
+    );
+    assert!(report.discrepancies.is_empty());
+
+    // A rerun finds the same books.
+    let before = w.snapshot(shop.day_id).await;
+    assert!(!reconcile_again(&w, &shop).await.changed);
+    assert_eq!(w.snapshot(shop.day_id).await, before);
+}

@@ -9,5 +9,5 @@ mod session;
 
 pub use customer::Customer;
 pub use favourite::Favourite;
-pub use order::{Acceptance, Order, PaymentRef, Snapshot, ledger};
+pub use order::{Acceptance, BookedLine, BookedOrder, Order, PaymentRef, Snapshot, ledger};
 pub use session::{CART_TTL, Session};

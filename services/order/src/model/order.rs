@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use domain::cart::PricedCartLine;
-use domain::{BusinessDayId, CustomerId, Money, OrderId, OrderStatus, PrepMinutes, StoreId};
+use domain::{
+    BusinessDayId, CustomerId, ItemId, Money, OrderId, OrderStatus, PrepMinutes, StoreId,
+};
 use serde::{Deserialize, Serialize};
 
 /// What the customer agreed to pay for, copied at approval (`customer_order.cart_snapshot`):
@@ -82,4 +84,28 @@ impl Order {
     pub fn refund_pending(&self) -> bool {
         self.ledger_status.as_deref() == Some(ledger::CANCEL_PENDING)
     }
+}
+
+/// An order as accounting copies it into its books: the recorded columns and lines, which every
+/// order has whatever its cart snapshot holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookedOrder {
+    pub id: OrderId,
+    pub status: OrderStatus,
+    pub total: Money,
+    /// The payment row's tid, else the one recorded at approval.
+    pub tid: Option<String>,
+    pub placed_at: Option<DateTime<Utc>>,
+    /// In the order they were recorded.
+    pub lines: Vec<BookedLine>,
+}
+
+/// One `order_item` row: an item as paid for, options included in its total.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookedLine {
+    pub id: uuid::Uuid,
+    pub item_id: ItemId,
+    pub name: String,
+    pub quantity: u32,
+    pub line_total: Money,
 }

@@ -10,15 +10,16 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use domain::{BusinessDayId, CustomerId, OrderId, OrderStatus, StoreId};
+use domain::{BusinessDayId, CustomerId, Money, OrderId, OrderStatus, StoreId};
 use redis::Script;
 use redis::aio::ConnectionManager;
 use sqlx::PgPool;
+use uuid::Uuid;
 
 use super::OrderKeys;
 use super::orders::{OrderRow, select_orders};
 use crate::error::OrderError;
-use crate::model::Order;
+use crate::model::{BookedLine, BookedOrder, Order};
 
 /// Outlives every cache entry it guards.
 const GENERATION_TTL: Duration = Duration::from_secs(24 * 3600);
@@ -212,6 +213,64 @@ pub async fn paid_orders_page(
     .fetch_all(pool)
     .await?;
     orders(rows)
+}
+
+/// Up to `limit` orders of one of the store's days, whatever their status, by id after the order
+/// `after` when given; each with its tid and lines, from the recorded columns.
+pub async fn booked_orders_page(
+    pool: &PgPool,
+    store: StoreId,
+    day: BusinessDayId,
+    after: Option<OrderId>,
+    limit: i64,
+) -> Result<Vec<BookedOrder>, OrderError> {
+    let rows = sqlx::query!(
+        "SELECT o.id, o.status, o.total, COALESCE(p.tid, o.payment_tid) AS tid, o.placed_at \
+         FROM customer_order o LEFT JOIN order_payment p ON p.order_id = o.id \
+         WHERE o.store_id = $1 AND o.day_business_id = $2 AND ($3::uuid IS NULL OR o.id > $3) \
+         ORDER BY o.id LIMIT $4",
+        store.as_uuid(),
+        day.as_uuid(),
+        after.map(OrderId::as_uuid),
+        limit
+    )
+    .fetch_all(pool)
+    .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut lines = sqlx::query!(
+        "SELECT id, order_id, item_id, name, quantity, line_total FROM order_item \
+         WHERE order_id = ANY($1) ORDER BY order_id, position, id",
+        &ids
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .peekable();
+    rows.into_iter()
+        .map(|r| {
+            let status: OrderStatus = r.status.parse().map_err(|e: domain::UnknownCode| {
+                OrderError::Internal(format!("order {}: unreadable status: {e}", r.id))
+            })?;
+            let mut booked = Vec::new();
+            while let Some(line) = lines.next_if(|l| l.order_id == r.id) {
+                booked.push(BookedLine {
+                    id: line.id,
+                    item_id: line.item_id.into(),
+                    name: line.name,
+                    quantity: u32::try_from(line.quantity).unwrap_or_default(),
+                    line_total: Money::won(line.line_total),
+                });
+            }
+            Ok(BookedOrder {
+                id: r.id.into(),
+                status,
+                total: Money::won(r.total),
+                tid: r.tid.filter(|t| !t.is_empty()),
+                placed_at: r.placed_at,
+                lines: booked,
+            })
+        })
+        .collect()
 }
 
 /// Accepted orders of the store not ready yet that come before this one: accepted earlier (or

@@ -1,5 +1,6 @@
 //! The read model: a customer's orders (newest first) and one order for the chatbot, through
-//! the Redis cache that every change invalidates, and a store's day for the board's fallback.
+//! the Redis cache that every change invalidates, a store's day for the board's fallback, and a
+//! day's books for accounting.
 
 use crate::checkout;
 
@@ -210,6 +211,77 @@ async fn the_days_orders_come_from_postgres_with_a_status_filter() {
     .await
     .expect("ListDayOrders");
     assert!(theirs.is_empty());
+}
+
+#[tokio::test]
+async fn a_days_books_list_every_order_with_its_tid_and_lines_a_page_at_a_time() {
+    let shop = Shop::open(quick()).await;
+    let mut paid_ids = Vec::new();
+    for n in 0..3 {
+        paid_ids.push(paid(&shop, &format!("kakao-books-{n}")).await);
+    }
+    paid_ids.sort();
+    let page = |page_token: String| async {
+        shop.order()
+            .list_day_books(pb::ListDayBooksRequest {
+                store_id: shop.store_id.clone(),
+                day_business_id: shop.day_id.clone(),
+                page_size: 2,
+                page_token,
+            })
+            .await
+            .map(|answer| answer.into_inner())
+    };
+    let first = page(String::new()).await.expect("ListDayBooks");
+    assert_eq!(first.orders.len(), 2);
+    assert!(!first.next_page_token.is_empty());
+    let second = page(first.next_page_token.clone())
+        .await
+        .expect("ListDayBooks");
+    assert!(second.next_page_token.is_empty());
+    let books: Vec<pb::BookedOrder> = first.orders.into_iter().chain(second.orders).collect();
+    let booked_ids: Vec<&str> = books.iter().map(|o| o.order_id.as_str()).collect();
+    assert_eq!(booked_ids, paid_ids);
+
+    let americano = shop.item("아메리카노");
+    let mut tids = std::collections::HashSet::new();
+    for booked in &books {
+        let order = get(&shop, &booked.order_id, "").await.expect("GetOrder");
+        assert_eq!(booked.status(), OrderStatus::Placed);
+        assert_eq!(booked.total, order.total);
+        assert_eq!(booked.placed_at, order.placed_at);
+        assert!(tids.insert(booked.tid.clone()) && !booked.tid.is_empty());
+        let lines: Vec<(&str, &str, u32, i64)> = booked
+            .lines
+            .iter()
+            .map(|l| {
+                (
+                    l.item_id.as_str(),
+                    l.name.as_str(),
+                    l.quantity,
+                    l.line_total,
+                )
+            })
+            .collect();
+        assert_eq!(lines, [(americano.as_str(), "아메리카노", 2, order.total)]);
+    }
+
+    let garbage = page("not-an-order".into()).await.expect_err("a bad token");
+    assert_eq!(garbage.code(), Code::InvalidArgument);
+    let other = store::admin::create_store(&shop.db.pool, "옆 가게", "neighbour", "s3cret-pass")
+        .await
+        .expect("store");
+    let theirs = shop
+        .order()
+        .list_day_books(pb::ListDayBooksRequest {
+            store_id: other.to_string(),
+            day_business_id: shop.day_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("ListDayBooks")
+        .into_inner();
+    assert!(theirs.orders.is_empty());
 }
 
 #[tokio::test]
