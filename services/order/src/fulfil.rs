@@ -461,7 +461,7 @@ impl Fulfilment {
         .await?;
         crate::events::enqueue(&mut tx, &events::canceled(&locked, &cancellation)).await?;
         tx.commit().await?;
-        crate::metrics::canceled();
+        crate::metrics::canceled(locked.canceled_by_customer);
         locked.status = OrderStatus::Canceled;
         locked.canceled_at = Some(canceled_at);
         locked.refunded = refunded;

@@ -9,7 +9,8 @@ static ORDERS: LazyLock<IntCounterVec> = LazyLock::new(|| {
     platform::metrics::counter(
         "orders_total",
         "Orders reaching an outcome (placed, accepted, failed, ready, canceled); a failure's reason is its \
-         code (STORE_CLOSED, REFUNDED, AMOUNT_MISMATCH, NOT_PAID_<KakaoPay status>)",
+         code (STORE_CLOSED, REFUNDED, AMOUNT_MISMATCH, NOT_PAID_<KakaoPay status>), a cancel's who \
+         canceled (customer, store)",
         &["outcome", "reason"],
     )
 });
@@ -45,8 +46,11 @@ static STUCK: LazyLock<IntCounterVec> = LazyLock::new(|| {
 /// Every series with the label values known in advance, at zero: `rate()` and the alert rules
 /// see a series from the start rather than only after its first event.
 pub fn init() {
-    for outcome in ["placed", "accepted", "ready", "canceled"] {
+    for outcome in ["placed", "accepted", "ready"] {
         ORDERS.with_label_values(&[outcome, ""]);
+    }
+    for canceler in ["customer", "store"] {
+        ORDERS.with_label_values(&["canceled", canceler]);
     }
     for kind in ["cancel", "approval"] {
         REFUNDS.with_label_values(&[kind]);
@@ -81,8 +85,10 @@ pub fn ready() {
     ORDERS.with_label_values(&["ready", ""]).inc();
 }
 
-pub fn canceled() {
-    ORDERS.with_label_values(&["canceled", ""]).inc();
+/// `by_customer`: the customer canceled their order; otherwise the store did.
+pub fn canceled(by_customer: bool) {
+    let canceler = if by_customer { "customer" } else { "store" };
+    ORDERS.with_label_values(&["canceled", canceler]).inc();
     REFUNDS.with_label_values(&["cancel"]).inc();
 }
 

@@ -155,6 +155,7 @@ async fn accept_promises_a_time_once_and_tells_the_customer() {
 async fn customer_cancel_before_acceptance_refunds_once_under_repeated_taps() {
     let shop = Shop::open(quick()).await;
     let (customer, order_id, tid) = paid_order(&shop, "kakao-self-cancel").await;
+    let canceled_before = checkout::canceled_by("customer");
 
     let taps = (0..8).map(|_| {
         let mut client = shop.order();
@@ -186,6 +187,10 @@ async fn customer_cancel_before_acceptance_refunds_once_under_repeated_taps() {
     assert_eq!(events.len(), 1);
     assert!(events[0].by_customer);
     assert_eq!(events[0].refunded_amount, 10_000);
+    assert!(
+        checkout::canceled_by("customer") > canceled_before,
+        "counted as the customer's cancel"
+    );
 
     // The store can no longer accept it; another customer cannot touch an order not theirs.
     let refused = shop

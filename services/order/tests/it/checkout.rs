@@ -468,3 +468,16 @@ pub fn nickname_on(page: &str) -> Option<String> {
     let end = page[start..].find("</strong>")?;
     Some(page[start..start + end].to_owned())
 }
+
+/// `orders_total{outcome="canceled"}` of `canceler` (customer, store) on this process's
+/// `/metrics`, where the in-process order services count. Tests of this binary run side by
+/// side, so a test can only count on its own cancels adding to it.
+pub fn canceled_by(canceler: &str) -> u64 {
+    let wanted = format!("reason=\"{canceler}\"");
+    platform::metrics::render()
+        .lines()
+        .filter(|l| l.starts_with("simpleorder_orders_total{"))
+        .filter(|l| l.contains("outcome=\"canceled\"") && l.contains(&wanted))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}

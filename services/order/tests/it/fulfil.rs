@@ -7,7 +7,7 @@ use crate::checkout;
 
 use std::time::Duration;
 
-use checkout::{PATIENCE, Shop, quick};
+use checkout::{PATIENCE, Shop, canceled_by, quick};
 use contracts::events::v1 as ev;
 use contracts::order::v1 as pb;
 use contracts::order::v1::order_service_client::OrderServiceClient;
@@ -288,6 +288,7 @@ async fn cancel_refunds_once_under_double_clicks_on_two_replicas() {
     let (_, order_id, tid) = paid_order(&shop, "kakao-cancel").await;
     let (_, nickname, _) = shop.order_row(&order_id).await.expect("the order");
     let (other, _replica) = second_replica(&shop).await;
+    let canceled_before = canceled_by("store");
 
     let clicks = (0..10).map(|i| {
         let mut client = if i % 2 == 0 {
@@ -311,6 +312,11 @@ async fn cancel_refunds_once_under_double_clicks_on_two_replicas() {
         assert_eq!(order.refunded_amount, 10_000);
     }
     canceled_once(&shop, &order_id, &tid, "재료 소진", &nickname).await;
+    // An owner sees on the dashboard that the store canceled it.
+    assert!(
+        canceled_by("store") > canceled_before,
+        "counted as the store's cancel"
+    );
 
     // Canceled stays canceled: 완료 is refused, another cancel changes nothing.
     let refused = shop
