@@ -1,6 +1,7 @@
 //! The whole system's tests (the `simpleorder` binary, manifests, migrations, production
 //! settings), one binary: `cargo test -p simpleorder --test it run::` runs one module.
 
+mod logs;
 mod manifests;
 mod migrate;
 mod nearby_browser;

@@ -2,8 +2,9 @@
 //! real OTLP receiver (an in-process gRPC server implementing the trace service), a customer
 //! orders and pays through the chatbot and the sandbox's KakaoPay, and the received trace is
 //! read as an operator would: which service made each span, what the spans are called, how they
-//! chain from the 결제하기 webhook to the board's stream entry, and that no attribute holds a
-//! secret.
+//! chain from the 결제하기 webhook to the board's stream entry (and on to the customer's alert
+//! through the Event API), how the store's cancel chains to the refund at KakaoPay, and that no
+//! attribute holds a secret.
 //!
 //! The telemetry pipeline is installed once per process, and here it must point at the receiver
 //! before any service starts: the test runs alone in a child process of the test binary.
@@ -47,6 +48,8 @@ impl TraceService for Receiver {
 #[derive(Debug, Clone)]
 struct Seen {
     service: String,
+    /// The resource it was exported with.
+    resource: HashMap<String, String>,
     name: String,
     kind: SpanKind,
     trace: Vec<u8>,
@@ -104,6 +107,7 @@ impl Receiver {
                         everything.push(("span.name".into(), span.name.clone()));
                         seen.push(Seen {
                             service: service.clone(),
+                            resource: resource.iter().cloned().collect(),
                             name: span.name.clone(),
                             kind: span.kind(),
                             trace: span.trace_id.clone(),
@@ -419,7 +423,13 @@ async fn the_trace_of_one_paid_order() -> anyhow::Result<()> {
             let board = spans
                 .iter()
                 .find(|s| s.name == board_entry && s.trace == approve_call.trace)?;
-            (ancestry_complete(&spans, ready) && ancestry_complete(&spans, board)).then_some(spans)
+            let alert = spans.iter().find(|s| {
+                s.name == "POST /v2/bots/{botId}/talk" && s.trace == approve_call.trace
+            })?;
+            let complete = [ready, board, alert]
+                .into_iter()
+                .all(|span| ancestry_complete(&spans, span));
+            complete.then_some(spans)
         }
     })
     .await
@@ -450,6 +460,19 @@ async fn the_trace_of_one_paid_order() -> anyhow::Result<()> {
         unattributed.is_empty(),
         "spans of no service: {unattributed:?}"
     );
+    for span in &spans {
+        assert_eq!(
+            span.resource["service.version"],
+            env!("CARGO_PKG_VERSION"),
+            "{}",
+            span.name
+        );
+        assert_eq!(
+            span.resource["deployment.environment"], "development",
+            "{}",
+            span.name
+        );
+    }
     let webhook = one(
         &spans,
         "gateway",
@@ -568,6 +591,24 @@ async fn the_trace_of_one_paid_order() -> anyhow::Result<()> {
         ],
     );
 
+    // The PLACED transaction's alert reaches the customer through the Event API, in the same
+    // trace: the outbound call is a client span with its status and the path's template only.
+    let talk = spans
+        .iter()
+        .find(|s| s.trace == board.trace && s.name == "POST /v2/bots/{botId}/talk")
+        .context("the Event API call of the placed alert in the approval's trace")?;
+    assert_eq!(talk.service, "chatbot-skill");
+    assert_eq!(talk.kind, SpanKind::Client);
+    assert_eq!(talk.attributes["http.response.status_code"], "200");
+    assert_in_order(
+        &ancestry(&spans, talk),
+        &[
+            ("gateway", "GET /pay/kakaopay/approval/{token}"),
+            ("order", "process x:order:approval"),
+            ("chatbot-skill", "POST /v2/bots/{botId}/talk"),
+        ],
+    );
+
     // Postgres work shows per statement, with its operation and table and nothing bound.
     let insert = spans
         .iter()
@@ -587,11 +628,105 @@ async fn the_trace_of_one_paid_order() -> anyhow::Result<()> {
         .context("a Redis span in the placing trace")?;
     assert_eq!(redis.kind, SpanKind::Client);
 
-    // No secret anywhere: not the tokens of this payment, not a key, and no attribute that
-    // even names one.
+    // The store cancels the order on its board: one trace from the store API through the refund
+    // at KakaoPay to the board's canceled entry.
+    let login = http
+        .post(format!("{gateway}/api/store/login"))
+        .header("X-SimpleOrder-CSRF", "1")
+        .json(
+            &json!({ "login": store::admin::DEMO_LOGIN, "password": store::admin::DEMO_PASSWORD }),
+        )
+        .send()
+        .await?;
+    anyhow::ensure!(login.status() == StatusCode::OK, "{login:?}");
+    let cookie = login.headers()["set-cookie"]
+        .to_str()?
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let session = cookie
+        .split_once('=')
+        .map(|(_, id)| id.to_owned())
+        .context("the session cookie")?;
+    let order_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM customer_order")
+        .fetch_one(&db.pool)
+        .await?;
+    let canceled = http
+        .post(format!("{gateway}/api/store/orders/{order_id}/cancel"))
+        .header("X-SimpleOrder-CSRF", "1")
+        .header("Cookie", &cookie)
+        .json(&json!({ "reason": "재료 소진" }))
+        .send()
+        .await?;
+    anyhow::ensure!(canceled.status() == StatusCode::OK, "{canceled:?}");
+    let kakaopay_cancel = "POST /online/v1/payment/cancel";
+    let spans = testkit::eventually(Duration::from_secs(30), || {
+        let receiver = receiver.clone();
+        async move {
+            tokio::task::spawn_blocking(platform::telemetry::shutdown)
+                .await
+                .ok()?;
+            let spans = receiver.spans();
+            let refund = spans.iter().find(|s| s.name == kakaopay_cancel)?;
+            let board = spans
+                .iter()
+                .find(|s| s.name == board_entry && s.trace == refund.trace)?;
+            (ancestry_complete(&spans, refund) && ancestry_complete(&spans, board)).then_some(spans)
+        }
+    })
+    .await
+    .context("the cancel's refund and board entry were not traced")?;
+    let refund = spans
+        .iter()
+        .find(|s| s.name == kakaopay_cancel)
+        .context("KakaoPay cancel")?;
+    assert_eq!(refund.service, "payment");
+    assert_eq!(refund.attributes["http.response.status_code"], "200");
+    assert_in_order(
+        &ancestry(&spans, refund),
+        &[
+            ("gateway", "POST /api/store/orders/{id}/cancel"),
+            ("gateway", "simpleorder.order.v1.OrderService/CancelOrder"),
+            ("order", "simpleorder.order.v1.OrderService/CancelOrder"),
+            ("order", "simpleorder.payment.v1.PaymentService/Cancel"),
+            ("payment", "simpleorder.payment.v1.PaymentService/Cancel"),
+            ("payment", kakaopay_cancel),
+        ],
+    );
+    let canceled_entry = spans
+        .iter()
+        .find(|s| s.name == board_entry && s.trace == refund.trace)
+        .context("the board's canceled entry in the cancel's trace")?;
+    assert_in_order(
+        &ancestry(&spans, canceled_entry),
+        &[
+            ("gateway", "POST /api/store/orders/{id}/cancel"),
+            ("order", "simpleorder.order.v1.OrderService/CancelOrder"),
+            ("*", board_entry),
+        ],
+    );
+    let mut by_service: std::collections::BTreeMap<&str, usize> = Default::default();
+    for span in &spans {
+        *by_service.entry(span.service.as_str()).or_default() += 1;
+    }
+    let traces: HashSet<&Vec<u8>> = spans.iter().map(|s| &s.trace).collect();
+    let count = |trace: &Vec<u8>| spans.iter().filter(|s| &s.trace == trace).count();
+    eprintln!(
+        "received {} spans in {} traces, by service {by_service:?}; the placing trace has {} \
+         spans, the approval's {}, the cancel's {}",
+        spans.len(),
+        traces.len(),
+        count(&ready.trace),
+        count(&board.trace),
+        count(&refund.trace),
+    );
+
+    // No secret anywhere: not the tokens of this payment or the staff's session, not a key, and
+    // no attribute that even names one.
     for span in &spans {
         for (key, value) in &span.everything {
-            for secret in secrets.iter().chain([&token, &pg_token]) {
+            for secret in secrets.iter().chain([&token, &pg_token, &session]) {
                 assert!(
                     !value.contains(secret.as_str()),
                     "{} ({}) holds a secret in {key}",
