@@ -1,4 +1,5 @@
-//! The platform crate's integration tests against real Postgres and Redis, one binary:
-//! `cargo test -p platform --test it bus::`.
+//! The platform crate's integration tests (the event bus against real Postgres and Redis, the
+//! bounds of every HTTP listener), one binary: `cargo test -p platform --test it bus::`.
 
 mod bus;
+mod web;

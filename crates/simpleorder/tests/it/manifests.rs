@@ -352,7 +352,96 @@ fn the_network_allows_only_the_designed_flows() {
             .filter(|peer| grpc_callers(peer).contains(service))
             .collect();
         assert_eq!(calls, expected_calls, "{service} egress");
+        assert_eq!(
+            backing_egress(policy),
+            backing_needs(service),
+            "{service}: Postgres, Redis and Kakao"
+        );
     }
+    let migrate = m.named("NetworkPolicy", "migrate");
+    assert_eq!(
+        migrate["spec"]["policyTypes"],
+        serde_json::json!(["Ingress", "Egress"])
+    );
+    assert!(
+        migrate["spec"]["ingress"].is_null(),
+        "nothing reaches the Job"
+    );
+    assert_eq!(
+        backing_egress(migrate),
+        BTreeSet::from(["postgres:5432".to_owned()]),
+        "the migrate Job reaches Postgres only"
+    );
+}
+
+/// The services that call Kakao's APIs: payment (KakaoPay), store (Local), chatbot-skill (the
+/// Event API).
+const KAKAO_CALLERS: [&str; 3] = ["payment", "store", "chatbot-skill"];
+
+/// Where a policy lets its pods go besides the SimpleOrder services: `postgres:5432`,
+/// `redis:6379`, `public:443` (an ipBlock that leaves out every private and local range).
+fn backing_egress(policy: &Value) -> BTreeSet<String> {
+    let private = [
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "169.254.0.0/16",
+        "127.0.0.0/8",
+    ];
+    let mut found = BTreeSet::new();
+    for rule in policy["spec"]["egress"].as_array().unwrap() {
+        let ports: Vec<i64> = rule["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["port"].as_i64().unwrap())
+            .collect();
+        for target in rule["to"].as_array().unwrap() {
+            let name = if let Some(pod) =
+                target["podSelector"]["matchLabels"]["app.kubernetes.io/name"].as_str()
+            {
+                if SERVICES.contains(&pod) {
+                    continue;
+                }
+                pod.to_owned()
+            } else {
+                let block = &target["ipBlock"];
+                assert_eq!(block["cidr"], "0.0.0.0/0", "{block}");
+                let except: BTreeSet<&str> = block["except"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect();
+                assert!(
+                    private.iter().all(|p| except.contains(p)),
+                    "an ipBlock that reaches private addresses: {block}"
+                );
+                "public".to_owned()
+            };
+            for port in &ports {
+                found.insert(format!("{name}:{port}"));
+            }
+        }
+    }
+    found
+}
+
+/// What a service's egress must allow besides its gRPC peers: the servers its Secret has
+/// credentials for, and Kakao over https for the services that call it.
+fn backing_needs(service: &str) -> BTreeSet<String> {
+    let keys = secret_keys(service);
+    let mut needs = BTreeSet::new();
+    if keys.contains("DATABASE_URL") {
+        needs.insert("postgres:5432".to_owned());
+    }
+    if keys.contains("REDIS_URL") {
+        needs.insert("redis:6379".to_owned());
+    }
+    if KAKAO_CALLERS.contains(&service) {
+        needs.insert("public:443".to_owned());
+    }
+    needs
 }
 
 #[test]

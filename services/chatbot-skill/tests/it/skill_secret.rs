@@ -1,5 +1,6 @@
 //! Who may call the skills in production: without a configured secret every call is refused
-//! (fail closed) and changes nothing; while the secret is rotated, either of two is accepted.
+//! (fail closed) and changes nothing; while the secret is rotated, either of two is accepted, and
+//! a call with neither is refused and changes nothing.
 
 use crate::common;
 
@@ -77,12 +78,28 @@ async fn production_without_a_secret_refuses_every_call_and_touches_nothing() ->
 async fn either_secret_is_accepted_while_rotating() -> anyhow::Result<()> {
     let current = "current-secret-0123456789abcdef-xyz";
     let next = "next-secret-0123456789abcdef-uvwxyz";
-    let (system, _db, _redis) = start(|c| {
+    let (system, db, redis) = start(|c| {
         c.kakao.skill_secret = Some(current.into());
         c.kakao.skill_secret_next = Some(next.into());
     })
     .await?;
     let mut chat = Chat::new(&system);
+    // Without the header, or with a wrong value: 401, and the nickname is not set.
+    let before = footprint(&db, &redis).await?;
+    for secret in [
+        None,
+        Some(""),
+        Some("current-secret"),
+        Some("current-secret-0123456789abcdef-xyZ"),
+    ] {
+        chat.secret = secret.map(str::to_owned);
+        let r = chat
+            .call("nickname", "닉네임 설정 민트", json!({}), json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{secret:?}");
+        assert!(!r.says("민트"), "{}", r.body);
+    }
+    assert_eq!(footprint(&db, &redis).await?, before, "nothing was touched");
     for (secret, expected) in [
         (Some(current), StatusCode::OK),
         (Some(next), StatusCode::OK),
