@@ -241,6 +241,7 @@ pub async fn serve_with(
             pool: runtime.pool.clone(),
             redis: runtime.redis.clone(),
             keys: keys.clone(),
+            built: Default::default(),
         }),
         search: Arc::new(search::Search {
             pool: runtime.pool.clone(),

@@ -93,8 +93,8 @@ async fn big_store(system: &System) -> anyhow::Result<String> {
         }
         groups.push(group);
     }
-    // Each edit rebuilds the menu document: a few writers side by side (more would only queue
-    // on the store's menu version and run into their deadlines).
+    // A few writers side by side: the store rebuilds the menu document once for the edits
+    // that came in while it was building (more writers would wait out their deadlines).
     let mut fills = tokio::task::JoinSet::new();
     for worker in 0..FILL_WORKERS {
         let (mut store, store_id, groups) = (store.clone(), store_id.clone(), groups.clone());

@@ -10,7 +10,8 @@ mod document;
 mod edit;
 mod expiry;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use domain::{CategoryId, ItemId, OptionCategoryId, OptionId, SelectionId, StoreId};
 use redis::aio::ConnectionManager;
@@ -55,6 +56,11 @@ pub struct Menus {
     pub pool: PgPool,
     pub redis: ConnectionManager,
     pub keys: StoreKeys,
+    /// Per store, the menu version of the last document this process built after an edit.
+    /// Edits of one store rebuild one at a time, and an edit whose version a rebuild begun
+    /// after its commit has already covered builds nothing: a burst of edits (an owner
+    /// filling in a big menu) costs a few rebuilds instead of one each.
+    pub built: Mutex<HashMap<StoreId, Arc<tokio::sync::Mutex<i64>>>>,
 }
 
 impl Menus {
@@ -109,10 +115,27 @@ impl Menus {
         tx.commit().await?;
         // The edit is durable; a failed rebuild only leaves an older cached document, which the
         // next edit or cache miss replaces.
-        if let Err(e) = self.rebuild(store_id).await {
+        if let Err(e) = self.rebuild_after_edit(store_id, version).await {
             tracing::warn!(%store_id, error = %e, "menu document not rebuilt after edit");
         }
         Ok((id, version))
+    }
+
+    /// Caches a document of at least `version`, which has committed: the caller then reads its
+    /// own edit.
+    async fn rebuild_after_edit(&self, store_id: StoreId, version: i64) -> Result<(), StoreError> {
+        let store = Arc::clone(
+            self.built
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(store_id)
+                .or_default(),
+        );
+        let mut built = store.lock().await;
+        if *built < version {
+            *built = self.rebuild(store_id).await?.menu.version;
+        }
+        Ok(())
     }
 }
 
