@@ -9,14 +9,15 @@
 //! - **at most `HTTP_MAX_CONCURRENT` requests** are handled at once per listener; one more is
 //!   shed at once with 503 and `Retry-After` instead of queueing without bound (a listener may
 //!   answer one path prefix in its callers' own shape instead, see [`Busy`]);
-//! - **an idle keep-alive connection** (no byte either way) is closed after `HTTP_IDLE_TIMEOUT`.
+//! - **an idle keep-alive connection** (no byte either way, no request being answered) is closed
+//!   after `HTTP_IDLE_TIMEOUT`.
 //!
 //! A WebSocket leaves these bounds once upgraded; the live board bounds its own sockets.
 
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -98,8 +99,9 @@ pub struct HttpLimits {
         global = true
     )]
     pub max_body: usize,
-    /// A connection with no byte in either direction for this long is closed; at most
-    /// HTTP_HEADER_TIMEOUT, which also runs while a connection waits for its next request.
+    /// A connection with no byte in either direction for this long is closed, unless a request
+    /// on it is being answered; at most HTTP_HEADER_TIMEOUT, which also runs while a connection
+    /// waits for its next request.
     #[arg(
         id = "http-idle-timeout",
         long = "http-idle-timeout",
@@ -351,12 +353,21 @@ pub async fn serve(
             inner: stream,
             activity: activity.clone(),
         });
-        let service =
-            app.clone()
-                .map_request(move |mut request: Request<hyper::body::Incoming>| {
-                    request.extensions_mut().insert(ConnectInfo(peer));
-                    request
-                });
+        let answering = activity.clone();
+        let service = app
+            .clone()
+            .map_request(move |mut request: Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            })
+            .map_future(move |answer| {
+                let answering = answering.answering();
+                async move {
+                    let answer = answer.await;
+                    drop(answering);
+                    answer
+                }
+            });
         let connection = http
             .serve_connection(io, TowerToHyperService::new(service))
             .with_upgrades();
@@ -392,11 +403,26 @@ pub async fn serve(
     Ok(())
 }
 
-/// When a connection last moved a byte, in ms since its own start.
+/// When a connection last moved a byte, in ms since its own start, and how many of its requests
+/// are being answered.
 #[derive(Clone)]
 struct Activity {
     start: Instant,
     last_ms: Arc<AtomicU64>,
+    answering: Arc<AtomicUsize>,
+}
+
+/// A request being answered: while one is, the connection is not idle, however long the
+/// answer takes (a live board waiting its turn under the cap, a slow handler). Closing it then
+/// would make hyper add `Connection: close` to the answer, and a WebSocket client refuses a
+/// 101 that says `upgrade, close`. The answer's own bounds are the request timeout's.
+struct Answering(Activity);
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        self.0.answering.fetch_sub(1, Ordering::Relaxed);
+        self.0.touch();
+    }
 }
 
 impl Activity {
@@ -404,7 +430,13 @@ impl Activity {
         Activity {
             start: Instant::now(),
             last_ms: Arc::new(AtomicU64::new(0)),
+            answering: Arc::new(AtomicUsize::new(0)),
         }
+    }
+
+    fn answering(&self) -> Answering {
+        self.answering.fetch_add(1, Ordering::Relaxed);
+        Answering(self.clone())
     }
 
     fn touch(&self) {
@@ -413,6 +445,9 @@ impl Activity {
     }
 
     fn idle_for(&self) -> Duration {
+        if self.answering.load(Ordering::Relaxed) > 0 {
+            return Duration::ZERO;
+        }
         let now = self.start.elapsed().as_millis() as u64;
         Duration::from_millis(now.saturating_sub(self.last_ms.load(Ordering::Relaxed)))
     }
