@@ -36,7 +36,9 @@ async fn until_closed(stream: &mut TcpStream, limit: Duration) -> Option<String>
 #[tokio::test]
 async fn slow_loris_connections_are_cut_at_the_header_timeout_and_starve_nobody()
 -> anyhow::Result<()> {
-    let header_timeout = Duration::from_secs(2);
+    // Long enough that a normal answer on a loaded machine (this test beside the whole suite on
+    // two cores) stays well inside it; the trickle lasts far longer.
+    let header_timeout = Duration::from_secs(4);
     let h = Harness::start_configured(
         store::StoreSettings::default(),
         tight(HttpLimits {
@@ -48,8 +50,8 @@ async fn slow_loris_connections_are_cut_at_the_header_timeout_and_starve_nobody(
     .await?;
     let addr = h.config.gateway_addr;
 
-    // 500 connections, each trickling a header line every 300 ms and never finishing; each
-    // notes when the server closed it.
+    // 500 connections, each trickling a header line every 300 ms for 18 s and never finishing;
+    // each notes when the server closed it.
     let mut lorises = Vec::new();
     for i in 0..500 {
         lorises.push(tokio::spawn(async move {
@@ -60,7 +62,7 @@ async fn slow_loris_connections_are_cut_at_the_header_timeout_and_starve_nobody(
                 let _ = writer
                     .write_all(b"GET /api/openapi.json HTTP/1.1\r\nHost: x\r\n")
                     .await;
-                for line in 0..40 {
+                for line in 0..60 {
                     tokio::time::sleep(Duration::from_millis(300)).await;
                     let header = format!("X-Slow-{i}-{line}: a\r\n");
                     if writer.write_all(header.as_bytes()).await.is_err() {
@@ -70,7 +72,7 @@ async fn slow_loris_connections_are_cut_at_the_header_timeout_and_starve_nobody(
             });
             let mut buf = [0u8; 1024];
             let closed = loop {
-                match tokio::time::timeout(Duration::from_secs(15), reader.read(&mut buf)).await {
+                match tokio::time::timeout(Duration::from_secs(30), reader.read(&mut buf)).await {
                     Ok(Ok(0)) | Ok(Err(_)) => break Some(started.elapsed()),
                     Ok(Ok(_)) => continue,
                     Err(_) => break None,
@@ -81,7 +83,8 @@ async fn slow_loris_connections_are_cut_at_the_header_timeout_and_starve_nobody(
         }));
     }
 
-    // Meanwhile a normal client is answered as usual.
+    // Meanwhile a normal client is answered as usual: starved, it would wait for the tricklers
+    // to be cut at the header timeout.
     let client = reqwest::Client::new();
     let mut slowest = Duration::ZERO;
     for _ in 0..10 {
@@ -91,10 +94,7 @@ async fn slow_loris_connections_are_cut_at_the_header_timeout_and_starve_nobody(
         slowest = slowest.max(started.elapsed());
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
-    assert!(
-        slowest < Duration::from_secs(1),
-        "slowest answer {slowest:?}"
-    );
+    assert!(slowest < header_timeout, "slowest answer {slowest:?}");
 
     let mut longest = Duration::ZERO;
     for loris in lorises {
@@ -105,8 +105,9 @@ async fn slow_loris_connections_are_cut_at_the_header_timeout_and_starve_nobody(
         "500 slow-loris connections: normal answers within {slowest:?}, each trickler closed \
          after at most {longest:?} (header timeout {header_timeout:?})"
     );
+    // Cut at the header timeout, not held while its trickle lasts (18 s).
     assert!(
-        longest < header_timeout + Duration::from_secs(1),
+        longest < header_timeout * 2,
         "a trickling connection was held {longest:?}"
     );
     Ok(())
@@ -167,7 +168,8 @@ async fn over_the_concurrency_cap_requests_are_shed_with_503_and_retry_after() -
         store::StoreSettings::default(),
         tight(HttpLimits {
             max_concurrent: 2,
-            body_timeout: Duration::from_secs(5),
+            // Queued instead of shed, a request would wait this long for a place.
+            body_timeout: Duration::from_secs(10),
             ..HttpLimits::default()
         }),
     )
@@ -184,11 +186,17 @@ async fn over_the_concurrency_cap_requests_are_shed_with_503_and_retry_after() -
             .await?;
         held.push(stream);
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let started = Instant::now();
-    let shed = reqwest::get(h.url("/api/openapi.json")).await?;
-    assert!(started.elapsed() < Duration::from_secs(1), "shed at once");
-    assert_eq!(shed.status(), StatusCode::SERVICE_UNAVAILABLE);
+    // Once the server holds both (a moment on a loaded machine), the next request is shed.
+    let (shed, waited) = testkit::eventually(Duration::from_secs(10), || async {
+        let started = Instant::now();
+        let answer = reqwest::get(h.url("/api/openapi.json")).await.ok()?;
+        (answer.status() == StatusCode::SERVICE_UNAVAILABLE).then(|| (answer, started.elapsed()))
+    })
+    .await?;
+    assert!(
+        waited < Duration::from_secs(5),
+        "shed at once, not after {waited:?}"
+    );
     assert_eq!(shed.headers()["retry-after"], "1");
     let body: serde_json::Value = shed.json().await?;
     assert_eq!(body["error"], "overloaded");
@@ -350,6 +358,68 @@ async fn a_session_gets_a_few_board_sockets_and_no_more() -> anyhow::Result<()> 
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(reopened.is_some(), "a closed socket frees its place");
+    Ok(())
+}
+
+/// A board that waits its turn under the cap for longer than the idle timeout (boards reopening
+/// together after a gateway restart, on a busy machine) still gets a clean upgrade: the wait is
+/// the server's, not an idle client's, so its connection is not closed, and no
+/// `Connection: upgrade, close` answer makes the WebSocket client refuse it.
+#[tokio::test]
+async fn a_board_that_waits_its_turn_past_the_idle_timeout_is_upgraded() -> anyhow::Result<()> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::http::HeaderValue;
+
+    let idle_timeout = Duration::from_secs(1);
+    let h = Harness::start_configured(
+        store::StoreSettings::default(),
+        tight(HttpLimits {
+            max_concurrent: 1,
+            idle_timeout,
+            body_timeout: Duration::from_secs(3),
+            ..HttpLimits::default()
+        }),
+    )
+    .await?;
+    h.store("대기 카페", "cafe-wait", PASSWORD).await?;
+    let login = h.browser().login("cafe-wait", PASSWORD).await?;
+    let cookie = login
+        .header("set-cookie")
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+
+    // A request whose body never comes holds the only place until the body timeout.
+    let mut held = TcpStream::connect(h.config.gateway_addr).await?;
+    held.write_all(
+        b"POST /api/store/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+          Content-Length: 100\r\n\r\n{",
+    )
+    .await?;
+    testkit::eventually(Duration::from_secs(10), || async {
+        let status = reqwest::get(h.url("/api/openapi.json"))
+            .await
+            .ok()?
+            .status();
+        (status == StatusCode::SERVICE_UNAVAILABLE).then_some(())
+    })
+    .await?;
+
+    let mut request = format!("ws://{}/api/store/live", h.config.gateway_addr)
+        .into_client_request()
+        .expect("request");
+    let headers = request.headers_mut();
+    headers.insert("cookie", HeaderValue::from_str(&cookie).expect("ascii"));
+    headers.insert("origin", HeaderValue::from_str(&h.base()).expect("ascii"));
+    let started = Instant::now();
+    let (_board, response) = tokio_tungstenite::connect_async(request).await?;
+    assert!(
+        started.elapsed() >= idle_timeout,
+        "the board waited for the held place"
+    );
+    assert_eq!(response.status(), StatusCode::SWITCHING_PROTOCOLS);
+    drop(held);
     Ok(())
 }
 
