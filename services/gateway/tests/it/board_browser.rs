@@ -174,6 +174,27 @@ async fn until(
     Ok(())
 }
 
+/// A card's text and class. The board redraws a card when an entry arrives or a minute passes;
+/// one redrawn between finding and reading it is found again.
+async fn read_card(c: &Client, css: &str) -> anyhow::Result<(String, String)> {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let element = find(c, css).await?;
+        let read = async {
+            let text = element.text().await?;
+            let class = element.attr("class").await?.unwrap_or_default();
+            Ok::<_, fantoccini::error::CmdError>((text, class))
+        };
+        match read.await {
+            Ok(card) => return Ok(card),
+            Err(e) if e.is_stale_element_reference() && tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 async fn title_is(c: &Client, expected: &str) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
@@ -206,8 +227,7 @@ async fn scenario(c: &Client, config: &Config, day: &Day) -> anyhow::Result<()> 
     click(c, "button[data-tab=board]").await?;
 
     // The day so far, replayed: the nickname, the item with its option, the total.
-    let earlier_card = find(c, &card(&earlier)).await?;
-    let text = earlier_card.text().await?;
+    let (text, late) = read_card(c, &card(&earlier)).await?;
     for part in [
         "행복한 고래",
         "카페라떼 × 2",
@@ -217,7 +237,6 @@ async fn scenario(c: &Client, config: &Config, day: &Day) -> anyhow::Result<()> 
     ] {
         anyhow::ensure!(text.contains(part), "{part:?} missing from {text:?}");
     }
-    let late = earlier_card.attr("class").await?.unwrap_or_default();
     anyhow::ensure!(late.contains("is-late"), "a 12-minute wait is late: {late}");
     title_is(c, "간편주문 매장 관리").await?;
 
@@ -229,8 +248,7 @@ async fn scenario(c: &Client, config: &Config, day: &Day) -> anyhow::Result<()> 
     title_is(c, "(1) 간편주문 매장 관리").await?;
     wait_text(c, "#board-tab-count", "2").await?;
     click(c, "button[data-tab=board]").await?;
-    let live_card = find(c, &card(&live)).await?;
-    let class = live_card.attr("class").await?.unwrap_or_default();
+    let (_, class) = read_card(c, &card(&live)).await?;
     anyhow::ensure!(
         class.contains("is-fresh"),
         "a new order stands out: {class}"
@@ -303,13 +321,11 @@ async fn scenario(c: &Client, config: &Config, day: &Day) -> anyhow::Result<()> 
     .await?;
     wait_text(c, "button[data-board-filter=accepted]", "진행 중 1").await?;
     click(c, "button[data-board-filter=accepted]").await?;
-    let accepted = find(c, &card(&earlier)).await?;
-    let text = accepted.text().await?;
+    let (text, class) = read_card(c, &card(&earlier)).await?;
     anyhow::ensure!(
         text.contains("5분 늦음"),
         "the broken promise shows: {text:?}"
     );
-    let class = accepted.attr("class").await?.unwrap_or_default();
     anyhow::ensure!(
         class.contains("is-late"),
         "a broken promise is late: {class}"
@@ -338,8 +354,7 @@ async fn scenario(c: &Client, config: &Config, day: &Day) -> anyhow::Result<()> 
     wait_text(c, "button[data-board-filter=accepted]", "진행 중 0").await?;
     wait_text(c, "button[data-board-filter=placed]", "신규 1").await?;
     click(c, "button[data-board-filter=ready]").await?;
-    let done = find(c, &card(&earlier)).await?;
-    anyhow::ensure!(done.attr("data-status").await?.as_deref() == Some("ready"));
+    find(c, &format!("{}[data-status=ready]", card(&earlier))).await?;
     click(c, "button[data-board-filter=canceled]").await?;
     wait_text(c, "#board .board-empty", "취소한 주문이 없습니다.").await?;
     click(c, "button[data-board-filter=placed]").await?;
