@@ -44,7 +44,8 @@ check:
 	bash scripts/unused-deps.sh
 	@# clippy -D warnings, compiling every query against migrations/ and checking .sqlx/ is current.
 	bash scripts/sqlx-prepare.sh --check
-	$(CARGO) test --workspace --no-fail-fast $(TEST_ARGS)
+	@# Streamed and kept in .local/test.log; a failure ends with the failed tests and their panics.
+	CARGO=$(CARGO) bash scripts/cargo-test.sh --workspace --no-fail-fast $(TEST_ARGS)
 	@# The chaos suite's short form, unless TEST_ARGS narrowed the tests.
 	@if [[ -z "$(TEST_ARGS)" ]]; then $(MAKE) chaos-short; fi
 
