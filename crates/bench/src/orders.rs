@@ -204,7 +204,8 @@ async fn floor_order(pool: &PgPool, t: &Template) -> Result<(), sqlx::Error> {
 
     let mut tx = pool.begin().await?;
     sqlx::query(
-        "INSERT INTO processed_event (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        "INSERT INTO ordering.processed_event (consumer, event_id) VALUES ($1, $2) \
+         ON CONFLICT DO NOTHING",
     )
     .bind("bench-floor")
     .bind(id.to_string())
@@ -259,7 +260,8 @@ async fn floor_order(pool: &PgPool, t: &Template) -> Result<(), sqlx::Error> {
 
 async fn outbox(tx: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO outbox (id, stream, event_type, payload, traceparent) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO ordering.outbox (id, stream, event_type, payload, traceparent) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(Uuid::now_v7())
     .bind("bench:floor")

@@ -24,14 +24,19 @@ pub struct Config {
     #[command(flatten)]
     pub service_tokens: ServiceTokens,
 
-    /// Postgres connection string; the database is created by `simpleorder migrate` when missing.
+    /// Postgres connection string of the migration role, which `simpleorder migrate` uses (it
+    /// creates the database when missing); also each service's while its own is not set.
     #[arg(
         long,
         env = "DATABASE_URL",
         default_value = "postgres://postgres@127.0.0.1:5432/simpleorder",
+        hide_env_values = true,
         global = true
     )]
     pub database_url: String,
+
+    #[command(flatten)]
+    pub database_urls: DatabaseUrls,
 
     /// Redis connection string.
     #[arg(
@@ -245,6 +250,92 @@ endpoints!(
     "127.0.0.1:50055",
     "127.0.0.1:9105"
 );
+
+/// The Postgres connection string of each service that keeps data, as its own role (see
+/// [`Service::database_role`]); unset, the service uses `DATABASE_URL`, as in development.
+#[derive(Clone, Default, Args)]
+pub struct DatabaseUrls {
+    /// Postgres connection string of the store service's role [default: DATABASE_URL].
+    #[arg(
+        long,
+        env = "STORE_DATABASE_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub store_database_url: Option<String>,
+    /// Postgres connection string of the order service's role [default: DATABASE_URL].
+    #[arg(
+        long,
+        env = "ORDER_DATABASE_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub order_database_url: Option<String>,
+    /// Postgres connection string of the accounting service's role [default: DATABASE_URL].
+    #[arg(
+        long,
+        env = "ACCOUNTING_DATABASE_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub accounting_database_url: Option<String>,
+    /// Postgres connection string of the chatbot-skill service's role [default: DATABASE_URL].
+    #[arg(
+        long,
+        env = "CHATBOT_SKILL_DATABASE_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub chatbot_skill_database_url: Option<String>,
+}
+
+impl DatabaseUrls {
+    /// The environment name of `service`'s URL, for a service that keeps data.
+    pub fn env(service: Service) -> Option<&'static str> {
+        match service {
+            Service::Store => Some("STORE_DATABASE_URL"),
+            Service::Order => Some("ORDER_DATABASE_URL"),
+            Service::Accounting => Some("ACCOUNTING_DATABASE_URL"),
+            Service::ChatbotSkill => Some("CHATBOT_SKILL_DATABASE_URL"),
+            Service::Gateway | Service::Payment | Service::KakaoSandbox => None,
+        }
+    }
+
+    /// `service`'s own URL, when set.
+    pub fn of(&self, service: Service) -> Option<&str> {
+        match service {
+            Service::Store => self.store_database_url.as_deref(),
+            Service::Order => self.order_database_url.as_deref(),
+            Service::Accounting => self.accounting_database_url.as_deref(),
+            Service::ChatbotSkill => self.chatbot_skill_database_url.as_deref(),
+            Service::Gateway | Service::Payment | Service::KakaoSandbox => None,
+        }
+    }
+
+    pub fn set(&mut self, service: Service, url: String) {
+        let field = match service {
+            Service::Store => &mut self.store_database_url,
+            Service::Order => &mut self.order_database_url,
+            Service::Accounting => &mut self.accounting_database_url,
+            Service::ChatbotSkill => &mut self.chatbot_skill_database_url,
+            Service::Gateway | Service::Payment | Service::KakaoSandbox => return,
+        };
+        *field = Some(url);
+    }
+}
+
+// Connection strings carry passwords: logging a configuration shows only which are set.
+impl std::fmt::Debug for DatabaseUrls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |url: &Option<String>| url.as_ref().map(|_| "<redacted>");
+        f.debug_struct("DatabaseUrls")
+            .field("store", &set(&self.store_database_url))
+            .field("order", &set(&self.order_database_url))
+            .field("accounting", &set(&self.accounting_database_url))
+            .field("chatbot_skill", &set(&self.chatbot_skill_database_url))
+            .finish()
+    }
+}
 
 /// The kakao-sandbox's KakaoPay secret key: the default, and refused in production.
 pub const SANDBOX_KAKAOPAY_SECRET_KEY: &str = "DEVSANDBOXKEY";
@@ -520,6 +611,30 @@ impl Service {
         }
     }
 
+    /// The Postgres schema that holds this service's tables, which its connections take as
+    /// their `search_path`; `None` for a service that keeps nothing in Postgres. Order's is
+    /// `ordering` because ORDER is a keyword.
+    pub fn schema(self) -> Option<&'static str> {
+        match self {
+            Service::Store => Some("store"),
+            Service::Order => Some("ordering"),
+            Service::Accounting => Some("accounting"),
+            Service::ChatbotSkill => Some("chatbot"),
+            Service::Gateway | Service::Payment | Service::KakaoSandbox => None,
+        }
+    }
+
+    /// The Postgres role the migrations grant this service's schema to, and nothing else.
+    pub fn database_role(self) -> Option<&'static str> {
+        match self {
+            Service::Store => Some("simpleorder_store"),
+            Service::Order => Some("simpleorder_order"),
+            Service::Accounting => Some("simpleorder_accounting"),
+            Service::ChatbotSkill => Some("simpleorder_chatbot"),
+            Service::Gateway | Service::Payment | Service::KakaoSandbox => None,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Service::Gateway => "gateway",
@@ -569,6 +684,11 @@ impl Config {
 
     pub fn is_production(&self) -> bool {
         self.environment == Environment::Production
+    }
+
+    /// Where `service` connects to Postgres: its own URL, else `DATABASE_URL`.
+    pub fn database_url_of(&self, service: Service) -> &str {
+        self.database_urls.of(service).unwrap_or(&self.database_url)
     }
 
     /// Who `service`'s gRPC clients call as. Only a service that makes calls has a token.

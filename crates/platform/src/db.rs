@@ -7,13 +7,20 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
+use crate::config::Service;
+
 pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
 
-/// A pool whose every call is bounded: acquiring waits at most 5 s and each statement at most
-/// 10 s, so a stuck database turns into errors instead of piling up requests.
-pub async fn connect(url: &str) -> Result<PgPool, sqlx::Error> {
+/// A pool of `service`'s (see [`Service::schema`]) whose every call is bounded: acquiring waits
+/// at most 5 s and each statement at most 10 s, so a stuck database turns into errors instead of
+/// piling up requests. Its `search_path` is the service's schema alone, so the service's SQL
+/// names its tables unqualified and finds no other service's.
+pub async fn connect(url: &str, service: Service) -> Result<PgPool, sqlx::Error> {
+    let schema = service.schema().ok_or_else(|| {
+        sqlx::Error::Configuration(format!("{} keeps nothing in Postgres", service.name()).into())
+    })?;
     let options = PgConnectOptions::from_str(url)?
-        .options([("statement_timeout", "10s")])
+        .options([("statement_timeout", "10s"), ("search_path", schema)])
         .log_statements(tracing::log::LevelFilter::Debug)
         .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
     PgPoolOptions::new()

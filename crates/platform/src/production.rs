@@ -11,8 +11,8 @@ use std::net::IpAddr;
 use std::collections::BTreeSet;
 
 use crate::config::{
-    Config, DEV_TOKEN_PREFIX, SANDBOX_KAKAOPAY_SECRET_KEY, SANDBOX_REST_API_KEY, Service,
-    ServiceTokens,
+    Config, DEV_TOKEN_PREFIX, DatabaseUrls, SANDBOX_KAKAOPAY_SECRET_KEY, SANDBOX_REST_API_KEY,
+    Service, ServiceTokens,
 };
 
 /// Shortest secret (skill header, service token) production accepts: long enough that guessing
@@ -33,6 +33,7 @@ pub fn problems(config: &Config, services: &[Service]) -> Vec<String> {
         );
     }
     service_tokens(&mut out, config, services);
+    database_urls(&mut out, config, services);
     if runs(Service::Gateway) || runs(Service::Payment) {
         https(&mut out, "PUBLIC_BASE_URL", &config.public_base_url);
     }
@@ -181,6 +182,40 @@ fn service_tokens(out: &mut Vec<String>, config: &Config, services: &[Service]) 
     }
 }
 
+/// Each service that keeps data connects as its own role, which has rights on its schema only:
+/// its own URL is set, and is neither the migration role's `DATABASE_URL` nor another service's.
+fn database_urls(out: &mut Vec<String>, config: &Config, services: &[Service]) {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for &service in services {
+        let Some(env) = DatabaseUrls::env(service) else {
+            continue;
+        };
+        let Some(url) = config
+            .database_urls
+            .of(service)
+            .filter(|u| !u.trim().is_empty())
+        else {
+            out.push(format!(
+                "{env} is not set; set the URL of {}'s own role (rights on its schema only)",
+                service.name()
+            ));
+            continue;
+        };
+        if url == config.database_url {
+            out.push(format!(
+                "{env} is DATABASE_URL, the migration role's; connect as {}'s own role",
+                service.name()
+            ));
+        }
+        if let Some((_, other)) = seen.iter().find(|(u, _)| *u == url) {
+            out.push(format!(
+                "{env} is the same as {other}; every service needs a role of its own"
+            ));
+        }
+        seen.push((url, env));
+    }
+}
+
 fn secret(out: &mut Vec<String>, env: &str, value: Option<&str>, dev_default: &str) {
     let value = value.unwrap_or_default();
     if value.is_empty() || value == dev_default || value.starts_with(DEV_TOKEN_PREFIX) {
@@ -255,6 +290,12 @@ mod tests {
         config.kakao.local_base_url = "https://dapi.kakao.com".into();
         config.kakao.rest_api_key = "0123456789abcdef".into();
         config.kakao.skill_secret = Some("s".repeat(32));
+        for service in Service::ALL {
+            if let Some(role) = service.database_role() {
+                let url = format!("postgres://{role}:pw@db.example.com/simpleorder");
+                config.database_urls.set(service, url);
+            }
+        }
         config
     }
 
@@ -290,6 +331,10 @@ mod tests {
             "KAKAO_LOCAL_BASE_URL",
             "KAKAO_REST_API_KEY",
             "KAKAO_SKILL_SECRET",
+            "STORE_DATABASE_URL",
+            "ORDER_DATABASE_URL",
+            "ACCOUNTING_DATABASE_URL",
+            "CHATBOT_SKILL_DATABASE_URL",
         ] {
             assert!(
                 found.iter().any(|p| p.contains(env)),
@@ -369,6 +414,28 @@ mod tests {
         config.service_tokens.order = "o".repeat(40);
         config.service_tokens.order_next = Some("o".repeat(40));
         assert_eq!(problems(&config, &[Service::Store]).len(), 1);
+    }
+
+    #[test]
+    fn each_service_connects_as_a_role_of_its_own() {
+        let mut config = safe();
+        config.database_urls.accounting_database_url = None;
+        assert!(problems(&config, &[Service::Gateway, Service::Payment]).is_empty());
+        let found = problems(&config, &[Service::Accounting]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("ACCOUNTING_DATABASE_URL is not set"));
+
+        let mut config = safe();
+        config.database_urls.order_database_url = config.database_urls.store_database_url.clone();
+        let found = problems(&config, &[Service::Store, Service::Order]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("ORDER_DATABASE_URL is the same as STORE_DATABASE_URL"));
+
+        let mut config = safe();
+        config.database_url = config.database_urls.of(Service::Store).unwrap().to_owned();
+        let found = problems(&config, &[Service::Store]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("STORE_DATABASE_URL is DATABASE_URL"));
     }
 
     #[test]

@@ -32,7 +32,8 @@ impl Database for PgPool {
     }
 }
 
-/// The gateway's: it owns no data, so it holds no pool and needs no database credentials.
+/// The gateway's and payment's: they own no data, so they hold no pool and need no database
+/// credentials.
 pub struct NoDatabase;
 
 impl Database for NoDatabase {
@@ -59,7 +60,7 @@ impl Runtime {
         config: &Config,
         shutdown: Shutdown,
     ) -> Result<Runtime, Error> {
-        let pool = crate::db::connect(&config.database_url).await?;
+        let pool = crate::db::connect(config.database_url_of(service), service).await?;
         Runtime::with_database(service, config, pool, shutdown).await
     }
 
@@ -80,7 +81,7 @@ impl Runtime {
 }
 
 impl Runtime<NoDatabase> {
-    /// For a service that owns no data (the gateway): no Postgres pool exists, so it needs no
+    /// For a service that owns no data (the gateway, payment): no Postgres pool exists, so it needs no
     /// database credentials, and readiness checks Redis only.
     pub async fn connect_without_postgres(
         service: Service,

@@ -134,7 +134,9 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
                 .lock()
                 .read_line(&mut password)
                 .context("reading the password from stdin")?;
-            let pool = platform::db::connect(&config.database_url).await?;
+            let pool =
+                platform::db::connect(config.database_url_of(Service::Store), Service::Store)
+                    .await?;
             let id = store::admin::create_store(
                 &pool,
                 &name,
@@ -145,7 +147,9 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             println!("{id}");
         }
         Command::Demo => {
-            let pool = platform::db::connect(&config.database_url).await?;
+            let pool =
+                platform::db::connect(config.database_url_of(Service::Store), Service::Store)
+                    .await?;
             let demo = store::admin::load_demo(&pool).await?;
             println!(
                 "demo store \"{}\" ({}): login {} / password {}",

@@ -42,6 +42,16 @@ fn options_url(options: &PgConnectOptions, database: &str) -> String {
     )
 }
 
+/// `url` with `role` as its user and no password: how a service's role logs in on the test
+/// server, which trusts its local roles (the migrations create them without a password).
+pub fn url_as(url: &str, role: &str) -> anyhow::Result<String> {
+    let mut url = reqwest::Url::parse(url).context("a Postgres URL")?;
+    url.set_username(role)
+        .and_then(|()| url.set_password(None))
+        .map_err(|()| anyhow::anyhow!("{url} takes no user"))?;
+    Ok(url.into())
+}
+
 /// The template's name changes whenever a migration does, so a stale template is never used.
 fn template_name() -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -152,6 +162,22 @@ impl TestDb {
             .execute(format!("CREATE DATABASE {name} TEMPLATE {template}").as_str())
             .await
             .context("cloning the migrated template")?;
+        // A database's settings are not cloned with it: the search_path of every service's
+        // schema that the migrations give the database is set again.
+        let search_path: Option<String> = sqlx::query_scalar!(
+            r#"SELECT substr(c, length('search_path=') + 1) AS "search_path!"
+               FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase,
+                    unnest(s.setconfig) c
+               WHERE d.datname = $1 AND s.setrole = 0 AND c LIKE 'search\_path=%'"#,
+            &template
+        )
+        .fetch_optional(&mut admin)
+        .await?;
+        if let Some(search_path) = search_path {
+            admin
+                .execute(format!("ALTER DATABASE {name} SET search_path = {search_path}").as_str())
+                .await?;
+        }
         admin.close().await?;
         let url = options_url(&options, &name);
         let pool = PgPoolOptions::new()

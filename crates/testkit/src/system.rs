@@ -54,6 +54,15 @@ impl System {
     ) -> anyhow::Result<Config> {
         let mut config = Config::local();
         config.database_url = database_url.to_owned();
+        // Each service connects as its own role, as in production: SQL naming a table of
+        // another service's schema fails in tests too.
+        for service in Service::ALL {
+            if let Some(role) = service.database_role() {
+                config
+                    .database_urls
+                    .set(service, crate::url_as(database_url, role)?);
+            }
+        }
         config.redis_url = redis_url.to_owned();
         config.redis_prefix = redis_prefix.to_owned();
         let ports = (0..14)

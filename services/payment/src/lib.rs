@@ -142,7 +142,9 @@ pub async fn serve_with(
     settings: PaymentSettings,
     shutdown: Shutdown,
 ) -> Result<(), platform::Error> {
-    let runtime = Runtime::connect(platform::Service::Payment, &config, shutdown).await?;
+    // Payment keeps its sessions in Redis and nothing in Postgres.
+    let runtime =
+        Runtime::connect_without_postgres(platform::Service::Payment, &config, shutdown).await?;
     kakaopay::init_metrics();
     let kakaopay = kakaopay::KakaoPay::new(
         &config.kakao.kakaopay_base_url,

@@ -1,8 +1,9 @@
 //! The outbox relay: publishes committed events to their streams, always running.
 //!
-//! Every service replica runs one, but only one relay of a database publishes at a time: a batch
-//! transaction first takes the advisory lock [`PUBLISH_LOCK`] with `pg_try_advisory_xact_lock`,
-//! and a relay that finds it taken sits the round out. Relays that took disjoint batches side by
+//! Every service replica runs one, publishing the `outbox` of the service's schema (its
+//! connection's `search_path`), but only one relay of an outbox publishes at a time: a batch
+//! transaction first takes the advisory lock ([`PUBLISH_LOCK`], the outbox table's oid) with
+//! `pg_try_advisory_xact_lock`, and a relay that finds it taken sits the round out. Relays that took disjoint batches side by
 //! side interleaved their XADDs and reordered a stream; one writer walking the oldest unpublished
 //! rows in order keeps outbox order. Rows are still taken `FOR UPDATE SKIP LOCKED`, so a relay
 //! of an older release without the lock (during a rolling deploy) never publishes a row twice
@@ -55,13 +56,11 @@ pub fn published_marker(keys: &Keys, event_id: &str) -> String {
     keys.key(&format!("outbox:published:{event_id}"))
 }
 
-/// The advisory lock key (`pg_try_advisory_xact_lock`) of the relay that publishes; advisory
-/// locks are per database, so this is one writer per outbox table. An operator finds the holder
-/// in `pg_locks` (`locktype = 'advisory'`, `classid`/`objid` its high and low 32 bits).
-pub const PUBLISH_LOCK: i64 = 0x6f75_7462_6f78; // "outbox"
-
-/// The channel the outbox's trigger NOTIFYs when a transaction that wrote events commits.
-pub const CHANNEL: &str = "outbox";
+/// The first key of the advisory lock (`pg_try_advisory_xact_lock(key, oid)`) the publishing
+/// relay holds; the second is the oid of its outbox table, so each service's outbox has one
+/// writer and the services of a database do not wait for each other. An operator finds the
+/// holder in `pg_locks` (`locktype = 'advisory'`, `classid` this key, `objid` the table's oid).
+pub const PUBLISH_LOCK: i32 = 0x6f75_7462; // "outb"
 
 #[derive(Debug, Clone)]
 pub struct RelayOptions {
@@ -152,11 +151,11 @@ impl Relay {
     }
 
     /// Publishes one batch of unpublished events, oldest first; returns how many. Publishes
-    /// nothing (0) while another relay of the database holds [`PUBLISH_LOCK`].
+    /// nothing (0) while another relay of the same outbox holds [`PUBLISH_LOCK`].
     pub async fn publish_batch(&self) -> Result<usize, Error> {
         let mut tx = self.pool.begin().await?;
         let ours: bool = sqlx::query_scalar!(
-            r#"SELECT pg_try_advisory_xact_lock($1) AS "ours!""#,
+            r#"SELECT pg_try_advisory_xact_lock($1, 'outbox'::regclass::oid::int4) AS "ours!""#,
             PUBLISH_LOCK
         )
         .fetch_one(&mut *tx)
@@ -235,8 +234,9 @@ impl Relay {
     }
 }
 
-/// Wakes the relay when a transaction that wrote to the outbox commits: a task LISTENs on a
-/// connection of its own (not one of the service's pool) and stores a wake-up. While that
+/// Wakes the relay when a transaction that wrote to its outbox commits: a task LISTENs on a
+/// connection of its own (not one of the service's pool) and stores a wake-up. The outbox's
+/// trigger NOTIFYs `outbox.<its schema>`, so commits of other services' outboxes wake no one here. While that
 /// connection is down, or was down and may have missed a notification, the relay is woken too,
 /// and between those its polling carries on.
 fn listen(pool: &PgPool, shutdown: Shutdown) -> Arc<Notify> {
@@ -273,7 +273,17 @@ async fn follow_commits(own: &PgPool, notify: &Notify, failures: &mut u32) -> sq
         Ok(listener) => listener,
         Err(e) => return e,
     };
-    if let Err(e) = listener.listen(CHANNEL).await {
+    let channel = sqlx::query_scalar!(
+        r#"SELECT 'outbox.' || n.nspname AS "channel!" FROM pg_class c
+           JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = 'outbox'::regclass"#
+    )
+    .fetch_one(&mut listener)
+    .await;
+    let channel = match channel {
+        Ok(channel) => channel,
+        Err(e) => return e,
+    };
+    if let Err(e) = listener.listen(&channel).await {
         return e;
     }
     loop {

@@ -694,11 +694,12 @@ async fn when_the_publishing_relay_stops_another_carries_on() {
         .await
         .unwrap();
     sqlx::query("BEGIN").execute(&mut stuck).await.unwrap();
-    let held: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
-        .bind(PUBLISH_LOCK)
-        .fetch_one(&mut stuck)
-        .await
-        .unwrap();
+    let held: bool =
+        sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1, 'outbox'::regclass::oid::int4)")
+            .bind(PUBLISH_LOCK)
+            .fetch_one(&mut stuck)
+            .await
+            .unwrap();
     assert!(held);
 
     let shutdown = Shutdown::new();

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use platform::Service;
-use platform::config::ServiceTokens;
+use platform::config::{DatabaseUrls, ServiceTokens};
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -134,18 +134,21 @@ fn token_of(service: &str) -> Option<&'static str> {
 fn secret_keys(name: &str) -> BTreeSet<&'static str> {
     let own: &[&str] = match name {
         "gateway" => &["REDIS_URL"],
-        "payment" => &["DATABASE_URL", "REDIS_URL", "KAKAOPAY_SECRET_KEY"],
-        "chatbot-skill" => &[
-            "DATABASE_URL",
-            "REDIS_URL",
-            "KAKAO_REST_API_KEY",
-            "KAKAO_SKILL_SECRET",
-        ],
-        "store" => &["DATABASE_URL", "REDIS_URL", "KAKAO_REST_API_KEY"],
+        "payment" => &["REDIS_URL", "KAKAOPAY_SECRET_KEY"],
+        "chatbot-skill" => &["REDIS_URL", "KAKAO_REST_API_KEY", "KAKAO_SKILL_SECRET"],
+        "store" => &["REDIS_URL", "KAKAO_REST_API_KEY"],
+        // The migration role's, which owns the schema.
         "migrate" => &["DATABASE_URL"],
-        _ => &["DATABASE_URL", "REDIS_URL"],
+        _ => &["REDIS_URL"],
     };
     let mut keys: BTreeSet<&str> = own.iter().copied().collect();
+    // The URL of the service's own Postgres role, for a service that keeps data.
+    keys.extend(
+        Service::ALL
+            .into_iter()
+            .find(|s| s.name() == name)
+            .and_then(DatabaseUrls::env),
+    );
     keys.extend(token_of(name));
     keys.extend(grpc_callers(name).into_iter().filter_map(token_of));
     keys
@@ -432,7 +435,8 @@ fn backing_egress(policy: &Value) -> BTreeSet<String> {
 fn backing_needs(service: &str) -> BTreeSet<String> {
     let keys = secret_keys(service);
     let mut needs = BTreeSet::new();
-    if keys.contains("DATABASE_URL") {
+    // The migration role's DATABASE_URL, or a service's own STORE_DATABASE_URL and the like.
+    if keys.iter().any(|k| k.ends_with("DATABASE_URL")) {
         needs.insert("postgres:5432".to_owned());
     }
     if keys.contains("REDIS_URL") {

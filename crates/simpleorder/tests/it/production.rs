@@ -43,10 +43,26 @@ const SAFE: [(&str, &str); 14] = [
 ];
 
 /// Nothing listens here: a process that passes its checks fails at once on connecting.
-const CLOSED: [(&str, &str); 2] = [
+const CLOSED: [(&str, &str); 6] = [
     (
         "DATABASE_URL",
         "postgres://postgres@127.0.0.1:9/simpleorder",
+    ),
+    (
+        "STORE_DATABASE_URL",
+        "postgres://simpleorder_store@127.0.0.1:9/simpleorder",
+    ),
+    (
+        "ORDER_DATABASE_URL",
+        "postgres://simpleorder_order@127.0.0.1:9/simpleorder",
+    ),
+    (
+        "ACCOUNTING_DATABASE_URL",
+        "postgres://simpleorder_accounting@127.0.0.1:9/simpleorder",
+    ),
+    (
+        "CHATBOT_SKILL_DATABASE_URL",
+        "postgres://simpleorder_chatbot@127.0.0.1:9/simpleorder",
     ),
     ("REDIS_URL", "redis://127.0.0.1:9"),
 ];
@@ -254,6 +270,28 @@ fn a_missing_weak_or_shared_service_token_is_refused() {
 }
 
 #[test]
+fn a_service_connecting_as_the_migration_role_or_anothers_is_refused() {
+    refuses_for(
+        &[("ORDER_DATABASE_URL", "")],
+        "ORDER_DATABASE_URL is not set; set the URL of order's own role",
+    );
+    refuses_for(
+        &[(
+            "CHATBOT_SKILL_DATABASE_URL",
+            "postgres://postgres@127.0.0.1:9/simpleorder",
+        )],
+        "CHATBOT_SKILL_DATABASE_URL is DATABASE_URL, the migration role's",
+    );
+    refuses_for(
+        &[(
+            "ACCOUNTING_DATABASE_URL",
+            "postgres://simpleorder_store@127.0.0.1:9/simpleorder",
+        )],
+        "ACCOUNTING_DATABASE_URL is the same as STORE_DATABASE_URL",
+    );
+}
+
+#[test]
 fn the_local_defaults_are_refused_with_every_problem_at_once() {
     let problems = refused(
         &[
@@ -340,6 +378,17 @@ async fn start_safe_production(db: &TestDb, redis: &TestRedis) -> anyhow::Result
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
     env.push(("DATABASE_URL".into(), db.url.clone()));
+    for (service, role) in [
+        ("STORE", "simpleorder_store"),
+        ("ORDER", "simpleorder_order"),
+        ("ACCOUNTING", "simpleorder_accounting"),
+        ("CHATBOT_SKILL", "simpleorder_chatbot"),
+    ] {
+        env.push((
+            format!("{service}_DATABASE_URL"),
+            testkit::url_as(&db.url, role)?,
+        ));
+    }
     env.push(("REDIS_URL".into(), redis.url.clone()));
     env.push(("REDIS_PREFIX".into(), redis.prefix.clone()));
     env.push(("GATEWAY_ADDR".into(), ports[0].to_string()));

@@ -32,72 +32,6 @@ pub struct World {
     pub sandbox: Sandbox,
     _system: System,
     shutdown: Shutdown,
-    /// The role accounting connects as when confined; dropped after the database.
-    pub confined: Option<Role>,
-}
-
-/// A Postgres role with rights on the accounting service's own tables (and its bus's) only,
-/// as `contracts::tables` lists them; dropped when the world is.
-pub struct Role {
-    pub name: String,
-    /// The test database, as this role.
-    pub url: String,
-    admin_url: String,
-}
-
-impl Role {
-    async fn create(db: &TestDb) -> anyhow::Result<Role> {
-        use contracts::tables::{OWNERS, PER_SERVICE};
-        let options: sqlx::postgres::PgConnectOptions = db.url.parse()?;
-        let name = format!("so_accounting_{}", Uuid::now_v7().simple());
-        let (host, port) = (options.get_host(), options.get_port());
-        let role = Role {
-            url: format!("postgres://{name}@{host}:{port}/{}", db.name),
-            admin_url: format!(
-                "postgres://{}@{host}:{port}/postgres",
-                options.get_username()
-            ),
-            name,
-        };
-        let own: Vec<&str> = OWNERS
-            .iter()
-            .filter(|(_, service)| *service == accounting::SERVICE)
-            .map(|(table, _)| *table)
-            .chain(PER_SERVICE.iter().copied())
-            .collect();
-        sqlx::query(&format!("CREATE ROLE {} LOGIN", role.name))
-            .execute(&db.pool)
-            .await?;
-        sqlx::query(&format!(
-            "GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}",
-            own.join(", "),
-            role.name
-        ))
-        .execute(&db.pool)
-        .await?;
-        Ok(role)
-    }
-}
-
-impl Drop for Role {
-    fn drop(&mut self) {
-        let (name, url) = (self.name.clone(), self.admin_url.clone());
-        // Its rights went with the test database, dropped before it.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(async move {
-                use sqlx::Connection;
-                let mut admin = sqlx::PgConnection::connect(&url).await?;
-                sqlx::query(&format!("DROP ROLE IF EXISTS {name}"))
-                    .execute(&mut admin)
-                    .await?;
-                anyhow::Ok(())
-            })
-        })
-        .join();
-    }
 }
 
 impl Drop for World {
@@ -115,23 +49,9 @@ pub fn quick() -> AccountingSettings {
 }
 
 impl World {
+    /// Accounting, and every service beside it, connects as its own Postgres role (testkit).
     pub async fn start(settings: AccountingSettings) -> anyhow::Result<World> {
-        World::launch(settings, false).await
-    }
-
-    /// A world whose accounting service connects to Postgres as a [`Role`] that cannot read the
-    /// other services' tables.
-    pub async fn start_confined(settings: AccountingSettings) -> anyhow::Result<World> {
-        World::launch(settings, true).await
-    }
-
-    async fn launch(settings: AccountingSettings, confined: bool) -> anyhow::Result<World> {
         let db = TestDb::new().await?;
-        let confined = if confined {
-            Some(Role::create(&db).await?)
-        } else {
-            None
-        };
         let redis = TestRedis::new().await?;
         let config = System::config(&db.url, &redis.url, &redis.prefix)?;
         let system = System::start_with(
@@ -149,12 +69,8 @@ impl World {
             },
             shutdown.clone(),
         ));
-        let mut accounting_config = config.clone();
-        if let Some(role) = &confined {
-            accounting_config.database_url = role.url.clone();
-        }
         tokio::spawn(accounting::serve_with(
-            accounting_config,
+            config.clone(),
             settings,
             shutdown.clone(),
         ));
@@ -173,7 +89,6 @@ impl World {
             sandbox,
             _system: system,
             shutdown,
-            confined,
         })
     }
 

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use common::{Entries, Line, NewOrder, World, quick, total};
 use contracts::accounting::v1 as pb;
 use contracts::store::v1 as store_pb;
+use platform::Service;
 use tonic::Code;
 use uuid::Uuid;
 
@@ -246,11 +247,12 @@ async fn a_day_of_every_kind_of_order_reconciles_to_exact_totals_and_moves_to_po
     assert_eq!(payload["lines"][0]["options"][0]["name"], "샷 추가");
 
     // The event was handled once, and both a redelivery and an operator's rerun change nothing.
-    let processed: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM processed_event WHERE consumer = 'accounting'")
-            .fetch_one(w.pool())
-            .await
-            .unwrap();
+    let processed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM accounting.processed_event WHERE consumer = 'accounting'",
+    )
+    .fetch_one(w.pool())
+    .await
+    .unwrap();
     assert_eq!(processed, 1);
     let before = w.snapshot(shop.day_id).await;
     assert!(before.len() > 8, "{before:?}");
@@ -553,11 +555,12 @@ async fn a_closed_day_waits_the_settle_delay_and_an_operator_can_reconcile_it_no
 
 #[tokio::test]
 async fn a_day_is_reconciled_and_reported_by_an_accounting_that_cannot_read_the_order_tables() {
-    let w = World::start_confined(quick()).await.unwrap();
-    let role = w.confined.as_ref().expect("a confined accounting");
-    let as_accounting = sqlx::PgPool::connect(&role.url).await.unwrap();
+    let w = World::start(quick()).await.unwrap();
+    let role = Service::Accounting.database_role().unwrap();
+    let url = testkit::url_as(&w.db.url, role).unwrap();
+    let as_accounting = sqlx::PgPool::connect(&url).await.unwrap();
     for table in ["customer_order", "order_item", "order_payment"] {
-        let refused = sqlx::query(&format!("SELECT 1 FROM {table} LIMIT 1"))
+        let refused = sqlx::query(&format!("SELECT 1 FROM ordering.{table} LIMIT 1"))
             .fetch_optional(&as_accounting)
             .await
             .expect_err(table);

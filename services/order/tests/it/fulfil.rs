@@ -49,7 +49,7 @@ fn cancel(shop: &Shop, order_id: &str, reason: &str) -> pb::CancelOrderRequest {
 /// Outbox rows of one event type written for the order (published or not).
 async fn outbox_count(shop: &Shop, event_type: &str, order_id: &str) -> usize {
     let payloads: Vec<Vec<u8>> =
-        sqlx::query_scalar("SELECT payload FROM outbox WHERE event_type = $1")
+        sqlx::query_scalar("SELECT payload FROM ordering.outbox WHERE event_type = $1")
             .bind(event_type)
             .fetch_all(&shop.db.pool)
             .await

@@ -426,7 +426,7 @@ async fn close_is_refused_while_an_order_is_open_then_writes_the_summary() {
     assert!(!in_geo(&h, &store_id).await);
 
     let (stream, event_type): (String, String) =
-        sqlx::query_as("SELECT stream, event_type FROM outbox WHERE stream = 'x:accounting'")
+        sqlx::query_as("SELECT stream, event_type FROM store.outbox WHERE stream = 'x:accounting'")
             .fetch_one(&h.db.pool)
             .await
             .unwrap();
