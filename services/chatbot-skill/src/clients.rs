@@ -162,11 +162,12 @@ impl Clients {
 
     // ---- order: customers and nicknames ----
 
+    /// The customer with every store's favourites as saved (not judged against today's menu).
     pub async fn customer(
         &self,
         bot_user_key: &str,
         plusfriend_user_key: &str,
-    ) -> Result<order::Customer, Error> {
+    ) -> Result<(order::Customer, Vec<order::Favourite>), Error> {
         let request = self.request(order::GetOrCreateCustomerRequest {
             bot_user_key: bot_user_key.to_owned(),
             plusfriend_user_key: plusfriend_user_key.to_owned(),
@@ -174,10 +175,11 @@ impl Clients {
         let response = self
             .call(ORDER, self.order.clone().get_or_create_customer(request))
             .await?;
-        response.customer.ok_or(Error::Missing {
+        let customer = response.customer.ok_or(Error::Missing {
             service: ORDER,
             what: "customer",
-        })
+        })?;
+        Ok((customer, response.favourites))
     }
 
     pub async fn nickname(&self, customer_id: &str) -> Result<String, Error> {

@@ -2,18 +2,22 @@
 //! counter when an order is ready.
 //!
 //! Every skill call starts by finding its customer, nearly always one seen moments ago: Redis
-//! answers that ([`CACHE_TTL`]), so a read-only skill call needs no Postgres for it. Postgres
+//! answers that ([`CACHE_TTL`]), so a read-only skill call needs no Postgres for it. The entry
+//! holds the customer's favourites too, which the menu shows as chips on every call. Postgres
 //! stays the truth: a miss, a new plusfriend key or any Redis trouble reads (and upserts) there,
-//! and a nickname change moves the entry's generation so no reader puts the old one back.
+//! and a nickname or favourite change moves the entry's generation so no reader puts the old
+//! one back.
 
 use std::time::Duration;
 
 use domain::CustomerId;
+use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use crate::error::OrderError;
-use crate::model::Customer;
+use crate::model::{Customer, Favourite};
 use crate::storage::customers as db;
+use crate::storage::favourites;
 use crate::storage::reads::Cache;
 
 /// How long a customer stays in Redis: well within the hour `last_seen_at` is kept to, so a
@@ -77,6 +81,15 @@ fn not_found() -> OrderError {
     OrderError::NotFound("고객 정보를 찾을 수 없어요.".to_owned())
 }
 
+/// A customer with every store's favourites as saved, oldest first: the cache entry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Known {
+    #[serde(flatten)]
+    pub customer: Customer,
+    /// Required, so an entry cached without them is a miss.
+    pub favourites: Vec<Favourite>,
+}
+
 pub struct Customers {
     pub pool: PgPool,
     /// Customers by bot user key, [`CACHE_TTL`].
@@ -89,7 +102,7 @@ impl Customers {
         &self,
         bot_user_key: &str,
         plusfriend_user_key: &str,
-    ) -> Result<(Customer, bool), OrderError> {
+    ) -> Result<(Known, bool), OrderError> {
         if bot_user_key.trim().is_empty() {
             return Err(OrderError::Invalid("bot_user_key is required".to_owned()));
         }
@@ -101,11 +114,12 @@ impl Customers {
             Ok(lookup) => {
                 let cached = lookup
                     .value
-                    .and_then(|v| serde_json::from_slice::<Customer>(&v).ok());
-                if let Some(customer) = cached
-                    && plusfriend.is_none_or(|k| customer.plusfriend_user_key.as_deref() == Some(k))
+                    .and_then(|v| serde_json::from_slice::<Known>(&v).ok());
+                if let Some(known) = cached
+                    && plusfriend
+                        .is_none_or(|k| known.customer.plusfriend_user_key.as_deref() == Some(k))
                 {
-                    return Ok((customer, false));
+                    return Ok((known, false));
                 }
                 Some(lookup.generation)
             }
@@ -116,8 +130,17 @@ impl Customers {
         };
         let (customer, created) =
             db::upsert(&self.pool, CustomerId::new(), bot_user_key, plusfriend).await?;
+        let favourites = if created {
+            Vec::new()
+        } else {
+            favourites::list_all(&self.pool, customer.id).await?
+        };
+        let known = Known {
+            customer,
+            favourites,
+        };
         if let Some(generation) = generation {
-            let filled = match serde_json::to_vec(&customer) {
+            let filled = match serde_json::to_vec(&known) {
                 Ok(value) => self.cache.fill(&doc, &generation, &value).await,
                 Err(e) => Err(OrderError::Internal(format!("customer encoding: {e}"))),
             };
@@ -125,7 +148,7 @@ impl Customers {
                 tracing::warn!(error = %e, "customer cache not filled");
             }
         }
-        Ok((customer, created))
+        Ok((known, created))
     }
 
     pub async fn get(&self, id: CustomerId) -> Result<Customer, OrderError> {
@@ -137,12 +160,27 @@ impl Customers {
         let customer = db::set_nickname(&self.pool, id, nickname.as_deref())
             .await?
             .ok_or_else(not_found)?;
+        self.forget(&customer).await;
+        Ok(customer)
+    }
+
+    /// After a change of the customer's favourites has committed: the change stands whatever
+    /// happens here.
+    pub async fn favourites_changed(&self, id: CustomerId) {
+        match db::find(&self.pool, id).await {
+            Ok(Some(customer)) => self.forget(&customer).await,
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "customer cache not invalidated"),
+        }
+    }
+
+    async fn forget(&self, customer: &Customer) {
         let doc = self.cache.keys.customer(&customer.bot_user_key);
         if let Err(e) = self.cache.forget(&doc).await {
-            // The entry expires within CACHE_TTL; until then skills may show the old nickname.
+            // The entry expires within CACHE_TTL; until then skills may show the old nickname
+            // or favourites.
             tracing::warn!(error = %e, "customer cache not invalidated");
         }
-        Ok(customer)
     }
 }
 

@@ -11,6 +11,7 @@ use domain::{CustomerId, FavouriteId, ItemId, Money, OptionId, StoreId};
 use sqlx::PgPool;
 
 use crate::cart::{AddRequest, CartUpdate, Carts, problem_of};
+use crate::customer::Customers;
 use crate::error::OrderError;
 use crate::menu::{MenuDoc, Menus};
 use crate::model::Favourite;
@@ -89,6 +90,8 @@ pub struct Favourites {
     pub pool: PgPool,
     pub menus: Menus,
     pub carts: Arc<Carts>,
+    /// Whose cache entries hold the favourites the menu shows.
+    pub customers: Arc<Customers>,
 }
 
 impl Favourites {
@@ -140,6 +143,7 @@ impl Favourites {
         };
         db::insert(&mut tx, &saved).await?;
         tx.commit().await?;
+        self.customers.favourites_changed(customer).await;
         Ok((judge(saved, Some(&doc)), true))
     }
 
@@ -181,12 +185,17 @@ impl Favourites {
         let renamed = db::rename(&self.pool, customer, id, &name)
             .await?
             .ok_or_else(not_found)?;
+        self.customers.favourites_changed(customer).await;
         let menu = self.menus.get(renamed.store_id).await?;
         Ok(judge(renamed, menu.as_ref()))
     }
 
     pub async fn remove(&self, customer: CustomerId, id: FavouriteId) -> Result<bool, OrderError> {
-        Ok(db::remove(&self.pool, customer, id).await?)
+        let removed = db::remove(&self.pool, customer, id).await?;
+        if removed {
+            self.customers.favourites_changed(customer).await;
+        }
+        Ok(removed)
     }
 
     /// One of the favourite into the cart, exactly as AddToCart adds a line.

@@ -80,13 +80,14 @@ impl pb::order_service_server::OrderService for OrderGrpc {
         request: Request<pb::GetOrCreateCustomerRequest>,
     ) -> Reply<pb::GetOrCreateCustomerResponse> {
         let r = request.into_inner();
-        let (customer, created) = self
+        let (known, created) = self
             .customers
             .get_or_create(&r.bot_user_key, &r.plusfriend_user_key)
             .await?;
         Ok(Response::new(pb::GetOrCreateCustomerResponse {
-            customer: Some(wire::customer(&customer)),
+            customer: Some(wire::customer(&known.customer)),
             created,
+            favourites: known.favourites.iter().map(wire::saved_favourite).collect(),
         }))
     }
 

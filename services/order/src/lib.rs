@@ -361,6 +361,7 @@ pub async fn serve_with(
         pool: runtime.pool.clone(),
         menus: menus.clone(),
         carts: carts.clone(),
+        customers: customers.clone(),
     };
     let order = grpc::OrderGrpc {
         customers: customers.clone(),

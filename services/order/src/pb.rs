@@ -9,7 +9,7 @@ use crate::cart::{CartUpdate, Outcome, Problem, ProblemCode};
 use crate::error::OrderError;
 use crate::favourite::Judged;
 use crate::messages::{line, order};
-use crate::model::{Customer, Session};
+use crate::model::{Customer, Favourite, Session};
 use crate::placement::{Placed, Refusal};
 use crate::reorder::Reordered;
 use crate::seal::Sealing;
@@ -116,17 +116,24 @@ pub fn reordered(r: &Reordered) -> Result<pb::ReorderResponse, OrderError> {
 }
 
 pub fn favourite(j: &Judged) -> pb::Favourite {
-    let f = &j.favourite;
+    pb::Favourite {
+        item_name: j.item_name.clone(),
+        option_names: j.option_names.clone(),
+        unit_price: j.unit_price.map_or(0, |m| m.as_won()),
+        unavailable: j.unavailable.clone().unwrap_or_default(),
+        ..saved_favourite(&j.favourite)
+    }
+}
+
+/// As saved, without today's menu.
+pub fn saved_favourite(f: &Favourite) -> pb::Favourite {
     pb::Favourite {
         favourite_id: f.id.to_string(),
         store_id: f.store_id.to_string(),
         name: f.name.clone(),
         item_id: f.item_id.to_string(),
         option_ids: f.option_ids.iter().map(ToString::to_string).collect(),
-        item_name: j.item_name.clone(),
-        option_names: j.option_names.clone(),
-        unit_price: j.unit_price.map_or(0, |m| m.as_won()),
-        unavailable: j.unavailable.clone().unwrap_or_default(),
+        ..pb::Favourite::default()
     }
 }
 

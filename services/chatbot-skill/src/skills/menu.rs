@@ -51,19 +51,11 @@ pub async fn handle(ctx: &Ctx<'_>) -> Result<SkillResponse, Error> {
     };
     let category = input::id::<CategoryId>(payload, "category_id").map(|id| id.to_string());
     let page = input::number(payload, "page").unwrap_or(0) as usize;
-    // The menu is what matters: without the favourites it still answers, without their chips.
-    let favourites = match ctx.clients.favourites(&ctx.customer.customer_id).await {
-        Ok(list) => list.favourites,
-        Err(e) => {
-            tracing::warn!(error = %e, "favourites unavailable; the menu goes without them");
-            Vec::new()
-        }
-    };
     Ok(render(
         ctx.ob,
         &store,
         &Catalog::new(&menu),
-        &favourites,
+        ctx.favourites,
         category.as_deref(),
         page,
     )?)

@@ -22,7 +22,7 @@ mod reorder;
 mod stores;
 mod welcome;
 
-use contracts::order::v1::Customer;
+use contracts::order::v1::{Customer, Favourite};
 use kakao::{SkillPayload, SkillResponse};
 
 use crate::alerts::Receipts;
@@ -45,6 +45,8 @@ pub struct Ctx<'a> {
     pub ob: &'a OpenBuilder,
     pub payload: &'a SkillPayload,
     pub customer: &'a Customer,
+    /// Every store's, as saved: names and ids for chips, no prices (ListFavourites has those).
+    pub favourites: &'a [Favourite],
 }
 
 /// Runs `skill` for the customer with `bot_user_key`, whose row is created on first contact.
@@ -59,10 +61,10 @@ pub async fn run(
         receipts,
         ob,
     } = *deps;
-    let customer = if skill == Skill::Alert {
+    let (customer, favourites) = if skill == Skill::Alert {
         // An alert draws only on the event's parameters and never reads the customer, so it
         // skips the lookup and reaches the customer even while the order service is down.
-        Customer::default()
+        (Customer::default(), Vec::new())
     } else {
         match clients
             .customer(
@@ -71,7 +73,7 @@ pub async fn run(
             )
             .await
         {
-            Ok(customer) => customer,
+            Ok(found) => found,
             // A greeting needs nothing else from the order service, so it survives its outage.
             Err(_) if skill == Skill::Welcome => return Ok(welcome::render(ob, None)?),
             Err(e) => return Err(e),
@@ -83,6 +85,7 @@ pub async fn run(
         ob,
         payload,
         customer: &customer,
+        favourites: &favourites,
     };
     match skill {
         Skill::Welcome => Ok(welcome::render(ob, Some(&customer))?),

@@ -232,6 +232,9 @@ async fn a_favourite_is_saved_added_from_the_menu_renamed_and_removed() -> anyho
         r.body
     );
     assert!(r.says("1. 아아 라지 샷"), "{}", r.body);
+    let r = chat.say("메뉴").await?;
+    assert!(chip(&r, "★ 아아 라지 샷").is_some(), "{}", r.body);
+    assert!(chip(&r, "★ 아메리카노 ICE").is_none(), "{}", r.body);
     let r = chat
         .say("나만의 메뉴 이름 1 아주아주아주아주긴새이름이에요")
         .await?;

@@ -1,8 +1,10 @@
 //! A customer's saved item with its options (나만의 메뉴), for one store.
 
 use domain::{CustomerId, FavouriteId, ItemId, OptionId, StoreId};
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Cached as JSON with its customer by [`crate::customer`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Favourite {
     pub id: FavouriteId,
     pub customer_id: CustomerId,

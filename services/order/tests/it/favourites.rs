@@ -288,3 +288,63 @@ async fn ten_per_store_and_the_eleventh_is_refused() {
     assert_eq!(everywhere.max, 10);
     assert_eq!(everywhere.favourites[10].name, "치즈케이크");
 }
+
+/// The menu draws its chips from the customer lookup every skill call starts with, which Redis
+/// answers: a save, a rename and a removal must each show at the very next call.
+#[tokio::test]
+async fn the_customer_lookup_brings_their_favourites_as_they_are_now() {
+    let h = Harness::start().await;
+    let contact = || {
+        let mut order = h.order();
+        async move {
+            order
+                .get_or_create_customer(pb::GetOrCreateCustomerRequest {
+                    bot_user_key: "kakao-regular".into(),
+                    plusfriend_user_key: String::new(),
+                })
+                .await
+                .expect("GetOrCreateCustomer")
+                .into_inner()
+        }
+    };
+    let first = contact().await;
+    assert!(first.created);
+    assert!(first.favourites.is_empty());
+    let me = first.customer.unwrap().customer_id;
+    // Seen again: the cached entry, still without favourites.
+    assert!(contact().await.favourites.is_empty());
+
+    let mut order = h.order();
+    let saved = order
+        .save_favourite(save(&h, &me, "아메리카노", &["ICE", "Large"], "아아"))
+        .await
+        .expect("SaveFavourite")
+        .into_inner()
+        .favourite
+        .unwrap();
+    let seen = contact().await.favourites;
+    assert_eq!(names(&seen), ["아아"]);
+    assert_eq!(seen[0].favourite_id, saved.favourite_id);
+    assert_eq!(seen[0].store_id, h.store_id);
+    assert_eq!(seen[0].item_id, h.item("아메리카노"));
+    assert_eq!(seen[0].option_ids, saved.option_ids);
+
+    order
+        .rename_favourite(pb::RenameFavouriteRequest {
+            customer_id: me.clone(),
+            favourite_id: saved.favourite_id.clone(),
+            name: "아아 라지".into(),
+        })
+        .await
+        .expect("RenameFavourite");
+    assert_eq!(names(&contact().await.favourites), ["아아 라지"]);
+
+    order
+        .remove_favourite(pb::RemoveFavouriteRequest {
+            customer_id: me.clone(),
+            favourite_id: saved.favourite_id.clone(),
+        })
+        .await
+        .expect("RemoveFavourite");
+    assert!(contact().await.favourites.is_empty());
+}
