@@ -9,6 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use platform::Service;
+use platform::config::DatabaseUrls;
 
 /// The services of the services process, with their env names.
 const SERVICES: [(&str, &str); 6] = [
@@ -76,6 +78,14 @@ impl System {
             // The logs go to files.
             ("NO_COLOR".into(), "1".into()),
         ];
+        // Each service connects as its own role, as in production, so the suite runs the same
+        // grants the cluster does.
+        for service in Service::ALL {
+            if let (Some(role), Some(name)) = (service.database_role(), DatabaseUrls::env(service))
+            {
+                env.push((name.into(), testkit::url_as(database_url, role)?));
+            }
+        }
         let mut ops = Vec::new();
         for (_, prefix) in SERVICES {
             let grpc = testkit::unused_addr()?.to_string();
