@@ -40,7 +40,7 @@ check:
 	bash scripts/chromium.sh
 	bash scripts/k8s-tools.sh
 	$(CARGO) fmt --all -- --check
-	@# Every dependency a crate lists is used (cargo-machete, built once into .local/).
+	@# Every dependency a crate lists is used (cargo-machete, built once per user into ~/.cache).
 	bash scripts/unused-deps.sh
 	@# clippy -D warnings, compiling every query against migrations/ and checking .sqlx/ is current.
 	bash scripts/sqlx-prepare.sh --check

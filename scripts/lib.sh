@@ -6,6 +6,10 @@
 SO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Where throwaway servers keep their data, pidfiles and logs (git-ignored).
 SO_LOCAL="${SO_LOCAL_DIR:-$SO_ROOT/.local}"
+# Tools installed once per user rather than per checkout (cargo-machete, the kubernetes-validate
+# virtualenv), each in a folder named with its pinned version: a fresh clone reuses them instead of
+# building them again, and changing a pin installs the new version beside the old one.
+SO_TOOLS="${SO_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/simpleorder}"
 
 log() { printf '%s\n' "$*"; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
@@ -72,6 +76,15 @@ tcp_open() {
     [[ "$host" == "localhost" ]] && host=127.0.0.1
     # shellcheck disable=SC2016 # the inner script expands its own arguments
     timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$host" "$port" 2>/dev/null
+}
+
+# Holds the lock SO_TOOLS/NAME.lock until the calling script ends, so that checkouts installing the
+# same tool at once take turns instead of writing into one folder together.
+lock_tool() {
+    mkdir -p "$SO_TOOLS"
+    command -v flock >/dev/null || return 0
+    exec 8>"$SO_TOOLS/$1.lock"
+    flock -w 900 8 || die "another checkout is still installing $1 (lock $SO_TOOLS/$1.lock)"
 }
 
 # True when process PID exists and is not a zombie (a daemon killed under a pid 1 that is slow to
