@@ -34,7 +34,12 @@ test: ## Postgres+Redis, Chromium, fmt --check, clippy -D warnings, every test, 
 	echo "make test: $$(( $$(date +%s) - start ))s, exit $$rc"; \
 	exit $$rc
 
-# The steps of `make test`, in order (run `make test` to get them timed).
+# The steps of `make test`, in order (run `make test` to get them timed). Its Rust is compiled
+# once: clippy-driver, as the compiler of the workspace's own crates (scripts/clippy-rustc.sh),
+# lints them while the tests build, where a separate `cargo clippy` would compile every dependency
+# a second time in check mode. The compiler is part of what cargo keys its artifacts by, so every
+# cargo step below uses it, and only these: other builds keep artifacts of their own.
+check: export RUSTC_WORKSPACE_WRAPPER := $(CURDIR)/scripts/clippy-rustc.sh
 check:
 	bash scripts/deps.sh --test
 	bash scripts/chromium.sh
@@ -42,22 +47,30 @@ check:
 	$(CARGO) fmt --all -- --check
 	@# Every dependency a crate lists is used (cargo-machete, built once per user into ~/.cache).
 	bash scripts/unused-deps.sh
-	@# clippy -D warnings, compiling every query against migrations/ and checking .sqlx/ is current.
-	bash scripts/sqlx-prepare.sh --check
+	@# clippy -D warnings, compiling every query against migrations/ and checking .sqlx/ is current:
+	@# the build of every test and binary, unless TEST_ARGS narrowed the tests (then `cargo clippy`,
+	@# and the tests build what they need).
+	bash scripts/sqlx-prepare.sh --check $(if $(TEST_ARGS),,--tests)
 	@# Streamed and kept in .local/test.log; a failure ends with the failed tests and their panics.
 	CARGO=$(CARGO) bash scripts/cargo-test.sh --workspace --no-fail-fast $(TEST_ARGS)
-	@# The chaos suite's short form, unless TEST_ARGS narrowed the tests.
-	@if [[ -z "$(TEST_ARGS)" ]]; then $(MAKE) chaos-short; fi
+	@# The chaos suite's short form, unless TEST_ARGS narrowed the tests. Its binaries were built
+	@# above, with the tests' features: asking for that same build finds it done.
+	@if [[ -z "$(TEST_ARGS)" ]]; then $(MAKE) chaos-short CHAOS_BUILD='--workspace --all-targets'; fi
+
+# What the chaos suite builds first. Alone, the two packages it runs; `make test` sets it to its
+# own build instead, since dev-dependencies turn features on (chrono's defaults, reqwest's cookies,
+# …) that a build of these two leaves off, so theirs would compile most dependencies a second way.
+CHAOS_BUILD ?= -p simpleorder -p chaos
 
 chaos: ## the chaos suite's long form: every fault repeated under load, then the reconciliation table
 	bash scripts/deps.sh --chaos
-	$(CARGO) build -p simpleorder -p chaos
+	$(CARGO) build $(CHAOS_BUILD)
 	target/debug/chaos long
 
 # The short form (every scenario once, about three minutes); `make test` runs it last.
 chaos-short:
 	bash scripts/deps.sh --chaos
-	$(CARGO) build -p simpleorder -p chaos
+	$(CARGO) build $(CHAOS_BUILD)
 	target/debug/chaos short
 
 # Extra arguments for the bench driver, e.g. `make bench BENCH_ARGS=--quick`.

@@ -3,8 +3,12 @@
 #
 #   scripts/sqlx-prepare.sh          # `make sqlx-prepare`: rewrite .sqlx/ after changing a query or
 #                                    # a migration
-#   scripts/sqlx-prepare.sh --check  # `make check`'s clippy step: clippy -D warnings, and fail when
-#                                    # .sqlx/ is not what the queries and migrations/ give now
+#   scripts/sqlx-prepare.sh --check  # clippy -D warnings, and fail when .sqlx/ is not what the
+#                                    # queries and migrations/ give now
+#   scripts/sqlx-prepare.sh --check --tests
+#                                    # `make test`'s way: the same check, done by compiling every
+#                                    # test target and binary with scripts/clippy-rustc.sh as the
+#                                    # workspace's compiler, so the tests that follow need no build
 #
 # Both recreate a scratch database (DATABASE_URL's name + `_sqlx_<checkout>`), apply migrations/
 # to it with psql, then run clippy over the workspace with DATABASE_URL pointing at it and SQLX_OFFLINE_DIR
@@ -22,16 +26,19 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$SO_ROOT"
 
 CHECK=""
+TESTS=""
 for arg in "$@"; do
     case "$arg" in
     --check) CHECK=1 ;;
+    --tests) TESTS=1 ;;
     -h | --help)
-        sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *) die "unknown argument: $arg (try --help)" ;;
     esac
 done
+[[ -z "$TESTS" || -n "$CHECK" ]] || die "--tests goes with --check"
 
 CARGO="${CARGO:-cargo}"
 DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/simpleorder}"
@@ -73,10 +80,20 @@ rm -rf "$out"
 mkdir -p "$out"
 grep -rlE --include='*.rs' 'sqlx::query[a-z_]*!' crates services | xargs -r touch
 
-clippy=("$CARGO" clippy --workspace --all-targets)
-[[ -n "$CHECK" ]] && clippy+=(-- -D warnings)
-log "sqlx: ${clippy[*]} against $scratch_db"
-DATABASE_URL="$scratch_url" SQLX_OFFLINE=false SQLX_OFFLINE_DIR="$out" "${clippy[@]}"
+with_scratch() { DATABASE_URL="$scratch_url" SQLX_OFFLINE=false SQLX_OFFLINE_DIR="$out" "$@"; }
+if [[ -n "$TESTS" ]]; then
+    # The targets `cargo clippy --all-targets` lints, built: every test and every binary, with
+    # the features the tests' dev-dependencies turn on. The Makefile sets the same compiler for
+    # the steps after this one (the tests, the chaos suite), which then find it all built.
+    export RUSTC_WORKSPACE_WRAPPER="${RUSTC_WORKSPACE_WRAPPER:-$SO_ROOT/scripts/clippy-rustc.sh}"
+    log "sqlx: cargo build --workspace --all-targets with $RUSTC_WORKSPACE_WRAPPER as the workspace's compiler, against $scratch_db"
+    with_scratch "$CARGO" build --workspace --all-targets
+else
+    clippy=("$CARGO" clippy --workspace --all-targets)
+    [[ -n "$CHECK" ]] && clippy+=(-- -D warnings)
+    log "sqlx: ${clippy[*]} against $scratch_db"
+    with_scratch "${clippy[@]}"
+fi
 
 if [[ -n "$CHECK" ]]; then
     if ! diff -r -q .sqlx "$out" >&2; then
