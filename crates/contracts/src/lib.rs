@@ -190,6 +190,38 @@ pub mod time {
     }
 }
 
+/// A business day's sums on the wire: counts beyond `u32` are sent as `u32::MAX`.
+impl From<&domain::day::Summary> for common::v1::DaySummary {
+    fn from(s: &domain::day::Summary) -> Self {
+        let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        common::v1::DaySummary {
+            order_count: count(s.order_count),
+            placed_count: count(s.placed_count),
+            ready_count: count(s.ready_count),
+            canceled_count: count(s.canceled_count),
+            failed_count: count(s.failed_count),
+            gross: s.gross,
+            canceled: s.canceled,
+            net: s.net,
+        }
+    }
+}
+
+impl From<&common::v1::DaySummary> for domain::day::Summary {
+    fn from(s: &common::v1::DaySummary) -> Self {
+        domain::day::Summary {
+            order_count: i64::from(s.order_count),
+            placed_count: i64::from(s.placed_count),
+            ready_count: i64::from(s.ready_count),
+            canceled_count: i64::from(s.canceled_count),
+            failed_count: i64::from(s.failed_count),
+            gross: s.gross,
+            canceled: s.canceled,
+            net: s.net,
+        }
+    }
+}
+
 /// `store` service: accounts, sessions, the business day, menus, search.
 pub mod store {
     /// `simpleorder.store.v1`
@@ -325,6 +357,26 @@ mod tests {
         let back = events::v1::OrderApprovalRequested::decode(requested.encode_to_vec().as_slice())
             .unwrap();
         assert_eq!(back, requested);
+    }
+
+    #[test]
+    fn day_sums_round_trip_and_saturate_counts() {
+        let sums = domain::day::Summary {
+            order_count: 3,
+            placed_count: 1,
+            ready_count: 1,
+            canceled_count: 1,
+            failed_count: 2,
+            gross: 30_000,
+            canceled: 9_000,
+            net: 21_000,
+        };
+        assert_eq!(domain::day::Summary::from(&DaySummary::from(&sums)), sums);
+        let huge = domain::day::Summary {
+            order_count: i64::MAX,
+            ..sums
+        };
+        assert_eq!(DaySummary::from(&huge).order_count, u32::MAX);
     }
 
     #[test]

@@ -201,6 +201,21 @@ pub const KST: FixedOffset = match FixedOffset::east_opt(9 * 3600) {
     None => panic!("UTC+9 is a valid offset"),
 };
 
+/// Counts and amounts of a business day's orders, as the order service sums them when the day
+/// is sealed. ACCEPTED counts as placed; paid orders are those placed, accepted, ready or
+/// canceled (a cancel is a full refund after payment); failed orders were never charged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Summary {
+    pub order_count: i64,
+    pub placed_count: i64,
+    pub ready_count: i64,
+    pub canceled_count: i64,
+    pub failed_count: i64,
+    pub gross: i64,
+    pub canceled: i64,
+    pub net: i64,
+}
+
 /// Why a closing day cannot be closed yet.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CloseBlocker {

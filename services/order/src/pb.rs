@@ -218,23 +218,11 @@ pub fn sealing(s: &Sealing) -> pb::SealDayResponse {
             ..Default::default()
         },
         Sealing::Closable => pb::SealDayResponse::default(),
-        Sealing::Sealed(sums) => {
-            let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
-            pb::SealDayResponse {
-                open_order_ids: Vec::new(),
-                sealed: true,
-                summary: Some(common::DaySummary {
-                    order_count: count(sums.order_count),
-                    placed_count: count(sums.placed_count),
-                    ready_count: count(sums.ready_count),
-                    canceled_count: count(sums.canceled_count),
-                    failed_count: count(sums.failed_count),
-                    gross: sums.gross,
-                    canceled: sums.canceled,
-                    net: sums.net,
-                }),
-            }
-        }
+        Sealing::Sealed(sums) => pb::SealDayResponse {
+            open_order_ids: Vec::new(),
+            sealed: true,
+            summary: Some(sums.into()),
+        },
     }
 }
 

@@ -5,11 +5,12 @@
 //! waits for those under way and counts the orders they wrote, and one that comes after the seal
 //! sees it and is refused. Sealing is refused while any order of the day is open.
 
+use domain::day::Summary;
 use domain::{BusinessDayId, OrderId, StoreId};
 use sqlx::PgPool;
 
 use crate::error::OrderError;
-use crate::storage::days::{self, Summary};
+use crate::storage::days;
 
 /// What sealing answered.
 #[derive(Debug, Clone, PartialEq, Eq)]

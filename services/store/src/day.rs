@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use domain::day::{CloseBlocker, DayAction, DayState};
+use domain::day::{CloseBlocker, DayAction, DayState, Summary};
 use prost::Message;
 use redis::aio::ConnectionManager;
 use sqlx::PgPool;
@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::error::StoreError;
 use crate::seal::{Sealing, Seals};
 use crate::storage::StoreKeys;
-use crate::storage::day::{self as db, DayRow, Summary};
+use crate::storage::day::{self as db, DayRow};
 
 /// What a store's day looks like to a reader.
 #[derive(Debug, Clone, PartialEq)]
@@ -318,7 +318,7 @@ impl Days {
             closed_at: day.closed_at.map(contracts::time::timestamp),
             stream_key: day.stream_key.clone(),
             opened_at: day.opened_at.map(contracts::time::timestamp),
-            summary: Some(summary_proto(summary)),
+            summary: Some(summary.into()),
             business_date: business_date.to_string(),
         };
         platform::bus::outbox::enqueue(
@@ -375,18 +375,4 @@ const RECONCILE_CLOSED_WITHIN: Duration = Duration::from_secs(3600);
 
 fn not_found() -> StoreError {
     StoreError::NotFound("가게를 찾을 수 없습니다".to_owned())
-}
-
-pub fn summary_proto(s: &Summary) -> contracts::common::v1::DaySummary {
-    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
-    contracts::common::v1::DaySummary {
-        order_count: count(s.order_count),
-        placed_count: count(s.placed_count),
-        ready_count: count(s.ready_count),
-        canceled_count: count(s.canceled_count),
-        failed_count: count(s.failed_count),
-        gross: s.gross,
-        canceled: s.canceled,
-        net: s.net,
-    }
 }

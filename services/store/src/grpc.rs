@@ -15,7 +15,7 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use crate::admin;
-use crate::day::{self, DayView, Days, Outcome, Refusal};
+use crate::day::{DayView, Days, Outcome, Refusal};
 use crate::error::StoreError;
 use crate::menu::{self, Document, Menus};
 use crate::places::{Located, Lookup};
@@ -120,7 +120,7 @@ fn day_pb(view: &DayView) -> pb::BusinessDay {
             .as_ref()
             .filter(|_| live.is_none())
             .and_then(|(_, s)| s.as_ref())
-            .map(day::summary_proto),
+            .map(Into::into),
         shown_day_business_id: shown.map(|d| d.id.to_string()).unwrap_or_default(),
     }
 }

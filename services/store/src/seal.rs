@@ -5,11 +5,11 @@
 use contracts::clients::OrderServiceClient;
 use contracts::order::v1::{SealDayRequest, UnsealDayRequest};
 use domain::OrderId;
+use domain::day::Summary;
 use platform::grpc::Client;
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::storage::day::Summary;
 
 /// What the order service answered to a seal.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,16 +69,7 @@ impl Seals {
         let sums = answer
             .summary
             .ok_or_else(|| StoreError::Internal("SealDay sealed without sums".to_owned()))?;
-        Ok(Sealing::Sealed(Summary {
-            order_count: i64::from(sums.order_count),
-            placed_count: i64::from(sums.placed_count),
-            ready_count: i64::from(sums.ready_count),
-            canceled_count: i64::from(sums.canceled_count),
-            failed_count: i64::from(sums.failed_count),
-            gross: sums.gross,
-            canceled: sums.canceled,
-            net: sums.net,
-        }))
+        Ok(Sealing::Sealed(Summary::from(&sums)))
     }
 
     /// The closing day was resumed: it takes approvals again.

@@ -1,6 +1,7 @@
 //! `order_day`: the order service's own row per business day. Approvals and cancels share-lock
 //! it; sealing (the store's close) takes it exclusively, so the two serialise on it.
 
+use domain::day::Summary;
 use domain::{BusinessDayId, StoreId};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -131,21 +132,7 @@ pub async fn open_orders(
     .await?)
 }
 
-/// Counts and amounts of the day's orders (ACCEPTED counts as placed). Paid orders are those
-/// placed, accepted, ready or canceled (a cancel is a full refund after payment); failed orders
-/// were never charged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Summary {
-    pub order_count: i64,
-    pub placed_count: i64,
-    pub ready_count: i64,
-    pub canceled_count: i64,
-    pub failed_count: i64,
-    pub gross: i64,
-    pub canceled: i64,
-    pub net: i64,
-}
-
+/// The day's sums: see [`Summary`] for what counts where.
 pub async fn summarize(conn: &mut PgConnection, day: BusinessDayId) -> Result<Summary, OrderError> {
     Ok(sqlx::query_as!(
         Summary,

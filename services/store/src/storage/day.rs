@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use domain::day::DayState;
+use domain::day::{DayState, Summary};
 use redis::Script;
 use redis::aio::ConnectionManager;
 use sqlx::PgConnection;
@@ -288,21 +288,6 @@ pub async fn db_now(conn: &mut PgConnection) -> Result<DateTime<Utc>, StoreError
     Ok(sqlx::query_scalar!(r#"SELECT now() AS "now!""#)
         .fetch_one(conn)
         .await?)
-}
-
-/// Counts and amounts of the day's orders as the order service summed them when the day was
-/// sealed (ACCEPTED counts as placed; paid orders are those placed, accepted, ready or canceled;
-/// failed orders were never charged).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct Summary {
-    pub order_count: i64,
-    pub placed_count: i64,
-    pub ready_count: i64,
-    pub canceled_count: i64,
-    pub failed_count: i64,
-    pub gross: i64,
-    pub canceled: i64,
-    pub net: i64,
 }
 
 pub async fn write_summary(
