@@ -168,24 +168,48 @@ pub mod time {
         }
     }
 
-    /// `None` for a timestamp chrono cannot represent (or negative nanos, which protobuf forbids).
+    /// `None` for a timestamp protobuf forbids (nanos outside 0..=999,999,999, negative ones
+    /// included, whatever the sign of the seconds) or chrono cannot represent. Before the
+    /// epoch the seconds are negative and the nanos still count forward from them.
     pub fn datetime(t: &Timestamp) -> Option<DateTime<Utc>> {
-        DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).ok()?)
+        let nanos = u32::try_from(t.nanos).ok().filter(|n| *n < 1_000_000_000)?;
+        DateTime::from_timestamp(t.seconds, nanos)
     }
 
     #[cfg(test)]
     mod tests {
         use super::*;
 
+        fn at(seconds: i64, nanos: i32) -> Timestamp {
+            Timestamp { seconds, nanos }
+        }
+
         #[test]
         fn round_trips_to_the_nanosecond() {
             let t = DateTime::from_timestamp(1_718_165_100, 123_456_789).unwrap();
             assert_eq!(datetime(&timestamp(t)), Some(t));
-            let bad = Timestamp {
-                seconds: 1,
-                nanos: -1,
-            };
-            assert_eq!(datetime(&bad), None);
+            let before_epoch = DateTime::from_timestamp(-1, 500_000_000).unwrap();
+            assert_eq!(timestamp(before_epoch), at(-1, 500_000_000));
+            assert_eq!(datetime(&timestamp(before_epoch)), Some(before_epoch));
+        }
+
+        #[test]
+        fn nanos_protobuf_forbids_are_no_time() {
+            assert_eq!(datetime(&at(1, -1)), None);
+            assert_eq!(datetime(&at(-1, -1)), None);
+            assert_eq!(datetime(&at(0, i32::MIN)), None);
+            assert_eq!(datetime(&at(59, 1_000_000_000)), None, "not a leap second");
+            assert_eq!(
+                datetime(&at(1, 999_999_999)),
+                DateTime::from_timestamp(1, 999_999_999)
+            );
+            assert_eq!(datetime(&at(0, 0)), Some(DateTime::UNIX_EPOCH));
+        }
+
+        #[test]
+        fn seconds_chrono_cannot_hold_are_no_time() {
+            assert_eq!(datetime(&at(i64::MAX, 0)), None);
+            assert_eq!(datetime(&at(i64::MIN, 0)), None);
         }
     }
 }

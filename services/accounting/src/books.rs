@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use contracts::clients::{OrderServiceClient, PaymentServiceClient, StoreServiceClient};
 use contracts::common::v1 as common;
 use contracts::events::v1::BusinessDayClosed;
@@ -416,14 +416,11 @@ impl Books {
 fn closed_day(id: Uuid, event: &BusinessDayClosed) -> Result<storage::ClosedDay, AccountingError> {
     let invalid =
         |what: &str| AccountingError::Invalid(format!("business_day.closed of {id}: {what}"));
-    let time = |t: &prost_types::Timestamp| {
-        DateTime::<Utc>::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))
-    };
     let store_id = Uuid::parse_str(&event.store_id).map_err(|_| invalid("bad store_id"))?;
     let closed_at = event
         .closed_at
         .as_ref()
-        .and_then(time)
+        .and_then(contracts::time::datetime)
         .ok_or_else(|| invalid("no closed_at"))?;
     let business_date = if event.business_date.is_empty() {
         closed_at.with_timezone(&domain::KST).date_naive()
@@ -441,7 +438,7 @@ fn closed_day(id: Uuid, event: &BusinessDayClosed) -> Result<storage::ClosedDay,
         store_id,
         business_date,
         stream_key: event.stream_key.clone(),
-        opened_at: event.opened_at.as_ref().and_then(time),
+        opened_at: event.opened_at.as_ref().and_then(contracts::time::datetime),
         closed_at,
     })
 }
@@ -533,6 +530,7 @@ fn payment(answer: contracts::payment::v1::InquireResponse) -> KakaoPayment {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::DateTime;
 
     #[test]
     fn the_retry_wait_doubles_from_the_base_up_to_the_cap() {

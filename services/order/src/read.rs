@@ -82,9 +82,10 @@ impl Reads {
             let (Ok(store), Ok(id)) = (order.store_id.parse(), order.order_id.parse()) else {
                 continue;
             };
-            let accepted = order.accepted_at.as_ref().and_then(|t| {
-                chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))
-            });
+            let accepted = order
+                .accepted_at
+                .as_ref()
+                .and_then(contracts::time::datetime);
             order.ahead = db::ahead(&self.pool, store, id, accepted).await?;
         }
         Ok(())

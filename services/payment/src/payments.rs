@@ -2,7 +2,7 @@
 //! session, resolve tokens, and approve, inquire and cancel at KakaoPay — every unclear outcome
 //! settled by an `order` inquiry before answering.
 
-use chrono::{DateTime, NaiveDateTime, SubsecRound, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use domain::{BusinessDayId, CustomerId, Money, OrderId, StoreId};
 use kakao::pay::{self, Call, ErrorKind, PaymentActionType};
 use rand::Rng;
@@ -647,8 +647,9 @@ fn warn_on_amount_mismatch(tid: &str, expected: Money, approved: i64) {
 /// KakaoPay's timestamps are KST without an offset.
 pub(crate) fn kst(naive: NaiveDateTime) -> Option<DateTime<Utc>> {
     naive
-        .checked_sub_signed(TimeDelta::hours(9))
-        .map(|utc| utc.and_utc())
+        .and_local_timezone(domain::KST)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 #[cfg(test)]

@@ -250,7 +250,7 @@ impl Alert {
 
 /// "13:25" in Korean time.
 fn kst_clock(t: &prost_types::Timestamp) -> Option<String> {
-    let utc = chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))?;
+    let utc = contracts::time::datetime(t)?;
     Some(utc.with_timezone(&domain::KST).format("%H:%M").to_string())
 }
 

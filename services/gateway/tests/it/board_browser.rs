@@ -475,7 +475,6 @@ fn squeezed(text: &str) -> String {
 async fn tickets(c: &Client, driver: &Driver, config: &Config, day: &Day) -> anyhow::Result<()> {
     // An order accepted for 10 minutes, its item named with markup that must print as text; and
     // another order on the board that must not print with it.
-    let kst = chrono::FixedOffset::east_opt(9 * 3600).context("KST")?;
     let paid = chrono::Utc::now() - chrono::Duration::minutes(3);
     let promised = paid + chrono::Duration::minutes(10);
     let order = uuid::Uuid::now_v7().to_string();
@@ -533,7 +532,7 @@ async fn tickets(c: &Client, driver: &Driver, config: &Config, day: &Day) -> any
     );
     anyhow::ensure!(height > 0.0, "{sizes:?}");
     let text = squeezed(&pdf_extract::extract_text_from_mem(&pdf)?);
-    let paid_kst = paid.with_timezone(&kst);
+    let paid_kst = paid.with_timezone(&domain::KST);
     for part in [
         store::admin::DEMO_NAME.to_owned(),
         "행복한 고래".to_owned(),
@@ -541,7 +540,10 @@ async fn tickets(c: &Client, driver: &Driver, config: &Config, day: &Day) -> any
         "온도: 아이스".to_owned(),
         format!("주문번호 {}", &order[order.len() - 8..]),
         format!("결제 {}", paid_kst.format("%-m월 %-d일 %H:%M")),
-        format!("픽업 예정 {}", promised.with_timezone(&kst).format("%H:%M")),
+        format!(
+            "픽업 예정 {}",
+            promised.with_timezone(&domain::KST).format("%H:%M")
+        ),
     ] {
         anyhow::ensure!(
             text.contains(&squeezed(&part)),

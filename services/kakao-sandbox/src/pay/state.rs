@@ -12,7 +12,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDateTime, TimeDelta, Timelike, Utc};
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use kakao::pay::{
     self, Amount, ApproveRequest, ApproveResponse, CancelRequest, CancelResponse, CardInfo,
     ErrorBody, ErrorExtras, OrderRequest, OrderResponse, PaymentActionDetail, PaymentActionType,
@@ -766,7 +766,7 @@ fn random_token() -> String {
 
 /// KakaoPay's timestamps: KST, whole seconds, no offset.
 pub fn kst(at: DateTime<Utc>) -> NaiveDateTime {
-    let local = at.naive_utc() + TimeDelta::hours(9);
+    let local = at.with_timezone(&domain::KST).naive_local();
     local.with_nanosecond(0).unwrap_or(local)
 }
 
@@ -784,6 +784,7 @@ fn percent_encode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeDelta;
 
     const BASE: &str = "http://sandbox.test";
 
