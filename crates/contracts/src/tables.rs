@@ -57,9 +57,30 @@ pub fn owner(table: &str) -> Option<&'static str> {
         .map(|(_, service)| *service)
 }
 
+/// `(service, its Postgres schema)` for each service that keeps tables: every table lives in
+/// its owner's schema (order's is `ordering`, since ORDER is a keyword).
+pub const SCHEMAS: &[(&str, &str)] = &[
+    ("store", "store"),
+    ("order", "ordering"),
+    ("accounting", "accounting"),
+    ("chatbot-skill", "chatbot"),
+];
+
+/// The schema of `service`'s tables; `None` for a service that keeps nothing in Postgres.
+pub fn schema(service: &str) -> Option<&'static str> {
+    SCHEMAS
+        .iter()
+        .find(|(s, _)| *s == service)
+        .map(|(_, schema)| *schema)
+}
+
+/// Migrations from this number on name every table, index and sequence they create with its
+/// schema; the earlier ones created theirs in `public`, and 0025 moved each to its owner's.
+pub const FIRST_QUALIFIED_MIGRATION: u32 = 25;
+
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
+    use std::collections::{BTreeMap, BTreeSet};
     use std::path::{Path, PathBuf};
 
     use super::*;
@@ -210,23 +231,126 @@ mod tests {
         );
     }
 
-    #[test]
-    fn every_table_in_the_migrations_has_one_owner() {
-        let mut created = BTreeSet::new();
+    /// `(number, SQL)` of every file in `migrations/`.
+    fn migrations() -> Vec<(u32, String)> {
+        let mut all = Vec::new();
         for entry in std::fs::read_dir(root().join("migrations")).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_none_or(|e| e != "sql") {
                 continue;
             }
-            let sql = std::fs::read_to_string(&path).unwrap();
-            let words: Vec<&str> = sql.split_whitespace().collect();
-            for w in words.windows(3) {
-                if w[0] == "CREATE" && w[1] == "TABLE" {
-                    let name = w[2].trim_end_matches('(');
-                    created.insert(name.rsplit('.').next().unwrap().to_owned());
+            let name = path.file_name().unwrap().to_str().unwrap();
+            let number = name.split('_').next().unwrap().parse().unwrap();
+            all.push((number, std::fs::read_to_string(&path).unwrap()));
+        }
+        all.sort();
+        all
+    }
+
+    /// The words of SQL without its `--` comments, split at white space, parentheses, commas
+    /// and semicolons.
+    fn sql_words(sql: &str) -> Vec<&str> {
+        sql.lines()
+            .map(|line| line.split("--").next().unwrap_or(""))
+            .flat_map(|line| line.split(|c: char| c.is_whitespace() || "(),;".contains(c)))
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
+
+    /// `(schema, name)` of a name as SQL writes it; `None` for the schema when unqualified.
+    fn qualified(name: &str) -> (Option<&str>, &str) {
+        match name.split_once('.') {
+            Some((schema, table)) => (Some(schema), table),
+            None => (None, name),
+        }
+    }
+
+    /// What the migrations create and where each table ends: `(table, schema)` once every
+    /// `ALTER TABLE … SET SCHEMA` has run, and what breaks the rules of
+    /// [`FIRST_QUALIFIED_MIGRATION`] and on: a table, index or sequence created without its
+    /// schema, or in a schema that is not its owner's.
+    fn placement(migrations: &[(u32, String)]) -> (BTreeMap<String, String>, Vec<String>) {
+        let service_schemas: BTreeSet<&str> = SCHEMAS.iter().map(|(_, s)| *s).collect();
+        let mut placed = BTreeMap::new();
+        let mut problems = Vec::new();
+        for (number, sql) in migrations {
+            let words = sql_words(sql);
+            let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+            let is = |i: usize, word: &str| upper.get(i).is_some_and(|w| w == word);
+            let skip_if_not_exists = |mut i: usize| {
+                if is(i, "IF") && is(i + 1, "NOT") && is(i + 2, "EXISTS") {
+                    i += 3;
+                }
+                i
+            };
+            for i in 0..words.len() {
+                // (what, the name that must carry the schema, the table whose owner decides)
+                let created = if is(i, "CREATE") && is(i + 1, "TABLE") {
+                    let name = words.get(skip_if_not_exists(i + 2)).copied();
+                    name.map(|n| ("table", n, Some(n)))
+                } else if is(i, "CREATE") && is(i + 1, "SEQUENCE") {
+                    let name = words.get(skip_if_not_exists(i + 2)).copied();
+                    name.map(|n| ("sequence", n, None))
+                } else if is(i, "CREATE") && (is(i + 1, "INDEX") || is(i + 1, "UNIQUE")) {
+                    // An index lives in its table's schema: the table is what names it.
+                    let on = (i..words.len()).find(|&j| is(j, "ON"));
+                    let table = on.map(|j| if is(j + 1, "ONLY") { j + 2 } else { j + 1 });
+                    let table = table.and_then(|j| words.get(j).copied());
+                    table.map(|t| ("index on", t, Some(t)))
+                } else {
+                    None
+                };
+                if is(i, "ALTER") && is(i + 1, "TABLE") {
+                    let mut j = i + 2;
+                    if is(j, "IF") && is(j + 1, "EXISTS") {
+                        j += 2;
+                    }
+                    if is(j + 1, "SET")
+                        && is(j + 2, "SCHEMA")
+                        && let (Some(name), Some(to)) = (words.get(j), words.get(j + 3))
+                    {
+                        placed.insert(qualified(name).1.to_owned(), (*to).to_owned());
+                    }
+                }
+                let Some((what, name, table)) = created else {
+                    continue;
+                };
+                let (schema, bare) = qualified(name);
+                if what == "table" {
+                    placed.insert(bare.to_owned(), schema.unwrap_or("public").to_owned());
+                }
+                if *number < FIRST_QUALIFIED_MIGRATION {
+                    continue;
+                }
+                let Some(schema) = schema else {
+                    problems.push(format!(
+                        "{number:04}: {what} {name} without its schema (it would land in public, \
+                         where no service's role can see it)"
+                    ));
+                    continue;
+                };
+                if !service_schemas.contains(schema) {
+                    problems.push(format!("{number:04}: {what} {name}: no service's schema"));
+                    continue;
+                }
+                let owner_schema = table
+                    .and_then(|t| owner(qualified(t).1))
+                    .and_then(super::schema);
+                if owner_schema.is_some_and(|s| s != schema) {
+                    problems.push(format!(
+                        "{number:04}: {what} {name} in {schema}, its owner's schema is {}",
+                        owner_schema.unwrap_or_default()
+                    ));
                 }
             }
         }
+        (placed, problems)
+    }
+
+    #[test]
+    fn every_table_in_the_migrations_has_one_owner() {
+        let (placed, _) = placement(&migrations());
+        let created: BTreeSet<String> = placed.into_keys().collect();
         let listed: BTreeSet<String> = OWNERS
             .iter()
             .map(|(t, _)| *t)
@@ -241,6 +365,77 @@ mod tests {
         for (table, _) in OWNERS {
             assert!(seen.insert(*table), "{table} is listed twice");
         }
+        for (_, service) in OWNERS {
+            assert!(schema(service).is_some(), "{service} has no schema");
+        }
+    }
+
+    #[test]
+    fn every_table_ends_in_its_owners_schema_and_new_ones_are_created_there() {
+        let (placed, problems) = placement(&migrations());
+        assert!(problems.is_empty(), "{problems:#?}");
+        let service_schemas: BTreeSet<&str> = SCHEMAS.iter().map(|(_, s)| *s).collect();
+        for (table, schema) in &placed {
+            match owner(table) {
+                Some(service) => assert_eq!(
+                    Some(schema.as_str()),
+                    super::schema(service),
+                    "{table} of {service}"
+                ),
+                None => assert!(
+                    service_schemas.contains(schema.as_str()),
+                    "{table} is in {schema}"
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn a_new_migration_naming_no_schema_or_another_owners_is_refused() {
+        let earlier = (
+            24,
+            "CREATE TABLE menu_tag (id uuid PRIMARY KEY);".to_owned(),
+        );
+        let (placed, problems) = placement(std::slice::from_ref(&earlier));
+        assert!(
+            problems.is_empty(),
+            "before 0025 tables were made in public: {problems:?}"
+        );
+        assert_eq!(placed["menu_tag"], "public");
+
+        let new = |sql: &str| placement(&[(27, sql.to_owned())]).1;
+        assert_eq!(
+            new("-- A note.\nCREATE TABLE IF NOT EXISTS menu_tag (id uuid PRIMARY KEY);").len(),
+            1
+        );
+        assert_eq!(
+            new("CREATE INDEX menu_item_tag ON menu_item (store_id);").len(),
+            1
+        );
+        assert_eq!(new("CREATE SEQUENCE ticket_number;").len(), 1);
+        assert_eq!(new("CREATE TABLE public.menu_tag (id int);").len(), 1);
+        assert_eq!(
+            new("CREATE UNIQUE INDEX IF NOT EXISTS x ON ONLY ordering.menu_item (id);").len(),
+            1,
+            "the store's table in order's schema"
+        );
+        assert!(
+            new(
+                "CREATE TABLE store.menu_tag (LIKE store.menu_item INCLUDING ALL);\n\
+                 CREATE INDEX menu_tag_store ON store.menu_item (store_id);\n\
+                 CREATE SEQUENCE IF NOT EXISTS ordering.ticket_number;\n\
+                 ALTER TABLE public.outbox SET SCHEMA ordering;"
+            )
+            .is_empty()
+        );
+        let (placed, _) = placement(&[
+            earlier,
+            (
+                27,
+                "ALTER TABLE public.menu_tag SET SCHEMA store;".to_owned(),
+            ),
+        ]);
+        assert_eq!(placed["menu_tag"], "store");
     }
 
     #[test]

@@ -26,6 +26,20 @@ fn schema_of(name: &str) -> &'static str {
         .unwrap_or_else(|| panic!("{name} keeps no tables"))
 }
 
+/// The schema each service connects to is the one the ownership list (and so the static check
+/// of the migrations) gives it.
+#[test]
+fn each_service_uses_the_schema_the_ownership_list_names() {
+    for service in Service::ALL {
+        assert_eq!(
+            service.schema(),
+            contracts::tables::schema(service.name()),
+            "{}",
+            service.name()
+        );
+    }
+}
+
 #[tokio::test]
 async fn migrations_apply_to_an_empty_database_and_again_as_a_no_op() {
     let db = TestDb::empty().await.unwrap();
