@@ -6,6 +6,7 @@ mod manifests;
 mod migrate;
 mod nearby_browser;
 mod observability;
+mod process;
 mod production;
 mod run;
 mod trace;

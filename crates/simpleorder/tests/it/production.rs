@@ -3,12 +3,12 @@
 //! with everything unsafe it names every problem at once; with the safe set it starts. Without
 //! production mode it starts as before and says, in a banner, what production would refuse.
 
-use std::io::Read;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use testkit::{TestDb, TestRedis, unused_addr};
+
+use crate::process::Running;
 
 const SAFE: [(&str, &str); 14] = [
     ("SIMPLEORDER_ENV", "production"),
@@ -350,15 +350,6 @@ fn development_says_so_in_a_banner_and_changes_nothing_else() {
     assert!(stderr.contains("redis"), "{stderr}");
 }
 
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// What a started `simpleorder run` came to.
 enum Start {
     Ready,
@@ -367,8 +358,7 @@ enum Start {
 }
 
 /// Starts `simpleorder run` with the safe production set on fresh ports and waits until every
-/// service's `/readyz` answers 200. Its stderr is drained as it comes (a full pipe would stop it)
-/// and shown if it stops or never gets ready.
+/// service's `/readyz` answers 200; what it printed is shown if it stops or never gets ready.
 async fn start_safe_production(db: &TestDb, redis: &TestRedis) -> anyhow::Result<Start> {
     let ports = (0..13)
         .map(|_| unused_addr())
@@ -405,49 +395,14 @@ async fn start_safe_production(db: &TestDb, redis: &TestRedis) -> anyhow::Result
         env.push((format!("{service}_OPS_ADDR"), ports[2 + 2 * i].to_string()));
     }
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let mut child = Running(command(&env, &["run"]).spawn()?);
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let mut pipe = child.0.stderr.take().expect("stderr is piped");
-    let drained = stderr.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n @ 1..) = pipe.read(&mut buf) {
-            drained
-                .lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    let printed = || stderr.lock().unwrap().clone();
-
-    let client = reqwest::Client::new();
+    let mut child = Running::spawn(command(&env, &["run"]))?;
     for (i, service) in services.iter().enumerate() {
-        let url = format!("http://{}/readyz", ports[2 + 2 * i]);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let ready = client
-                .get(&url)
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200);
-            if ready {
-                break;
+        if let Some(status) = child.until_ready(ports[2 + 2 * i], service).await? {
+            let printed = child.printed();
+            if printed.contains("Address already in use") {
+                return Ok(Start::PortTaken);
             }
-            if let Some(status) = child.0.try_wait()? {
-                // Let the drain thread take the last lines.
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                let printed = printed();
-                if printed.contains("Address already in use") {
-                    return Ok(Start::PortTaken);
-                }
-                panic!("simpleorder run stopped ({status}) before {service} was ready:\n{printed}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{service} never became ready:\n{}",
-                printed()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            panic!("simpleorder run stopped ({status}) before {service} was ready:\n{printed}");
         }
     }
     Ok(Start::Ready)

@@ -123,6 +123,24 @@ impl Receiver {
         }
         seen
     }
+
+    /// Flushes every service's exporter until `complete` finds, in the spans received so far,
+    /// all it waits for (`None` while a span it looks for has not arrived), for at most 30
+    /// seconds; answers the spans it found complete.
+    async fn collect_until(
+        &self,
+        complete: impl Fn(&[Seen]) -> Option<bool>,
+    ) -> anyhow::Result<Vec<Seen>> {
+        let complete = &complete;
+        testkit::eventually(Duration::from_secs(30), move || async move {
+            tokio::task::spawn_blocking(platform::telemetry::shutdown)
+                .await
+                .ok()?;
+            let spans = self.spans();
+            complete(&spans)?.then_some(spans)
+        })
+        .await
+    }
 }
 
 /// The span named `name`, made by `service`, of kind `kind`.
@@ -407,13 +425,8 @@ async fn the_trace_of_one_paid_order() -> anyhow::Result<()> {
     // The board's stream entry is published by the relay after the PLACED transaction; the
     // spans arrive once flushed.
     let board_entry = "send x:store:{id}:{id}";
-    let spans = testkit::eventually(Duration::from_secs(30), || {
-        let receiver = receiver.clone();
-        async move {
-            tokio::task::spawn_blocking(platform::telemetry::shutdown)
-                .await
-                .ok()?;
-            let spans = receiver.spans();
+    let spans = receiver
+        .collect_until(|spans| {
             let approve_call = spans
                 .iter()
                 .find(|s| s.name == "POST /online/v1/payment/approve")?;
@@ -426,23 +439,23 @@ async fn the_trace_of_one_paid_order() -> anyhow::Result<()> {
             let alert = spans.iter().find(|s| {
                 s.name == "POST /v2/bots/{botId}/talk" && s.trace == approve_call.trace
             })?;
-            let complete = [ready, board, alert]
-                .into_iter()
-                .all(|span| ancestry_complete(&spans, span));
-            complete.then_some(spans)
-        }
-    })
-    .await
-    .with_context(|| {
-        format!(
-            "the approval and the board entry were not traced: {:#?}",
-            receiver
-                .spans()
-                .iter()
-                .map(|s| format!("{} {}", s.service, s.name))
-                .collect::<Vec<_>>()
-        )
-    })?;
+            Some(
+                [ready, board, alert]
+                    .into_iter()
+                    .all(|span| ancestry_complete(spans, span)),
+            )
+        })
+        .await
+        .with_context(|| {
+            format!(
+                "the approval and the board entry were not traced: {:#?}",
+                receiver
+                    .spans()
+                    .iter()
+                    .map(|s| format!("{} {}", s.service, s.name))
+                    .collect::<Vec<_>>()
+            )
+        })?;
 
     // Each span is exported under the service that made it, with the deployment's resource.
     let services: HashSet<&str> = spans.iter().map(|s| s.service.as_str()).collect();
@@ -661,22 +674,16 @@ async fn the_trace_of_one_paid_order() -> anyhow::Result<()> {
         .await?;
     anyhow::ensure!(canceled.status() == StatusCode::OK, "{canceled:?}");
     let kakaopay_cancel = "POST /online/v1/payment/cancel";
-    let spans = testkit::eventually(Duration::from_secs(30), || {
-        let receiver = receiver.clone();
-        async move {
-            tokio::task::spawn_blocking(platform::telemetry::shutdown)
-                .await
-                .ok()?;
-            let spans = receiver.spans();
+    let spans = receiver
+        .collect_until(|spans| {
             let refund = spans.iter().find(|s| s.name == kakaopay_cancel)?;
             let board = spans
                 .iter()
                 .find(|s| s.name == board_entry && s.trace == refund.trace)?;
-            (ancestry_complete(&spans, refund) && ancestry_complete(&spans, board)).then_some(spans)
-        }
-    })
-    .await
-    .context("the cancel's refund and board entry were not traced")?;
+            Some(ancestry_complete(spans, refund) && ancestry_complete(spans, board))
+        })
+        .await
+        .context("the cancel's refund and board entry were not traced")?;
     let refund = spans
         .iter()
         .find(|s| s.name == kakaopay_cancel)

@@ -65,14 +65,21 @@ async fn order_rows(
         .collect()
 }
 
-#[tokio::test]
-async fn a_day_of_every_kind_of_order_reconciles_to_exact_totals_and_moves_to_postgres() {
-    let w = World::start(quick()).await.unwrap();
-    let shop = w.open_shop("정산 카페", "books").await.unwrap();
-    let (americano, latte, cake) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-    // 09:10 and 12:30 in Korea.
-    let (nine, noon) = (at("2026-03-02T00:10:00Z"), at("2026-03-02T03:30:00Z"));
+/// The day the end-to-end tests start from, paid in the sandbox as its orders say: at 09:10 and
+/// 12:30 in Korea, two orders made ready, one canceled after payment, and one never paid (the
+/// customer gave up on the payment page).
+struct SampleDay {
+    americano: Uuid,
+    cake: Uuid,
+    nine: DateTime<Utc>,
+    noon: DateTime<Utc>,
+    /// Ready at 09:10, ready at 12:30, canceled, failed.
+    orders: [Uuid; 4],
+}
 
+async fn sample_day(w: &World, shop: &common::Shop) -> SampleDay {
+    let (americano, latte, cake) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let (nine, noon) = (at("2026-03-02T00:10:00Z"), at("2026-03-02T03:30:00Z"));
     let a = vec![Line::new(americano, "아메리카노", 4_500, 2).with_option("샷 추가", 500)];
     let b = vec![
         Line::new(latte, "카페라떼", 5_000, 1),
@@ -80,42 +87,50 @@ async fn a_day_of_every_kind_of_order_reconciles_to_exact_totals_and_moves_to_po
     ];
     let c = vec![Line::new(latte, "카페라떼", 5_000, 2)];
     let d = vec![Line::new(cake, "치즈케이크", 6_500, 1)];
-    let e = vec![Line::new(americano, "아메리카노", 4_500, 1)];
-    let f = vec![Line::new(cake, "치즈케이크", 3_000, 1)];
     let s = &w.sandbox;
     let tid_a = s.paid(total(&a)).await.unwrap();
     let tid_b = s.paid(total(&b)).await.unwrap();
     let tid_c = s.paid(total(&c)).await.unwrap();
     s.cancel(&tid_c, total(&c)).await.unwrap();
-    // Never paid: the customer gave up on the payment page.
     let tid_d = s.abandoned(total(&d)).await.unwrap();
+    let mut orders = [Uuid::nil(); 4];
+    let new = [
+        NewOrder::new("READY", &tid_a, nine, a),
+        NewOrder::new("READY", &tid_b, noon, b),
+        NewOrder::new("CANCELED", &tid_c, nine, c),
+        NewOrder::new("FAILED", &tid_d, noon, d),
+    ];
+    for (id, order) in orders.iter_mut().zip(&new) {
+        *id = w.order(shop, order).await.unwrap();
+    }
+    SampleDay {
+        americano,
+        cake,
+        nine,
+        noon,
+        orders,
+    }
+}
+
+#[tokio::test]
+async fn a_day_of_every_kind_of_order_reconciles_to_exact_totals_and_moves_to_postgres() {
+    let w = World::start(quick()).await.unwrap();
+    let shop = w.open_shop("정산 카페", "books").await.unwrap();
+    let day = sample_day(&w, &shop).await;
+    let [ready_a, ready_b, canceled_c, failed_d] = day.orders;
+    let e = vec![Line::new(day.americano, "아메리카노", 4_500, 1)];
+    let f = vec![Line::new(day.cake, "치즈케이크", 3_000, 1)];
+    let s = &w.sandbox;
     let tid_e = s.paid(total(&e)).await.unwrap();
     // Paid, then approval failed here and the charge was returned.
     let tid_f = s.paid(total(&f)).await.unwrap();
     s.cancel(&tid_f, total(&f)).await.unwrap();
-
-    let ready_a = w
-        .order(&shop, &NewOrder::new("READY", &tid_a, nine, a))
-        .await
-        .unwrap();
-    let ready_b = w
-        .order(&shop, &NewOrder::new("READY", &tid_b, noon, b))
-        .await
-        .unwrap();
-    let canceled_c = w
-        .order(&shop, &NewOrder::new("CANCELED", &tid_c, nine, c))
-        .await
-        .unwrap();
-    let failed_d = w
-        .order(&shop, &NewOrder::new("FAILED", &tid_d, noon, d))
-        .await
-        .unwrap();
     let placed_e = w
-        .order(&shop, &NewOrder::new("PLACED", &tid_e, noon, e))
+        .order(&shop, &NewOrder::new("PLACED", &tid_e, day.noon, e))
         .await
         .unwrap();
     let failed_f = w
-        .order(&shop, &NewOrder::new("FAILED", &tid_f, nine, f))
+        .order(&shop, &NewOrder::new("FAILED", &tid_f, day.nine, f))
         .await
         .unwrap();
     w.wait_stream(&shop, 7).await.unwrap();
@@ -572,34 +587,13 @@ async fn a_day_is_reconciled_and_reported_by_an_accounting_that_cannot_read_the_
     as_accounting.close().await;
 
     let shop = w.open_shop("분리 카페", "confined").await.unwrap();
-    let (americano, latte, cake) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-    // 09:10 and 12:30 in Korea.
-    let (nine, noon) = (at("2026-03-02T00:10:00Z"), at("2026-03-02T03:30:00Z"));
-    let a = vec![Line::new(americano, "아메리카노", 4_500, 2).with_option("샷 추가", 500)];
-    let b = vec![
-        Line::new(latte, "카페라떼", 5_000, 1),
-        Line::new(cake, "치즈케이크", 6_500, 1),
-    ];
-    let c = vec![Line::new(latte, "카페라떼", 5_000, 2)];
-    let d = vec![Line::new(cake, "치즈케이크", 6_500, 1)];
+    let day = sample_day(&w, &shop).await;
     // The same item, renamed by noon: the report names it as last sold.
-    let e = vec![Line::new(americano, "아이스 아메리카노", 4_500, 1)];
-    let s = &w.sandbox;
-    let tid_a = s.paid(total(&a)).await.unwrap();
-    let tid_b = s.paid(total(&b)).await.unwrap();
-    let tid_c = s.paid(total(&c)).await.unwrap();
-    s.cancel(&tid_c, total(&c)).await.unwrap();
-    let tid_d = s.abandoned(total(&d)).await.unwrap();
-    let tid_e = s.paid(total(&e)).await.unwrap();
-    for order in [
-        NewOrder::new("READY", &tid_a, nine, a),
-        NewOrder::new("READY", &tid_b, noon, b),
-        NewOrder::new("CANCELED", &tid_c, nine, c),
-        NewOrder::new("FAILED", &tid_d, noon, d),
-        NewOrder::new("READY", &tid_e, noon, e),
-    ] {
-        w.order(&shop, &order).await.unwrap();
-    }
+    let e = vec![Line::new(day.americano, "아이스 아메리카노", 4_500, 1)];
+    let tid_e = w.sandbox.paid(total(&e)).await.unwrap();
+    w.order(&shop, &NewOrder::new("READY", &tid_e, day.noon, e))
+        .await
+        .unwrap();
     w.wait_stream(&shop, 8).await.unwrap();
     w.close(&shop).await.unwrap();
 

@@ -10,6 +10,10 @@ use reqwest::header::HeaderMap;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use testkit::{System, TestDb, TestRedis};
+use tokio_tungstenite::tungstenite;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::client::Request;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 pub const CSRF: (&str, &str) = ("X-SimpleOrder-CSRF", "1");
 
@@ -36,6 +40,36 @@ pub async fn until_opened(redis: &TestRedis, stream_key: &str) -> anyhow::Result
     })
     .await
     .context("the day stream never got its opened entry")
+}
+
+/// The `name=value` pair of the Set-Cookie that started a session, as a browser sends it back.
+pub fn cookie_of(set_cookie: &str) -> anyhow::Result<String> {
+    let pair = set_cookie.split(';').next().unwrap_or_default();
+    anyhow::ensure!(
+        pair.starts_with("so_session="),
+        "session cookie: {set_cookie}"
+    );
+    Ok(pair.to_owned())
+}
+
+/// The handshake of the live board's WebSocket with the session cookie and the page's origin a
+/// browser sends (either left out to see the handshake refused).
+pub fn board_request(
+    config: &Config,
+    cookie: Option<&str>,
+    origin: Option<&str>,
+    query: &str,
+) -> Result<Request, tungstenite::Error> {
+    let url = format!("ws://{}/api/store/live{query}", config.gateway_addr);
+    let mut request = url.into_client_request()?;
+    let headers = request.headers_mut();
+    if let Some(cookie) = cookie {
+        headers.insert("cookie", HeaderValue::from_str(cookie).expect("ascii"));
+    }
+    if let Some(origin) = origin {
+        headers.insert("origin", HeaderValue::from_str(origin).expect("ascii"));
+    }
+    Ok(request)
 }
 
 pub struct Harness {
@@ -131,6 +165,13 @@ impl Harness {
             _system: None,
             shutdown,
         })
+    }
+
+    /// Logs into `login` and answers its session cookie, for a client that keeps none (a
+    /// board's WebSocket).
+    pub async fn session_cookie(&self, login: &str, password: &str) -> anyhow::Result<String> {
+        let answer = self.browser().login(login, password).await?;
+        cookie_of(answer.header("set-cookie"))
     }
 
     pub fn base(&self) -> String {

@@ -5,7 +5,7 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::{Harness, is_korean};
+use common::{Harness, board_request, is_korean};
 use platform::web::HttpLimits;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -315,28 +315,15 @@ async fn a_redis_dump_holds_no_session_the_gateway_accepts() -> anyhow::Result<(
 
 #[tokio::test]
 async fn a_session_gets_a_few_board_sockets_and_no_more() -> anyhow::Result<()> {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    use tokio_tungstenite::tungstenite::http::HeaderValue;
-
     let h = Harness::start_configured(store::StoreSettings::default(), |config| {
         config.live_max_sockets_per_session = 2;
     })
     .await?;
     h.store("보드 카페", "cafe-boards", PASSWORD).await?;
-    let login = h.browser().login("cafe-boards", PASSWORD).await?;
-    let cookie = login
-        .header("set-cookie")
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let cookie = h.session_cookie("cafe-boards", PASSWORD).await?;
+    let origin = h.base();
     let open = || {
-        let mut request = format!("ws://{}/api/store/live", h.config.gateway_addr)
-            .into_client_request()
-            .expect("request");
-        let headers = request.headers_mut();
-        headers.insert("cookie", HeaderValue::from_str(&cookie).expect("ascii"));
-        headers.insert("origin", HeaderValue::from_str(&h.base()).expect("ascii"));
+        let request = board_request(&h.config, Some(&cookie), Some(&origin), "").expect("request");
         tokio_tungstenite::connect_async(request)
     };
     let first = open().await?;
@@ -367,9 +354,6 @@ async fn a_session_gets_a_few_board_sockets_and_no_more() -> anyhow::Result<()> 
 /// `Connection: upgrade, close` answer makes the WebSocket client refuse it.
 #[tokio::test]
 async fn a_board_that_waits_its_turn_past_the_idle_timeout_is_upgraded() -> anyhow::Result<()> {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    use tokio_tungstenite::tungstenite::http::HeaderValue;
-
     let idle_timeout = Duration::from_secs(1);
     let h = Harness::start_configured(
         store::StoreSettings::default(),
@@ -382,13 +366,7 @@ async fn a_board_that_waits_its_turn_past_the_idle_timeout_is_upgraded() -> anyh
     )
     .await?;
     h.store("대기 카페", "cafe-wait", PASSWORD).await?;
-    let login = h.browser().login("cafe-wait", PASSWORD).await?;
-    let cookie = login
-        .header("set-cookie")
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let cookie = h.session_cookie("cafe-wait", PASSWORD).await?;
 
     // A request whose body never comes holds the only place until the body timeout.
     let mut held = TcpStream::connect(h.config.gateway_addr).await?;
@@ -406,12 +384,7 @@ async fn a_board_that_waits_its_turn_past_the_idle_timeout_is_upgraded() -> anyh
     })
     .await?;
 
-    let mut request = format!("ws://{}/api/store/live", h.config.gateway_addr)
-        .into_client_request()
-        .expect("request");
-    let headers = request.headers_mut();
-    headers.insert("cookie", HeaderValue::from_str(&cookie).expect("ascii"));
-    headers.insert("origin", HeaderValue::from_str(&h.base()).expect("ascii"));
+    let request = board_request(&h.config, Some(&cookie), Some(&h.base()), "")?;
     let started = Instant::now();
     let (_board, response) = tokio_tungstenite::connect_async(request).await?;
     assert!(
@@ -429,8 +402,6 @@ async fn a_board_that_waits_its_turn_past_the_idle_timeout_is_upgraded() -> anyh
 #[tokio::test]
 async fn a_board_that_answers_no_ping_is_closed_and_its_place_freed() -> anyhow::Result<()> {
     use futures::StreamExt;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    use tokio_tungstenite::tungstenite::http::HeaderValue;
 
     let h = Harness::start_configured(store::StoreSettings::default(), |config| {
         config.live_max_sockets_per_session = 1;
@@ -439,20 +410,10 @@ async fn a_board_that_answers_no_ping_is_closed_and_its_place_freed() -> anyhow:
     })
     .await?;
     h.store("핑 카페", "cafe-ping", PASSWORD).await?;
-    let login = h.browser().login("cafe-ping", PASSWORD).await?;
-    let cookie = login
-        .header("set-cookie")
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let cookie = h.session_cookie("cafe-ping", PASSWORD).await?;
+    let origin = h.base();
     let open = || {
-        let mut request = format!("ws://{}/api/store/live", h.config.gateway_addr)
-            .into_client_request()
-            .expect("request");
-        let headers = request.headers_mut();
-        headers.insert("cookie", HeaderValue::from_str(&cookie).expect("ascii"));
-        headers.insert("origin", HeaderValue::from_str(&h.base()).expect("ascii"));
+        let request = board_request(&h.config, Some(&cookie), Some(&origin), "").expect("request");
         tokio_tungstenite::connect_async(request)
     };
     // Never read: a client that does not read sends no pong.

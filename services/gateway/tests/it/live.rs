@@ -9,7 +9,7 @@ use crate::common;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use common::{Browser, Harness, is_korean};
+use common::{Browser, Harness, board_request, cookie_of, is_korean};
 use contracts::common::v1::{CartLine, LineOption};
 use contracts::events::types::STORE_DAY_ENTRY;
 use contracts::events::v1::store_day_entry::Entry;
@@ -26,8 +26,6 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use testkit::{System, TestDb, TestRedis};
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -188,15 +186,6 @@ fn browser(config: &Config) -> Browser {
     }
 }
 
-fn cookie_of(set_cookie: &str) -> anyhow::Result<String> {
-    let pair = set_cookie.split(';').next().unwrap_or_default();
-    anyhow::ensure!(
-        pair.starts_with("so_session="),
-        "session cookie: {set_cookie}"
-    );
-    Ok(pair.to_owned())
-}
-
 fn placed(order_id: &str, nickname: &str, total: i64) -> Entry {
     Entry::Placed(StoreDayPlaced {
         order: Some(BoardOrder {
@@ -244,15 +233,7 @@ async fn connect(
     origin: Option<&str>,
     query: &str,
 ) -> Result<Socket, tungstenite::Error> {
-    let url = format!("ws://{}/api/store/live{query}", config.gateway_addr);
-    let mut request = url.into_client_request()?;
-    let headers = request.headers_mut();
-    if let Some(cookie) = cookie {
-        headers.insert("cookie", HeaderValue::from_str(cookie).expect("ascii"));
-    }
-    if let Some(origin) = origin {
-        headers.insert("origin", HeaderValue::from_str(origin).expect("ascii"));
-    }
+    let request = board_request(config, cookie, origin, query)?;
     let (socket, _) = tokio_tungstenite::connect_async(request).await?;
     Ok(socket)
 }
