@@ -2,9 +2,10 @@
 //!
 //! A service's SQL names only its own tables; what it needs of another service's data it asks
 //! for over gRPC (keeping a copy when it must, as accounting does of a closed day's orders) or
-//! keeps a copy of from the events it consumes. The test below reads every
-//! service's sources and fails on a SQL string that names a table of another service, and on a
-//! table created in `migrations/` that is missing here.
+//! keeps a copy of from the events it consumes; its tests too, which write and read another
+//! service's data through that service (its API, or its `testing` module). The tests below read
+//! every service's sources and tests and fail on a SQL string that names a table of another
+//! service, and check where `migrations/` creates each table.
 
 /// Tables every service that uses `platform::bus` has one of (the outbox it writes its events
 /// to, the processed-event keys of its consumers).
@@ -195,16 +196,16 @@ mod tests {
         for entry in std::fs::read_dir(&services).unwrap() {
             let dir = entry.unwrap().path();
             let service = dir.file_name().unwrap().to_str().unwrap().to_owned();
-            let src = dir.join("src");
-            if !src.is_dir() {
-                continue;
-            }
             let mut files = Vec::new();
-            rust_files(&src, &mut files);
+            for part in ["src", "tests"] {
+                if dir.join(part).is_dir() {
+                    rust_files(&dir.join(part), &mut files);
+                }
+            }
             for file in files {
                 let source = std::fs::read_to_string(&file).unwrap();
                 let relative = file
-                    .strip_prefix(&src)
+                    .strip_prefix(&dir)
                     .unwrap()
                     .to_str()
                     .unwrap()

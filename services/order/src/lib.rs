@@ -25,6 +25,8 @@ mod reorder;
 mod seal;
 mod storage;
 mod sweeper;
+#[cfg(feature = "test-support")]
+pub mod testing;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -18,7 +18,6 @@ use contracts::events::v1::{
 use contracts::store::v1 as store_pb;
 use platform::grpc::Client;
 use platform::{Config, Service, Shutdown};
-use prost::Message;
 use sqlx::PgPool;
 use testkit::kakaopay::Sandbox;
 use testkit::{System, TestDb, TestRedis};
@@ -219,90 +218,60 @@ impl World {
     /// plus the entry dedupe key.
     pub async fn order(&self, shop: &Shop, order: &NewOrder) -> anyhow::Result<Uuid> {
         let id = Uuid::now_v7();
-        let customer = Uuid::now_v7();
         let total: i64 = order.lines.iter().map(Line::total).sum();
-        let mut tx = self.pool().begin().await?;
-        sqlx::query("INSERT INTO customer (id, bot_user_key, nickname) VALUES ($1, $2, $3)")
-            .bind(customer)
-            .bind(format!("bot-{customer}"))
-            .bind(&order.nickname)
-            .execute(&mut *tx)
-            .await?;
         let status = order.status;
         let at = |s: &[&str]| s.contains(&status).then_some(order.placed_at);
-        sqlx::query(
-            "INSERT INTO customer_order (id, store_id, day_business_id, customer_id, status, \
-                 nickname, total, cart_id, cart_snapshot, payment_tid, created_at, approving_at, \
-                 placed_at, ready_at, canceled_at, failed_at, cancel_reason, failure_reason) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, '1700000000000-1', '{}', $8, $9, $9, $10, $11, \
-                 $12, $13, $14, $15)",
-        )
-        .bind(id)
-        .bind(shop.store_id)
-        .bind(shop.day_id)
-        .bind(customer)
-        .bind(status)
-        .bind(&order.nickname)
-        .bind(total)
-        .bind(&order.tid)
-        .bind(order.placed_at - chrono::Duration::minutes(1))
-        .bind(at(&["PLACED", "READY", "CANCELED"]))
-        .bind(at(&["READY"]).map(|t| t + chrono::Duration::minutes(5)))
-        .bind(at(&["CANCELED"]).map(|t| t + chrono::Duration::minutes(3)))
-        .bind(at(&["FAILED"]))
-        .bind((status == "CANCELED").then_some("재료 소진"))
-        .bind((status == "FAILED").then_some("결제 승인 실패"))
-        .execute(&mut *tx)
-        .await?;
-        for (position, line) in order.lines.iter().enumerate() {
-            let line_id = Uuid::now_v7();
-            sqlx::query(
-                "INSERT INTO order_item (id, order_id, item_id, name, unit_price, quantity, \
-                     line_total, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(line_id)
-            .bind(id)
-            .bind(line.item_id)
-            .bind(line.name)
-            .bind(line.unit_price())
-            .bind(line.quantity)
-            .bind(line.total())
-            .bind(position as i32)
-            .execute(&mut *tx)
-            .await?;
-            if let Some((option, price)) = line.option {
-                sqlx::query(
-                    "INSERT INTO order_item_option (id, order_item_id, option_id, selection_name, \
-                         option_name, price) VALUES ($1, $2, $3, '옵션', $4, $5)",
-                )
-                .bind(Uuid::now_v7())
-                .bind(line_id)
-                .bind(Uuid::now_v7())
-                .bind(option)
-                .bind(price)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
         let paid = matches!(status, "PLACED" | "READY" | "CANCELED");
-        if let (true, Some(tid)) = (paid, &order.tid) {
-            let canceled = status == "CANCELED";
-            sqlx::query(
-                "INSERT INTO order_payment (id, order_id, tid, cid, amount, status, aid, \
-                     payment_method_type, approved_at, canceled_at, canceled_amount, raw) \
-                 VALUES ($1, $2, $3, 'TC0ONETIME', $4, $5, 'A1', 'MONEY', $6, $7, $8, '{}')",
-            )
-            .bind(Uuid::now_v7())
-            .bind(id)
-            .bind(tid)
-            .bind(total)
-            .bind(if canceled { "CANCELED" } else { "APPROVED" })
-            .bind(order.placed_at)
-            .bind(canceled.then_some(order.placed_at))
-            .bind(if canceled { total } else { 0 })
-            .execute(&mut *tx)
-            .await?;
-        }
+        let canceled = status == "CANCELED";
+        let record = order::testing::Order {
+            id,
+            store_id: shop.store_id,
+            day_business_id: shop.day_id,
+            status,
+            nickname: order.nickname.clone(),
+            customer_nickname: Some(order.nickname.clone()),
+            total,
+            tid: order.tid.clone(),
+            created_at: Some(order.placed_at - chrono::Duration::minutes(1)),
+            approving_at: Some(order.placed_at - chrono::Duration::minutes(1)),
+            placed_at: at(&["PLACED", "READY", "CANCELED"]),
+            ready_at: at(&["READY"]).map(|t| t + chrono::Duration::minutes(5)),
+            canceled_at: at(&["CANCELED"]).map(|t| t + chrono::Duration::minutes(3)),
+            failed_at: at(&["FAILED"]),
+            cancel_reason: canceled.then(|| "재료 소진".to_owned()),
+            failure_reason: (status == "FAILED").then(|| "결제 승인 실패".to_owned()),
+            lines: order
+                .lines
+                .iter()
+                .map(|line| order::testing::Line {
+                    item_id: line.item_id,
+                    name: line.name.to_owned(),
+                    unit_price: line.unit_price(),
+                    quantity: line.quantity,
+                    line_total: line.total(),
+                    options: line
+                        .option
+                        .iter()
+                        .map(|(name, price)| ((*name).to_owned(), *price))
+                        .collect(),
+                })
+                .collect(),
+            payment: order
+                .tid
+                .clone()
+                .filter(|_| paid)
+                .map(|tid| order::testing::Payment {
+                    tid,
+                    amount: total,
+                    status: if canceled { "CANCELED" } else { "APPROVED" },
+                    aid: Some("A1".to_owned()),
+                    method: Some("MONEY".to_owned()),
+                    approved_at: Some(order.placed_at),
+                    canceled_at: canceled.then_some(order.placed_at),
+                    canceled_amount: if canceled { total } else { 0 },
+                    raw: Some(serde_json::json!({})),
+                }),
+        };
         let mut entries = Vec::new();
         if paid && order.stream.placed {
             entries.push(store_day_entry::Entry::Placed(StoreDayPlaced {
@@ -332,21 +301,15 @@ impl World {
                 by_customer: false,
             }));
         }
-        for entry in entries {
-            let entry = StoreDayEntry {
+        let entries: Vec<StoreDayEntry> = entries
+            .into_iter()
+            .map(|entry| StoreDayEntry {
                 store_id: shop.store_id.to_string(),
                 day_business_id: shop.day_id.to_string(),
                 entry: Some(entry),
-            };
-            platform::bus::outbox::enqueue(
-                &mut tx,
-                &shop.stream_key,
-                contracts::events::types::STORE_DAY_ENTRY,
-                &entry.encode_to_vec(),
-            )
-            .await?;
-        }
-        tx.commit().await?;
+            })
+            .collect();
+        order::testing::insert(self.pool(), &record, &shop.stream_key, &entries).await?;
         if paid {
             let mut conn = self.redis.conn.clone();
             redis::cmd("SET")
@@ -360,14 +323,6 @@ impl World {
 
     /// The board's 완료: the order becomes READY with its store-day entry, in one transaction.
     pub async fn mark_ready(&self, shop: &Shop, order_id: Uuid) -> anyhow::Result<()> {
-        let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "UPDATE customer_order SET status = 'READY', ready_at = now() \
-             WHERE id = $1 AND status = 'PLACED'",
-        )
-        .bind(order_id)
-        .execute(&mut *tx)
-        .await?;
         let entry = StoreDayEntry {
             store_id: shop.store_id.to_string(),
             day_business_id: shop.day_id.to_string(),
@@ -377,14 +332,7 @@ impl World {
                 ready_at: Some(timestamp(Utc::now())),
             })),
         };
-        platform::bus::outbox::enqueue(
-            &mut tx,
-            &shop.stream_key,
-            contracts::events::types::STORE_DAY_ENTRY,
-            &entry.encode_to_vec(),
-        )
-        .await?;
-        tx.commit().await?;
+        order::testing::mark_ready(self.pool(), order_id, &shop.stream_key, &[entry]).await?;
         Ok(())
     }
 

@@ -178,13 +178,15 @@ async fn a_day_of_every_kind_of_order_reconciles_to_exact_totals_and_moves_to_po
         (gross, 10_000, gross - 10_000)
     );
     // The store's own closing summary says the same.
-    let (store_gross, store_net): (i64, i64) =
-        sqlx::query_as("SELECT gross, net FROM day_business WHERE id = $1")
-            .bind(shop.day_id)
-            .fetch_one(w.pool())
-            .await
-            .unwrap();
-    assert_eq!((store_gross, store_net), (totals.gross, totals.net));
+    let store_sums = closed
+        .day
+        .as_ref()
+        .and_then(|day| day.summary.as_ref())
+        .expect("the closed day's summary");
+    assert_eq!(
+        (store_sums.gross, store_sums.net),
+        (totals.gross, totals.net)
+    );
 
     let report = report(&w, &shop).await;
     let items: Vec<(&str, u32, i64)> = report

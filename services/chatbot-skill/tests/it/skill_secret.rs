@@ -32,9 +32,7 @@ async fn start(tweak: impl FnOnce(&mut Config)) -> anyhow::Result<(System, TestD
 /// could have touched.
 async fn footprint(db: &TestDb, redis: &TestRedis) -> anyhow::Result<(i64, usize)> {
     let pool = sqlx::PgPool::connect(&db.url).await?;
-    let customers: i64 = sqlx::query_scalar("SELECT count(*) FROM customer")
-        .fetch_one(&pool)
-        .await?;
+    let customers = order::testing::customer_count(&pool).await?;
     pool.close().await;
     let mut conn = redis::Client::open(redis.url.as_str())?
         .get_multiplexed_async_connection()

@@ -231,11 +231,7 @@ async fn journey(c: &Client, system: &System, db: &TestDb, store_id: &str) -> an
     let order_id = first_card(c, BOARD_BOUND).await?;
     let delay = paid.elapsed();
     println!("paid → on the board: {} ms", delay.as_millis());
-    let (status, nickname): (String, String) =
-        sqlx::query_as("SELECT status, nickname FROM customer_order WHERE id = $1::uuid")
-            .bind(&order_id)
-            .fetch_one(&db.pool)
-            .await?;
+    let (status, nickname) = order::testing::status(&db.pool, order_id.parse()?).await?;
     anyhow::ensure!(status == "PLACED", "{status}");
     let text = find(c, &card(&order_id)).await?.text().await?;
     for part in [nickname.as_str(), "아메리카노 × 1", "ICE", "Large"] {
@@ -265,11 +261,7 @@ async fn journey(c: &Client, system: &System, db: &TestDb, store_id: &str) -> an
         text.contains("약속") && text.contains("남음"),
         "the promise shows: {text:?}"
     );
-    let status: String =
-        sqlx::query_scalar("SELECT status FROM customer_order WHERE id = $1::uuid")
-            .bind(&order_id)
-            .fetch_one(&db.pool)
-            .await?;
+    let (status, _) = order::testing::status(&db.pool, order_id.parse()?).await?;
     anyhow::ensure!(status == "ACCEPTED", "{status}");
 
     // 완료: the order leaves the in-progress list and is READY.
@@ -287,11 +279,7 @@ async fn journey(c: &Client, system: &System, db: &TestDb, store_id: &str) -> an
     }
     click(c, "button[data-board-filter=ready]").await?;
     find(c, &format!("{}[data-status=ready]", card(&order_id))).await?;
-    let status: String =
-        sqlx::query_scalar("SELECT status FROM customer_order WHERE id = $1::uuid")
-            .bind(&order_id)
-            .fetch_one(&db.pool)
-            .await?;
+    let (status, _) = order::testing::status(&db.pool, order_id.parse()?).await?;
     anyhow::ensure!(status == "READY", "{status}");
 
     // The customer is told, once each: the promised time, then ready (the Event API deliveries

@@ -21,7 +21,6 @@ use contracts::events::v1::{
 use contracts::store::v1 as store_pb;
 use fantoccini::{Client, Locator};
 use platform::{Config, Service, Shutdown};
-use prost::Message;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use testkit::browser::{Driver, PATIENCE, find};
@@ -224,52 +223,35 @@ impl World {
         let placed_at: DateTime<Utc> = DateTime::parse_from_rfc3339(placed_at)?.into();
         let (store_id, day_id): (Uuid, Uuid) =
             (day.store_id.parse()?, day.day_business_id.parse()?);
-        let (order, customer, item_id) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let (order, item_id) = (Uuid::now_v7(), Uuid::now_v7());
         let total = price * i64::from(quantity);
-        let mut tx = self.db.pool.begin().await?;
-        sqlx::query("INSERT INTO customer (id, bot_user_key) VALUES ($1, $2)")
-            .bind(customer)
-            .bind(format!("bot-{customer}"))
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO customer_order (id, store_id, day_business_id, customer_id, status, \
-                 nickname, total, cart_id, cart_snapshot, payment_tid, placed_at, ready_at) \
-             VALUES ($1, $2, $3, $4, 'READY', '행복한 판다', $5, '1-1', '{}', $6, $7, $7)",
-        )
-        .bind(order)
-        .bind(store_id)
-        .bind(day_id)
-        .bind(customer)
-        .bind(total)
-        .bind(tid)
-        .bind(placed_at)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO order_item (id, order_id, item_id, name, unit_price, quantity, line_total) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(Uuid::now_v7())
-        .bind(order)
-        .bind(item_id)
-        .bind(item)
-        .bind(price)
-        .bind(quantity)
-        .bind(total)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO order_payment (id, order_id, tid, cid, amount, status, approved_at) \
-             VALUES ($1, $2, $3, 'TC0ONETIME', $4, 'APPROVED', $5)",
-        )
-        .bind(Uuid::now_v7())
-        .bind(order)
-        .bind(tid)
-        .bind(total)
-        .bind(placed_at)
-        .execute(&mut *tx)
-        .await?;
+        let record = order::testing::Order {
+            id: order,
+            store_id,
+            day_business_id: day_id,
+            status: "READY",
+            nickname: "행복한 판다".into(),
+            total,
+            tid: Some(tid.to_owned()),
+            placed_at: Some(placed_at),
+            ready_at: Some(placed_at),
+            lines: vec![order::testing::Line {
+                item_id,
+                name: item.to_owned(),
+                unit_price: price,
+                quantity,
+                line_total: total,
+                options: Vec::new(),
+            }],
+            payment: Some(order::testing::Payment {
+                tid: tid.to_owned(),
+                amount: total,
+                status: "APPROVED",
+                approved_at: Some(placed_at),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
         let stamp = prost_types::Timestamp {
             seconds: placed_at.timestamp(),
             nanos: 0,
@@ -297,21 +279,15 @@ impl World {
                 ready_at: Some(stamp),
             }),
         ];
-        for entry in entries {
-            let entry = StoreDayEntry {
+        let entries: Vec<StoreDayEntry> = entries
+            .into_iter()
+            .map(|entry| StoreDayEntry {
                 store_id: store_id.to_string(),
                 day_business_id: day_id.to_string(),
                 entry: Some(entry),
-            };
-            platform::bus::outbox::enqueue(
-                &mut tx,
-                &day.stream_key,
-                contracts::events::types::STORE_DAY_ENTRY,
-                &entry.encode_to_vec(),
-            )
-            .await?;
-        }
-        tx.commit().await?;
+            })
+            .collect();
+        order::testing::insert(&self.db.pool, &record, &day.stream_key, &entries).await?;
         Ok(())
     }
 }

@@ -343,32 +343,34 @@ async fn two_readies_at_once_make_one_day() {
     h.stop().await;
 }
 
-async fn insert_order(h: &Harness, store_id: &str, day_id: &str, status: &str, total: i64) -> Uuid {
-    let customer = Uuid::now_v7();
-    sqlx::query("INSERT INTO customer (id, bot_user_key) VALUES ($1, $2)")
-        .bind(customer)
-        .bind(format!("bot-{customer}"))
-        .execute(&h.db.pool)
+/// An order of the day as the order service records it, placed now and, unless still PLACED,
+/// finished now.
+async fn insert_order(
+    h: &Harness,
+    store_id: &str,
+    day_id: &str,
+    status: &'static str,
+    total: i64,
+) -> Uuid {
+    let now = Some(chrono::Utc::now());
+    let at = |s: &str| (status == s).then_some(now).flatten();
+    let order = order::testing::Order {
+        id: Uuid::now_v7(),
+        store_id: store_id.parse().unwrap(),
+        day_business_id: day_id.parse().unwrap(),
+        status,
+        nickname: "행복한 판다".into(),
+        total,
+        placed_at: now,
+        ready_at: at("READY"),
+        canceled_at: at("CANCELED"),
+        failed_at: at("FAILED"),
+        ..Default::default()
+    };
+    order::testing::insert(&h.db.pool, &order, "", &[])
         .await
         .unwrap();
-    let order = Uuid::now_v7();
-    sqlx::query(
-        "INSERT INTO customer_order (id, store_id, day_business_id, customer_id, status, nickname, \
-         total, cart_id, cart_snapshot, placed_at, ready_at, canceled_at, failed_at) \
-         VALUES ($1, $2::uuid, $3::uuid, $4, $5, '행복한 판다', $6, '1-1', '{}', now(), \
-         CASE WHEN $5 = 'READY' THEN now() END, CASE WHEN $5 = 'CANCELED' THEN now() END, \
-         CASE WHEN $5 = 'FAILED' THEN now() END)",
-    )
-    .bind(order)
-    .bind(store_id)
-    .bind(day_id)
-    .bind(customer)
-    .bind(status)
-    .bind(total)
-    .execute(&h.db.pool)
-    .await
-    .unwrap();
-    order
+    order.id
 }
 
 #[tokio::test]
@@ -397,9 +399,7 @@ async fn close_is_refused_while_an_order_is_open_then_writes_the_summary() {
     assert!(refusal.message.contains("1건"), "{}", refusal.message);
     assert_eq!(state_of(&r.day.unwrap()), S::Closing);
 
-    sqlx::query("UPDATE customer_order SET status = 'READY', ready_at = now() WHERE id = $1")
-        .bind(open)
-        .execute(&h.db.pool)
+    order::testing::mark_ready(&h.db.pool, open, "", &[])
         .await
         .unwrap();
     let r = h.transition(&store_id, A::Close).await;

@@ -191,11 +191,6 @@ async fn recent_stores_are_the_customers_latest_first() {
     move_to(&h, &latest, &[A::Ready, A::Open]).await;
 
     let customer = Uuid::now_v7();
-    sqlx::query("INSERT INTO customer (id, bot_user_key) VALUES ($1, 'bot-user')")
-        .bind(customer)
-        .execute(&h.db.pool)
-        .await
-        .unwrap();
     for (store, ago) in [(&first, "2 days"), (&latest, "1 hour")] {
         sqlx::query(
             "INSERT INTO customer_recent_store (customer_id, store_id, last_ordered_at) \
