@@ -42,7 +42,7 @@ use crate::chat::envelope::{self, SimUser, Turn};
 use crate::chat::gateway::{Exchange, Gateway};
 use crate::chat::{self, SetupError};
 use faults::{Fault, FaultConfig, Faults};
-use ledger::{BlockRef, Delivery, ErrorBody, InboxMessage, Ledger};
+use ledger::{BlockRef, Delivery, ErrorBody, InboxMessage, KeptJson, Ledger};
 
 pub use ledger::KEEP;
 
@@ -190,9 +190,9 @@ impl Events {
             },
             skill: block.skill.clone(),
             url,
-            request: payload,
+            request: KeptJson::from(&payload),
             status,
-            response,
+            response: response.as_ref().map(KeptJson::from),
             violations,
             error: error.map(|e| ErrorBody {
                 kind: e.kind(),

@@ -58,12 +58,33 @@ pub struct InboxMessage {
     pub skill: String,
     pub url: String,
     /// The SkillPayload as sent to the skill.
-    pub request: Value,
+    pub request: KeptJson,
     pub status: Option<u16>,
-    pub response: Option<Value>,
+    pub response: Option<KeptJson>,
     pub violations: Vec<String>,
     pub error: Option<ErrorBody>,
     pub elapsed_ms: u64,
+}
+
+/// A JSON document kept as its text, and written out as the document again. Parsed, a skill
+/// payload or answer held about ten times its text's size in maps and strings (the inbox was
+/// most of the sandbox's memory after a load test); the text is read back only when a chat
+/// page asks for its messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeptJson(Box<str>);
+
+impl From<&Value> for KeptJson {
+    fn from(value: &Value) -> KeptJson {
+        KeptJson(value.to_string().into_boxed_str())
+    }
+}
+
+impl Serialize for KeptJson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde_json::from_str::<Value>(&self.0)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(serializer)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -410,6 +431,17 @@ mod tests {
                 "fail": {"count": 2, "list": []}
             })
         );
+    }
+
+    #[test]
+    fn a_kept_document_is_written_out_as_it_came() {
+        let document = serde_json::json!({
+            "userRequest": {"utterance": "메뉴 보기", "user": {"id": "u1", "properties": {}}},
+            "numbers": [1, -2, 2.5, null],
+            "empty": "",
+        });
+        let kept = KeptJson::from(&document);
+        assert_eq!(serde_json::to_value(&kept).unwrap(), document);
     }
 
     #[test]
