@@ -22,6 +22,7 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use futures::FutureExt;
 use redis::Script;
 use redis::aio::ConnectionManager;
 use sqlx::PgPool;
@@ -119,6 +120,10 @@ impl Relay {
             if shutdown.is_cancelled() {
                 return Ok(());
             }
+            // A wake-up stored before this batch looks is for commits the batch will see (the
+            // notification comes after the commit is visible): left stored, it would only buy
+            // an empty round, a transaction, after the batch.
+            let _ = committed.notified().now_or_never();
             let published = self.publish_batch().await;
             let wake_early = published.is_ok();
             let wait = match published {
@@ -215,7 +220,14 @@ impl Relay {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        let backlog = super::outbox::backlog(&self.pool).await.unwrap_or(0);
+        // A batch short of full took every row that was unpublished when it looked, so only what
+        // committed since is left, and that has woken the relay already: counting it would cost
+        // every batch a transaction of its own.
+        let backlog = if (rows.len() as i64) < self.options.batch {
+            0
+        } else {
+            super::outbox::backlog(&self.pool).await.unwrap_or(0)
+        };
         metrics::OUTBOX_BACKLOG
             .with_label_values(&[self.options.name.as_str()])
             .set(backlog);
